@@ -1,0 +1,37 @@
+#pragma once
+// tempo-lab-cli subcommands register themselves here (one file per command or command family),
+// so adding a command never touches main.cpp.
+
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace tempo::cli {
+
+// Exit codes shared by every command.
+enum ExitCode : int {
+    kExitOk = 0,
+    kExitCheckFailed = 1, // the command ran but a mechanism check failed
+    kExitUsage = 2,       // bad flags or values
+    kExitInput = 3,       // bad model, tokenizer, notebook or other input file
+    kExitInternal = 4,    // anything else (a bug)
+};
+
+struct Command {
+    std::string name;
+    std::string summary; // one line for `tempo-lab-cli --help`
+    std::string usage;   // full `--help` text of the command
+    bool needsQt = false; // true: only in builds with TEMPO_WITH_QT
+    std::function<int(const std::vector<std::string>& args)> run;
+};
+
+std::vector<Command>& commandRegistry();
+
+struct CommandRegistration {
+    explicit CommandRegistration(Command command) { commandRegistry().push_back(std::move(command)); }
+};
+
+// Writes `text` as a JSON string literal (UTF-8 kept, control characters escaped).
+std::string jsonString(const std::string& text);
+
+} // namespace tempo::cli

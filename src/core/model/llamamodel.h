@@ -1,0 +1,70 @@
+#pragma once
+// The Llama forward pass with Hugging Face conventions: token embedding, RMSNorm, grouped-query
+// attention with RoPE (rotate-half layout, llama3 frequency scaling), SwiGLU MLP, final norm,
+// tied or untied LM head. The caller chooses position ids and the attention mask, which is what
+// lets TEMPO put several tokens at one logical position.
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include <ATen/Tensor.h>
+
+#include "core/model/checkpoint.h"
+#include "core/model/computeoptions.h"
+#include "core/model/kvcache.h"
+
+namespace tempo {
+
+struct ForwardCapture {
+    bool attention = false; // attention probabilities of the rows fed
+    bool keys = false;      // keys before and after RoPE
+    int64_t keysLayer = -1; // -1: every layer; otherwise only this layer
+};
+
+struct ForwardInputs {
+    at::Tensor tokenIds;      // [n] int64
+    at::Tensor positionIds;   // [n] int64, logical positions (RoPE ids)
+    at::Tensor attentionMask; // [n, cached + n] bool, true = may attend
+};
+
+struct ForwardOutputs {
+    at::Tensor logits;          // [n, vocab] float32 on CPU
+    // Filled only when captured (undefined tensors otherwise), all float32 on CPU:
+    at::Tensor attention;       // [layers, heads, n, cached + n]
+    at::Tensor keysBeforeRope;  // [layers or 1, H_kv, n, D]
+    at::Tensor keysAfterRope;   // [layers or 1, H_kv, n, D]
+    at::Tensor positionIdsUsed; // [n] int64: the tensor handed to RoPE
+};
+
+class LlamaModel {
+public:
+    LlamaModel(const Checkpoint& checkpoint, const ComputeOptions& options);
+    ~LlamaModel();
+    LlamaModel(const LlamaModel&) = delete;
+    LlamaModel& operator=(const LlamaModel&) = delete;
+
+    const LlamaConfig& config() const;
+    const ComputeOptions& options() const;
+
+    KVCache makeCache(int64_t capacity) const;
+
+    // Feeds n rows after the cache's current slots, appends their keys/values to the cache and
+    // returns logits for every row. Throws InvalidArgument on inconsistent shapes or overflow.
+    ForwardOutputs forward(const ForwardInputs& inputs, KVCache& cache,
+                           const ForwardCapture& capture = {}) const;
+
+private:
+    struct Weights;
+    std::unique_ptr<Weights> weights_;
+    LlamaConfig config_;
+    ComputeOptions options_;
+};
+
+// RoPE helpers (free functions, exposed for tests and for the rope_rotation check).
+// inverse frequencies [D/2] float64 for `config` (including llama3 scaling).
+at::Tensor ropeInverseFrequencies(const LlamaConfig& config);
+// Rotates x [.., n, D] by positions [n] (rotate-half layout). Returns same shape and dtype as x.
+at::Tensor applyRope(const at::Tensor& x, const at::Tensor& positions, const at::Tensor& inverseFrequencies);
+
+} // namespace tempo

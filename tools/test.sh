@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# The whole test suite: installs what is missing, builds, runs every ctest test, then the core
+# tests again under AddressSanitizer + UBSan. Exit code non-zero if anything fails.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash tools/deps.sh
+jobs="$(nproc)"
+
+echo "== build (RelWithDebInfo) =="
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build build -j "$jobs"
+
+echo "== tests =="
+(cd build && QT_QPA_PLATFORM=offscreen ctest --output-on-failure -j "$jobs" --timeout 900)
+
+echo "== core tests under AddressSanitizer + UBSan =="
+cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DTEMPO_SANITIZE=ON -DTEMPO_WITH_QT=OFF \
+  -DTEMPO_BUILD_BENCH=OFF >/dev/null
+cmake --build build-asan -j "$jobs"
+# LibTorch itself is not instrumented: container-overflow reports across that boundary are
+# false positives, and its global allocations are not ours to leak-check.
+export ASAN_OPTIONS=detect_container_overflow=0:detect_leaks=0:abort_on_error=0
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+(cd build-asan && ctest --output-on-failure -j "$jobs" -L '^core$' -LE slow --timeout 1800)
