@@ -31,4 +31,9 @@ Checkpoint loadCheckpoint(const std::filesystem::path& folder);
 // The tensor names and shapes a LlamaForCausalLM with `config` must have, in a stable order.
 std::vector<std::pair<std::string, std::vector<int64_t>>> expectedTensorShapes(const LlamaConfig& config);
 
+// SHA-256 (lower-case hex) of the weight files' bytes, files in name order, for run provenance.
+// An in-memory checkpoint (no files) hashes the bytes it would have as one model.safetensors
+// with metadata {"format": "pt"} (so a test model hashes the same in memory and on disk).
+std::string weightsSha256(const Checkpoint& checkpoint);
+
 } // namespace tempo
