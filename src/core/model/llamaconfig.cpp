@@ -208,6 +208,12 @@ LlamaConfig LlamaConfig::fromJson(const json& root, const std::string& source)
     config.ropeTheta = reader.positiveNumber("rope_theta", config.ropeTheta);
     config.ropeScaling = parseRopeScaling(reader, source);
     config.tieWordEmbeddings = reader.boolean("tie_word_embeddings", false);
+    // The forward implements SwiGLU without bias terms; refuse variants it would compute wrongly.
+    if (reader.string("hidden_act", "silu") != "silu")
+        reader.fail("hidden_act", "\"silu\" (the SwiGLU MLP this app implements)", describe(root.at("hidden_act")));
+    for (const char* key : {"attention_bias", "mlp_bias"})
+        if (reader.boolean(key, false))
+            reader.fail(key, "false (this app implements projections without bias)", "true");
     config.torchDtype = reader.string("torch_dtype", config.torchDtype);
 
     config.bosTokenId = reader.integerOr("bos_token_id", -1);
