@@ -1,0 +1,232 @@
+#include "core/tempo/checks.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <sstream>
+
+#include <ATen/ATen.h>
+
+#include "core/common/errors.h"
+
+namespace tempo {
+
+namespace {
+
+constexpr double kNotApplicable = std::numeric_limits<double>::quiet_NaN();
+constexpr double kReadoutSumTolerance = 1e-4;
+
+std::string sci(double value)
+{
+    std::ostringstream out;
+    out.precision(3);
+    out << std::scientific << value;
+    return out.str();
+}
+
+std::string joinIds(const std::vector<int64_t>& ids)
+{
+    std::string out = "[";
+    for (size_t i = 0; i < ids.size(); ++i)
+        out += (i ? "," : "") + std::to_string(ids[i]);
+    return out + "]";
+}
+
+} // namespace
+
+CheckResult checkAllMembersCached(int64_t cacheLength, int64_t promptLength, const std::vector<int64_t>& setSizes)
+{
+    int64_t members = 0;
+    for (int64_t size : setSizes)
+        members += size;
+    const int64_t expected = promptLength + members;
+    CheckResult r{checkname::kAllMembersCached, cacheLength == expected, static_cast<double>(cacheLength), ""};
+    r.detail = "cache holds " + std::to_string(cacheLength) + " slots; prompt " + std::to_string(promptLength)
+        + " + members of " + std::to_string(setSizes.size()) + " sets " + std::to_string(members) + " = "
+        + std::to_string(expected);
+    if (!r.passed)
+        r.detail += cacheLength < expected ? " (set members never reached the model)" : " (extra slots were fed)";
+    return r;
+}
+
+CheckResult checkSharedPositions(const std::vector<FedPositions>& forwards)
+{
+    int64_t broken = 0;
+    std::string firstProblem;
+    int64_t sets = 0;
+    for (const auto& f : forwards) {
+        std::string problem;
+        if (f.used.size() != f.expected.size()) {
+            problem = "model reported " + std::to_string(f.used.size()) + " position ids for "
+                + std::to_string(f.expected.size()) + " rows";
+        } else if (f.step >= 0) {
+            ++sets;
+            const bool shared = std::all_of(f.used.begin(), f.used.end(), [&](int64_t p) { return p == f.used.front(); });
+            if (!shared)
+                problem = "members fed with different position ids " + joinIds(f.used);
+            else if (f.used != f.expected)
+                problem = "members fed at position " + std::to_string(f.used.front()) + ", logical position is "
+                    + std::to_string(f.expected.front());
+        } else if (f.used != f.expected) {
+            problem = "prefill fed with positions " + joinIds(f.used) + ", expected " + joinIds(f.expected);
+        }
+        if (!problem.empty()) {
+            if (broken == 0)
+                firstProblem = "forward " + std::to_string(f.forward)
+                    + (f.step >= 0 ? " (step " + std::to_string(f.step) + ")" : " (prefill)") + ": " + problem;
+            ++broken;
+        }
+    }
+    CheckResult r{checkname::kSharedPositions, broken == 0 && !forwards.empty(), static_cast<double>(broken), ""};
+    if (forwards.empty())
+        r.detail = "no forward reported the position ids it used";
+    else if (broken == 0)
+        r.detail = "every member of " + std::to_string(sets) + " sets was fed with its step's logical position "
+                   "(read from the position ids handed to RoPE)";
+    else
+        r.detail = std::to_string(broken) + " forwards broke it; first: " + firstProblem;
+    return r;
+}
+
+CheckResult checkSiblingAttention(SiblingMode mode, const std::vector<SiblingAttention>& sets)
+{
+    CheckResult r{checkname::kSiblingAttention, true, kNotApplicable, ""};
+    std::vector<const SiblingAttention*> multi;
+    for (const auto& s : sets)
+        if (s.probabilities.defined() && s.probabilities.size(-1) >= 2)
+            multi.push_back(&s);
+    if (multi.empty()) {
+        r.detail = "not applicable: no forward fed 2 or more members of one set";
+        return r;
+    }
+    double extreme = mode == SiblingMode::Isolated ? 0.0 : std::numeric_limits<double>::infinity();
+    double laterMax = 0.0; // visible: attention to later siblings must stay 0
+    int64_t extremeStep = -1;
+    for (const auto* s : multi) {
+        const at::Tensor a = s->probabilities.to(at::kDouble); // [L, H, w, w]
+        const int64_t w = a.size(-1);
+        const at::Tensor eye = at::eye(w, at::kBool);
+        const at::Tensor earlier = at::ones({w, w}, at::kBool).tril(-1);
+        const at::Tensor later = at::ones({w, w}, at::kBool).triu(1);
+        if (mode == SiblingMode::Isolated) {
+            const double m = a.masked_select(~eye).max().item<double>();
+            if (extremeStep < 0 || m > extreme) {
+                extreme = m;
+                extremeStep = s->step;
+            }
+        } else {
+            const double m = a.masked_select(earlier).min().item<double>();
+            if (m < extreme) {
+                extreme = m;
+                extremeStep = s->step;
+            }
+            laterMax = std::max(laterMax, a.masked_select(later).max().item<double>());
+        }
+    }
+    r.value = extreme;
+    const std::string where = std::to_string(multi.size()) + " multi-member sets, all layers and heads";
+    if (mode == SiblingMode::Isolated) {
+        r.passed = extreme == 0.0;
+        r.detail = "isolated: max attention from a member to a sibling = " + sci(extreme) + " over " + where
+            + (r.passed ? " (exactly 0)" : " (must be exactly 0; worst at step " + std::to_string(extremeStep) + ")");
+    } else {
+        r.passed = extreme > 0.0 && laterMax == 0.0;
+        r.detail = "visible: min attention to an earlier sibling = " + sci(extreme) + " (must be > 0), max to a later sibling = "
+            + sci(laterMax) + " (must be 0) over " + where;
+        if (!r.passed && extremeStep >= 0)
+            r.detail += "; smallest at step " + std::to_string(extremeStep);
+    }
+    return r;
+}
+
+at::Tensor referenceRope(const at::Tensor& x, const std::vector<int64_t>& positions, const at::Tensor& inverseFrequencies)
+{
+    const int64_t d = x.size(-1);
+    const int64_t s = x.size(-2);
+    if (static_cast<int64_t>(positions.size()) != s || d % 2 != 0 || inverseFrequencies.numel() != d / 2)
+        throw InvalidArgument(expectedFound("reference RoPE inputs",
+                                            "x [.., S, D] with S positions and D/2 inverse frequencies",
+                                            "S=" + std::to_string(s) + ", D=" + std::to_string(d) + ", "
+                                                + std::to_string(positions.size()) + " positions, "
+                                                + std::to_string(inverseFrequencies.numel()) + " frequencies"));
+    at::Tensor pos = at::empty({s, 1}, at::kDouble); // [S, 1]
+    for (int64_t i = 0; i < s; ++i)
+        pos[i][0] = static_cast<double>(positions[static_cast<size_t>(i)]);
+    const at::Tensor angles = pos * inverseFrequencies.to(at::kDouble).reshape({1, d / 2}); // [S, D/2]
+    const at::Tensor cos = at::cat({angles.cos(), angles.cos()}, -1);                        // [S, D]
+    const at::Tensor sin = at::cat({angles.sin(), angles.sin()}, -1);                        // [S, D]
+    const at::Tensor xd = x.to(at::kDouble);
+    const at::Tensor rotated = at::cat({-xd.narrow(-1, d / 2, d / 2), xd.narrow(-1, 0, d / 2)}, -1); // rotate_half
+    return xd * cos + rotated * sin;
+}
+
+double ropeTolerance(bool reducedPrecision, double maxAbsKey, int64_t maxPosition)
+{
+    // f32: the angle position * frequency carries a relative rounding error of ~6e-8.
+    const double relative = reducedPrecision ? 2e-2 : 1e-5 + 2e-7 * static_cast<double>(std::max<int64_t>(maxPosition, 1));
+    return relative * std::max(1.0, maxAbsKey);
+}
+
+CheckResult checkRopeRotation(const at::Tensor& keysBeforeRope, const at::Tensor& cachedKeys,
+                              const std::vector<int64_t>& logicalPositions, const at::Tensor& inverseFrequencies,
+                              double tolerance, int64_t layer)
+{
+    CheckResult r{checkname::kRopeRotation, false, kNotApplicable, ""};
+    if (!keysBeforeRope.defined() || !cachedKeys.defined() || keysBeforeRope.sizes() != cachedKeys.sizes()
+        || keysBeforeRope.dim() != 3 || keysBeforeRope.size(1) != static_cast<int64_t>(logicalPositions.size())) {
+        r.detail = "keys before RoPE and cached keys of layer " + std::to_string(layer)
+            + " are missing or disagree in shape with the " + std::to_string(logicalPositions.size()) + " slots";
+        return r;
+    }
+    const int64_t slots = cachedKeys.size(1);
+    const at::Tensor cached = cachedKeys.to(at::kDouble); // [H_kv, S, D]
+    const at::Tensor byLogical = referenceRope(keysBeforeRope, logicalPositions, inverseFrequencies);
+    const double error = (cached - byLogical).abs().max().item<double>();
+    r.value = error;
+    const bool logicalOk = error <= tolerance;
+
+    std::vector<int64_t> physical(static_cast<size_t>(slots));
+    std::vector<int64_t> differing;
+    for (int64_t i = 0; i < slots; ++i) {
+        physical[static_cast<size_t>(i)] = i;
+        if (logicalPositions[static_cast<size_t>(i)] != i)
+            differing.push_back(i);
+    }
+    bool physicalDistinct = true;
+    std::string physicalText = "every slot equals its logical position, so rotation by slot is indistinguishable";
+    if (!differing.empty()) {
+        const at::Tensor byPhysical = referenceRope(keysBeforeRope, physical, inverseFrequencies);
+        const at::Tensor perSlot = (cached - byPhysical).abs().amax({0, 2}); // [S]
+        const at::Tensor idx = at::tensor(differing, at::kLong);
+        const double minDiff = perSlot.index_select(0, idx).min().item<double>();
+        physicalDistinct = minDiff > 2.0 * tolerance;
+        physicalText = "min over " + std::to_string(differing.size()) + " slots whose slot != position of max |cached - R(slot) k| = "
+            + sci(minDiff) + (physicalDistinct ? " (differs)" : " (must exceed " + sci(2.0 * tolerance) + ")");
+    }
+    r.passed = logicalOk && physicalDistinct;
+    r.detail = "layer " + std::to_string(layer) + ", " + std::to_string(slots) + " slots: max |cached - R(logical) k| = "
+        + sci(error) + " (tolerance " + sci(tolerance) + "); " + physicalText;
+    return r;
+}
+
+CheckResult checkFinite(int64_t nonFiniteLogits, int64_t logitsChecked, const std::vector<double>& readoutSums)
+{
+    double worst = 0.0;
+    bool sumsOk = true;
+    for (double sum : readoutSums) {
+        const double dev = std::abs(sum - 1.0);
+        if (!(dev <= kReadoutSumTolerance)) // NaN fails
+            sumsOk = false;
+        if (std::isnan(dev)) {
+            worst = dev;
+            break;
+        }
+        worst = std::max(worst, dev);
+    }
+    CheckResult r{checkname::kFinite, nonFiniteLogits == 0 && sumsOk, static_cast<double>(nonFiniteLogits), ""};
+    r.detail = std::to_string(nonFiniteLogits) + " non-finite of " + std::to_string(logitsChecked) + " logits; max |sum p - 1| = "
+        + sci(worst) + " over " + std::to_string(readoutSums.size()) + " readout distributions (tolerance 1e-4)";
+    return r;
+}
+
+} // namespace tempo

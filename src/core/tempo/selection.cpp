@@ -1,0 +1,86 @@
+#include "core/tempo/selection.h"
+
+#include <algorithm>
+
+#include <ATen/ATen.h>
+
+#include "core/common/errors.h"
+
+namespace tempo {
+
+namespace {
+
+bool moreProbable(const Candidate& a, const Candidate& b)
+{
+    if (a.probability != b.probability)
+        return a.probability > b.probability;
+    return a.tokenId < b.tokenId;
+}
+
+at::Tensor contiguousFloatVector(const at::Tensor& probabilities, const char* what)
+{
+    if (probabilities.dim() != 1)
+        throw InvalidArgument(expectedFound(what, "a [V] probability vector", std::to_string(probabilities.dim()) + " dimensions"));
+    return probabilities.to(at::kCPU, at::kFloat).contiguous();
+}
+
+} // namespace
+
+std::vector<Candidate> selectParallelSet(const float* probabilities, int64_t vocab, double threshold, int64_t maxWidth)
+{
+    std::vector<Candidate> set;
+    int64_t argmax = -1;
+    for (int64_t v = 0; v < vocab; ++v) {
+        const double p = probabilities[v];
+        if (p >= threshold) // false for NaN
+            set.push_back({v, p});
+        if (p == p && (argmax < 0 || p > probabilities[argmax])) // strict '>': the lowest id wins ties
+            argmax = v;
+    }
+    std::sort(set.begin(), set.end(), moreProbable);
+    if (static_cast<int64_t>(set.size()) > maxWidth)
+        set.resize(static_cast<size_t>(std::max<int64_t>(maxWidth, 1)));
+    if (set.empty() && vocab > 0) {
+        // Every entry NaN: fall back to token 0 so the loop can go on and the finite check reports it.
+        const int64_t id = argmax < 0 ? 0 : argmax;
+        set.push_back({id, static_cast<double>(probabilities[id])});
+    }
+    return set;
+}
+
+std::vector<Candidate> selectParallelSet(const at::Tensor& probabilities, double threshold, int64_t maxWidth)
+{
+    at::Tensor p = contiguousFloatVector(probabilities, "parallel-set probabilities");
+    return selectParallelSet(p.data_ptr<float>(), p.size(0), threshold, maxWidth);
+}
+
+std::vector<Candidate> topCandidates(const at::Tensor& probabilities, int64_t k)
+{
+    at::Tensor p = contiguousFloatVector(probabilities, "top-k probabilities");
+    const int64_t vocab = p.size(0);
+    k = std::min(k, vocab);
+    if (k <= 0)
+        return {};
+    // topk ties are not ordered by id: take a few extra and sort exactly.
+    const int64_t extra = std::min(vocab, k + 8);
+    auto [values, indices] = at::topk(p, extra, /*dim=*/0, /*largest=*/true, /*sorted=*/true);
+    const float kth = values[k - 1].item<float>();
+    std::vector<Candidate> out;
+    const float* data = p.data_ptr<float>();
+    if (values[extra - 1].item<float>() >= kth && extra < vocab) {
+        // Ties reach past the extra entries: scan everything at or above the k-th value.
+        for (int64_t v = 0; v < vocab; ++v)
+            if (data[v] >= kth)
+                out.push_back({v, data[v]});
+    } else {
+        auto idx = indices.contiguous();
+        const int64_t* ids = idx.data_ptr<int64_t>();
+        for (int64_t i = 0; i < extra; ++i)
+            out.push_back({ids[i], data[ids[i]]});
+    }
+    std::sort(out.begin(), out.end(), moreProbable);
+    out.resize(static_cast<size_t>(std::min<int64_t>(k, static_cast<int64_t>(out.size()))));
+    return out;
+}
+
+} // namespace tempo

@@ -1,0 +1,109 @@
+#include "core/tempo/tempoconfig.h"
+
+#include <algorithm>
+#include <cmath>
+#include <sstream>
+
+#include "core/common/errors.h"
+#include "core/model/llamaconfig.h"
+
+namespace tempo {
+
+namespace {
+
+std::string number(double value)
+{
+    std::ostringstream out;
+    out.precision(17);
+    out << value;
+    return out.str();
+}
+
+void requireAtLeast(const std::string& field, int64_t value, int64_t minimum)
+{
+    if (value < minimum)
+        throw InvalidArgument(expectedFound("TEMPO config field " + field, "an integer >= " + std::to_string(minimum),
+                                            std::to_string(value)));
+}
+
+} // namespace
+
+std::string siblingModeName(SiblingMode mode) { return mode == SiblingMode::Isolated ? "isolated" : "visible"; }
+
+std::string readoutName(Readout readout) { return readout == Readout::Mean ? "mean" : "last"; }
+
+SiblingMode parseSiblingMode(const std::string& text)
+{
+    if (text == "isolated")
+        return SiblingMode::Isolated;
+    if (text == "visible")
+        return SiblingMode::Visible;
+    throw InvalidArgument(expectedFound("TEMPO mode", "'isolated' or 'visible'", "'" + text + "'"));
+}
+
+Readout parseReadout(const std::string& text)
+{
+    if (text == "mean")
+        return Readout::Mean;
+    if (text == "last")
+        return Readout::Last;
+    throw InvalidArgument(expectedFound("TEMPO readout", "'mean' or 'last'", "'" + text + "'"));
+}
+
+void TempoConfig::validate() const
+{
+    // Written so that NaN fails too.
+    if (!(threshold > 0.0 && threshold <= 1.0))
+        throw InvalidArgument(expectedFound("TEMPO config field threshold", "a number in (0, 1]", number(threshold))
+                              + " (use 1.0 for the never-parallel greedy control)");
+    requireAtLeast("max_width", maxWidth, 1);
+    requireAtLeast("max_steps", maxSteps, 1);
+    requireAtLeast("position_offset", positionOffset, 0);
+    requireAtLeast("keys_layer", keysLayer, -1);
+}
+
+int64_t TempoConfig::widestSet() const
+{
+    // The slack covers probability sums that exceed 1 by rounding.
+    const double byThreshold = std::floor((1.0 + 1e-3) / threshold);
+    if (!(byThreshold < static_cast<double>(maxWidth)))
+        return maxWidth;
+    return std::max<int64_t>(1, static_cast<int64_t>(byThreshold));
+}
+
+int64_t TempoConfig::resolvedKeysLayer(const LlamaConfig& model) const
+{
+    return keysLayer < 0 ? model.numHiddenLayers - 1 : keysLayer;
+}
+
+void TempoConfig::validate(const LlamaConfig& model, int64_t promptLength) const
+{
+    validate();
+    if (promptLength < 1)
+        throw InvalidArgument(expectedFound("TEMPO prompt", "at least 1 token", std::to_string(promptLength) + " tokens"));
+    const int64_t maxPositions = model.maxPositionEmbeddings;
+    if (maxPositions > 0) {
+        const int64_t lastLogical = positionOffset + promptLength + maxSteps;
+        if (lastLogical > maxPositions)
+            throw InvalidArgument(expectedFound(
+                "TEMPO config fields max_steps/position_offset",
+                "position_offset + prompt length + max_steps <= max_position_embeddings (" + std::to_string(maxPositions) + ")",
+                std::to_string(positionOffset) + " + " + std::to_string(promptLength) + " + "
+                    + std::to_string(maxSteps) + " = " + std::to_string(lastLogical)));
+        const int64_t slots = cacheSlotsNeeded(promptLength);
+        if (slots > maxPositions)
+            throw InvalidArgument(expectedFound(
+                "TEMPO config fields max_steps/max_width",
+                "prompt length + max_steps * widest set <= max_position_embeddings (" + std::to_string(maxPositions) + ")",
+                std::to_string(promptLength) + " + " + std::to_string(maxSteps) + " * " + std::to_string(widestSet())
+                    + " = " + std::to_string(slots))
+                + " (widest set = min(max_width, floor(1 / threshold)))");
+    }
+    const int64_t layer = resolvedKeysLayer(model);
+    if (layer >= model.numHiddenLayers)
+        throw InvalidArgument(expectedFound("TEMPO config field keys_layer",
+                                            "-1 or a layer in [0, " + std::to_string(model.numHiddenLayers - 1) + "]",
+                                            std::to_string(keysLayer)));
+}
+
+} // namespace tempo

@@ -1,0 +1,252 @@
+#include "core/tempo/tempodecoder.h"
+
+#include <algorithm>
+#include <chrono>
+#include <limits>
+
+#include <ATen/ATen.h>
+
+#include "core/common/errors.h"
+#include "core/model/llamamodel.h"
+#include "core/tempo/checks.h"
+#include "core/tempo/selection.h"
+#include "core/tempo/slotlayout.h"
+
+namespace tempo {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double millisecondsSince(Clock::time_point start)
+{
+    return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+}
+
+std::vector<int64_t> toIds(const at::Tensor& t)
+{
+    if (!t.defined())
+        return {};
+    at::Tensor c = t.to(at::kCPU, at::kLong).contiguous();
+    return std::vector<int64_t>(c.data_ptr<int64_t>(), c.data_ptr<int64_t>() + c.numel());
+}
+
+at::Tensor idTensor(const std::vector<int64_t>& ids)
+{
+    return at::tensor(ids, at::kLong); // [n]
+}
+
+// Everything the loop accumulates for the checks and the captures, one forward at a time.
+class RunRecorder {
+public:
+    RunRecorder(TempoRun& run, const TempoConfig& config, const CaptureOptions& captures, int64_t keysLayer)
+        : run_(run), config_(config), captures_(captures), keysLayer_(keysLayer) {}
+
+    // Records forward `forward` (step -1: prefill) that fed `fed` rows from `firstSlot`, and
+    // returns the readout distribution p_{forward} [V] float32.
+    at::Tensor record(int64_t forward, int64_t step, int64_t firstSlot, const std::vector<int64_t>& expectedPositions,
+                      ForwardOutputs& out, int64_t cacheLength)
+    {
+        const int64_t rows = out.logits.size(0);
+        if (config_.faultsForTesting.nanLogitsAtStep == step && step >= 0) {
+            out.logits = out.logits.clone();
+            out.logits[0][0] = std::numeric_limits<float>::quiet_NaN();
+        }
+        fedPositions_.push_back({forward, step, expectedPositions, toIds(out.positionIdsUsed)});
+        if (out.keysBeforeRope.defined())
+            keysBeforeRope_.push_back(out.keysBeforeRope.size(0) == 1 ? out.keysBeforeRope[0] : out.keysBeforeRope[keysLayer_]); // [H_kv, n, D]
+        if (step >= 0 && rows >= 2 && out.attention.defined())
+            siblingAttention_.push_back({step, out.attention.narrow(3, firstSlot, rows).contiguous()}); // [L, H, w, w]
+        if (captures_.attention && out.attention.defined())
+            run_.captures.attention.push_back({forward, step, firstSlot, out.attention});
+
+        nonFiniteLogits_ += (~at::isfinite(out.logits)).sum().item<int64_t>();
+        logitsChecked_ += out.logits.numel();
+
+        // The prefill's distribution comes from the last prompt row; a set's from its members.
+        const at::Tensor readRows = step < 0 ? out.logits.narrow(0, rows - 1, 1) : out.logits; // [r, V]
+        const at::Tensor rowProbabilities = at::softmax(readRows.to(at::kFloat), -1);          // [r, V]
+        at::Tensor distribution = config_.readout == Readout::Mean || step < 0
+            ? rowProbabilities.mean(0)
+            : rowProbabilities[rowProbabilities.size(0) - 1]; // [V]
+        readoutSums_.push_back(distribution.sum(at::kDouble).item<double>());
+
+        if (captures_.logits) {
+            ReadoutRecord readout{forward, distribution, {}};
+            for (int64_t r = 0; r < rowProbabilities.size(0); ++r)
+                readout.rowTop.push_back(topCandidates(rowProbabilities[r], captures_.topK));
+            run_.captures.readouts.push_back(std::move(readout));
+        }
+        if (captures_.rowLogits)
+            run_.captures.rowLogits.push_back({forward, firstSlot, out.logits});
+        if (captures_.kv) {
+            run_.captures.kv.positionIdsUsed.push_back(fedPositions_.back().used);
+            run_.captures.kv.cacheLengths.push_back(cacheLength);
+        }
+        return distribution.contiguous();
+    }
+
+    void finish(const LlamaModel& model, const KVCache& cache, const SlotLayout& layout)
+    {
+        const LlamaConfig& mc = model.config();
+        run_.cacheLength = cache.length();
+        run_.slotLogicalPositions = layout.logicalPositions();
+        run_.slotSteps = layout.slotSteps();
+
+        std::vector<int64_t> setSizes;
+        for (const auto& s : run_.steps)
+            setSizes.push_back(static_cast<int64_t>(s.tokenIds.size()));
+
+        // Keys as cached (after RoPE), read back from the cache itself.
+        const at::Tensor cachedKeys = cache.keys(keysLayer_, 0).to(at::kCPU, at::kFloat, false, true); // [H_kv, S, D]
+        const at::Tensor keysBefore = keysBeforeRope_.empty() ? at::Tensor()
+                                                              : at::cat(keysBeforeRope_, 1).to(at::kFloat); // [H_kv, S, D]
+        const bool reducedPrecision = model.options().dtype != at::kFloat;
+        const double maxAbsKey = keysBefore.defined() && keysBefore.numel() ? keysBefore.abs().max().item<double>() : 0.0;
+        const int64_t maxPosition = run_.slotLogicalPositions.empty()
+            ? 0
+            : *std::max_element(run_.slotLogicalPositions.begin(), run_.slotLogicalPositions.end());
+
+        run_.checks.push_back(checkAllMembersCached(cache.length(), layout.promptLength(), setSizes));
+        run_.checks.push_back(checkSharedPositions(fedPositions_));
+        run_.checks.push_back(checkSiblingAttention(config_.mode, siblingAttention_));
+        run_.checks.push_back(checkRopeRotation(keysBefore, cachedKeys, run_.slotLogicalPositions, ropeInverseFrequencies(mc),
+                                                ropeTolerance(reducedPrecision, maxAbsKey, maxPosition), keysLayer_));
+        run_.checks.push_back(checkFinite(nonFiniteLogits_, logitsChecked_, readoutSums_));
+
+        if (captures_.kv) {
+            KvRecord& kv = run_.captures.kv;
+            kv.layer = keysLayer_;
+            kv.slotLogicalPositions = run_.slotLogicalPositions;
+            kv.slotSteps = run_.slotSteps;
+            kv.keysBeforeRope = keysBefore;
+            kv.keysAfterRope = cachedKeys;
+            run_.captures.hasKv = true;
+        }
+    }
+
+private:
+    TempoRun& run_;
+    const TempoConfig& config_;
+    const CaptureOptions& captures_;
+    int64_t keysLayer_;
+    std::vector<FedPositions> fedPositions_;
+    std::vector<SiblingAttention> siblingAttention_;
+    std::vector<at::Tensor> keysBeforeRope_; // per forward [H_kv, n, D]
+    int64_t nonFiniteLogits_ = 0;
+    int64_t logitsChecked_ = 0;
+    std::vector<double> readoutSums_;
+};
+
+} // namespace
+
+TempoRun TempoDecoder::run(const std::vector<int64_t>& promptIds, const TempoConfig& config,
+                           const CaptureOptions& captures, const RunControl& control) const
+{
+    const LlamaConfig& mc = model_.config();
+    const int64_t promptLength = static_cast<int64_t>(promptIds.size());
+    config.validate(mc, promptLength);
+    for (size_t i = 0; i < promptIds.size(); ++i)
+        if (promptIds[i] < 0 || promptIds[i] >= mc.vocabSize)
+            throw InvalidArgument(expectedFound("prompt token " + std::to_string(i),
+                                                "an id in [0, " + std::to_string(mc.vocabSize) + ")",
+                                                std::to_string(promptIds[i])));
+    if (captures.topK < 1)
+        throw InvalidArgument(expectedFound("capture top-k", "at least 1", std::to_string(captures.topK)));
+
+    const TempoFaultInjection& faults = config.faultsForTesting;
+    const int64_t keysLayer = config.resolvedKeysLayer(mc);
+    auto cancelled = [&] { return control.cancel && control.cancel->load(); };
+
+    TempoRun run;
+    run.config = config;
+    run.captureOptions = captures;
+    run.promptIds = promptIds;
+    RunRecorder recorder(run, config, captures, keysLayer);
+    KVCache cache = model_.makeCache(config.cacheSlotsNeeded(promptLength));
+    SlotLayout layout(config.positionOffset);
+    layout.appendPrompt(promptLength);
+    const auto runStart = Clock::now();
+
+    if (cancelled()) {
+        run.stopReason = StopReason::Cancelled;
+        recorder.finish(model_, cache, layout);
+        return run;
+    }
+
+    // 1. Prefill: positions offset .. offset + P - 1, causal.
+    ForwardCapture capture;
+    capture.attention = captures.attention;
+    capture.keys = true; // rope_rotation needs the pre-RoPE keys of one layer
+    capture.keysLayer = keysLayer;
+    at::Tensor prefillPositions = layout.positionIds(0, promptLength); // [P]
+    if (faults.rotateByPhysicalSlot)
+        prefillPositions = at::arange(promptLength, at::kLong);
+    ForwardOutputs prefill = model_.forward({idTensor(promptIds), prefillPositions, causalMask(promptLength)}, cache, capture);
+    at::Tensor distribution = recorder.record(0, -1, 0, toIds(layout.positionIds(0, promptLength)), prefill, cache.length()); // [V]
+    run.timing.prefillMs = millisecondsSince(runStart);
+
+    for (int64_t step = 0; step < config.maxSteps; ++step) {
+        if (cancelled()) {
+            run.stopReason = StopReason::Cancelled;
+            break;
+        }
+        const auto stepStart = Clock::now();
+
+        // 2. Select.
+        const std::vector<Candidate> set = selectParallelSet(distribution, config.threshold, config.maxWidth);
+        std::vector<int64_t> ids;
+        std::vector<double> probabilities;
+        for (const auto& c : set) {
+            ids.push_back(c.tokenId);
+            probabilities.push_back(c.probability);
+        }
+        const std::vector<int64_t> fed = faults.feedOnlyLastMember ? std::vector<int64_t>{ids.back()} : ids;
+        const int64_t width = static_cast<int64_t>(fed.size());
+
+        // 3. Feed the whole set in one forward at one logical position.
+        const int64_t cachedSlots = layout.slotCount();
+        const int64_t firstSlot = layout.appendSet(step, width);
+        const at::Tensor logicalIds = layout.positionIds(firstSlot, width); // [w]
+        at::Tensor positionIds = logicalIds;
+        if (faults.spreadSiblingPositions)
+            positionIds = logicalIds + at::arange(width, at::kLong);
+        if (faults.rotateByPhysicalSlot)
+            positionIds = at::arange(firstSlot, firstSlot + width, at::kLong);
+        SiblingMode maskMode = config.mode;
+        if (faults.swapSiblingMask)
+            maskMode = maskMode == SiblingMode::Isolated ? SiblingMode::Visible : SiblingMode::Isolated;
+        ForwardCapture stepCapture = capture;
+        stepCapture.attention = captures.attention || width >= 2; // sibling_attention needs the set's rows
+        ForwardOutputs out = model_.forward({idTensor(fed), positionIds, parallelSetMask(cachedSlots, width, maskMode)},
+                                            cache, stepCapture);
+
+        // 4. Read out p_{step + 1}.
+        distribution = recorder.record(step + 1, step, firstSlot, toIds(logicalIds), out, cache.length());
+
+        StepRecord record;
+        record.step = step;
+        record.logicalPosition = layout.logicalPositionOfStep(step);
+        record.firstSlot = firstSlot;
+        record.tokenIds = ids;
+        record.probabilities = probabilities;
+        record.fedTokenIds = fed;
+        record.milliseconds = millisecondsSince(stepStart);
+        run.timing.stepMs.push_back(record.milliseconds);
+        run.steps.push_back(std::move(record));
+        if (control.onStep)
+            control.onStep({step, set, millisecondsSince(runStart)});
+
+        // 5. Stop on {eos}.
+        if (config.stopAtEos && ids.size() == 1 && mc.isEos(ids.front())) {
+            run.stopReason = StopReason::EndOfSequence;
+            break;
+        }
+    }
+
+    recorder.finish(model_, cache, layout);
+    run.timing.totalMs = millisecondsSince(runStart);
+    return run;
+}
+
+} // namespace tempo

@@ -1,0 +1,46 @@
+#pragma once
+// The TEMPO decode loop of DESIGN.md section 1: prefill, then per step select the parallel set,
+// feed every member in one forward at one logical position with the mode's sibling mask, read
+// the next distribution out, and stop on {eos} or max_steps. The mechanism checks are computed
+// and recorded with every run; captures are kept only when the caller asks for them.
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <vector>
+
+#include "core/tempo/records.h"
+#include "core/tempo/tempoconfig.h"
+
+namespace tempo {
+
+class LlamaModel;
+
+struct StepProgress {
+    int64_t step = 0;
+    std::vector<Candidate> set; // the set just fed
+    double elapsedMs = 0.0;     // since the run started
+};
+
+struct RunControl {
+    // Called on the decoding thread after each step's forward.
+    std::function<void(const StepProgress&)> onStep;
+    // Checked before every forward; when set, the run stops and returns what it produced,
+    // with stopReason Cancelled (the checks cover what was fed).
+    const std::atomic<bool>* cancel = nullptr;
+};
+
+class TempoDecoder {
+public:
+    explicit TempoDecoder(const LlamaModel& model) : model_(model) {}
+
+    // promptIds: the encoded prompt (with BOS if the tokenizer adds one). Throws InvalidArgument
+    // on a bad config or ids outside the vocabulary.
+    TempoRun run(const std::vector<int64_t>& promptIds, const TempoConfig& config,
+                 const CaptureOptions& captures = {}, const RunControl& control = {}) const;
+
+private:
+    const LlamaModel& model_;
+};
+
+} // namespace tempo
