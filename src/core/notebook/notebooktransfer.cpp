@@ -1,0 +1,240 @@
+#include "core/notebook/notebooktransfer.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <set>
+
+#include "core/common/errors.h"
+#include "core/notebook/database.h"
+#include "core/notebook/notebook.h"
+
+namespace tempo::notebook {
+
+namespace {
+
+bool fileExists(const std::string& path)
+{
+    struct stat info {};
+    return ::stat(path.c_str(), &info) == 0;
+}
+
+bool sameFile(const std::string& a, const std::string& b)
+{
+    struct stat infoA {}, infoB {};
+    return ::stat(a.c_str(), &infoA) == 0 && ::stat(b.c_str(), &infoB) == 0 && infoA.st_dev == infoB.st_dev &&
+           infoA.st_ino == infoB.st_ino;
+}
+
+std::string shortUuid(const std::string& uuid) { return uuid.substr(0, 8); }
+
+void copyReport(const Notebook& source, Notebook& destination, std::int64_t reportId,
+                std::optional<std::int64_t> runId, std::optional<std::int64_t> groupId)
+{
+    auto report = source.report(reportId);
+    if (!report)
+        return;
+    report->runId = runId;
+    report->groupId = groupId;
+    destination.addReport(*report);
+}
+
+void copyRun(const Notebook& source, Notebook& destination, std::int64_t sourceRunId, TransferResult& result)
+{
+    auto run = source.run(sourceRunId);
+    if (!run)
+        throw InvalidArgument("notebook '" + source.path() + "': " +
+                              expectedFound("run id", "an existing run", std::to_string(sourceRunId)));
+    if (auto existing = destination.findRunByUuid(run->uuid)) {
+        result.runIds[sourceRunId] = *existing;
+        ++result.runsSkipped;
+        result.messages.push_back("run " + run->uuid + " (id " + std::to_string(sourceRunId) + " in '" +
+                                  source.path() + "') is already in '" + destination.path() + "' as id " +
+                                  std::to_string(*existing) + "; skipped");
+        return;
+    }
+    Transaction transaction(destination.database());
+    if (run->modelId) {
+        auto model = source.model(*run->modelId);
+        run->modelId = model ? std::optional<std::int64_t>(destination.upsertModel(*model)) : std::nullopt;
+    }
+    if (!run->presetId.empty() && !destination.preset(run->presetId)) {
+        if (auto preset = source.preset(run->presetId))
+            destination.upsertPreset(*preset);
+    }
+    if (run->status == RunStatus::Running) {
+        // Its writer keeps writing the source, not this copy: the copy will never finish.
+        run->status = RunStatus::Interrupted;
+        if (run->errorText.empty())
+            run->errorText = "interrupted: copied from '" + source.path() + "' while still running";
+        result.messages.push_back("run " + run->uuid + " was still running in the source; copied as interrupted");
+    }
+    const std::int64_t runId = destination.createRun(*run);
+    for (const StepRecord& step : source.steps(sourceRunId))
+        destination.appendStep(runId, step);
+    destination.recordChecks(runId, source.checks(sourceRunId));
+    destination.recordMetrics(runId, source.metrics(sourceRunId));
+    // One tensor at a time: captures can be large, the copy never holds more than one in memory.
+    for (const TensorInfo& info : source.tensorInfos(sourceRunId))
+        destination.addTensors(runId, {source.tensor(info.id)});
+    for (const NoteRecord& note : source.notes(sourceRunId))
+        destination.addNote(runId, note);
+    for (const std::string& tag : source.tags(sourceRunId))
+        destination.addTag(runId, tag);
+    for (std::int64_t reportId : source.reportsOfRun(sourceRunId))
+        copyReport(source, destination, reportId, runId, std::nullopt);
+    transaction.commit();
+    result.runIds[sourceRunId] = runId;
+    ++result.runsCopied;
+}
+
+void copyGroup(const Notebook& source, Notebook& destination, std::int64_t sourceGroupId, TransferResult& result)
+{
+    auto group = source.group(sourceGroupId);
+    if (!group)
+        return;
+    if (auto existing = destination.findGroupByUuid(group->uuid)) {
+        ++result.groupsSkipped;
+        result.messages.push_back("group " + group->uuid + " (" + group->kind + ") is already in '" +
+                                  destination.path() + "' as id " + std::to_string(*existing) + "; skipped");
+        return;
+    }
+    std::vector<std::int64_t> members;
+    for (std::int64_t runId : group->runIds) {
+        auto mapped = result.runIds.find(runId);
+        if (mapped != result.runIds.end())
+            members.push_back(mapped->second);
+        else
+            result.messages.push_back("group " + shortUuid(group->uuid) + ": member run id " + std::to_string(runId) +
+                                      " was not transferred; left out of the group");
+    }
+    Transaction transaction(destination.database());
+    group->runIds = members;
+    const std::int64_t groupId = destination.createGroup(*group);
+    for (std::int64_t reportId : source.reportsOfGroup(sourceGroupId))
+        copyReport(source, destination, reportId, std::nullopt, groupId);
+    transaction.commit();
+    ++result.groupsCopied;
+}
+
+void copySweep(const Notebook& source, Notebook& destination, std::int64_t sourceSweepId, TransferResult& result)
+{
+    auto sweep = source.sweep(sourceSweepId);
+    if (!sweep)
+        return;
+    if (auto existing = destination.findSweepByUuid(sweep->uuid)) {
+        ++result.sweepsSkipped;
+        result.messages.push_back("sweep " + sweep->uuid + " is already in '" + destination.path() + "' as id " +
+                                  std::to_string(*existing) + "; skipped");
+        return;
+    }
+    std::vector<std::pair<std::int64_t, std::string>> runs;
+    for (const auto& [runId, point] : sweep->runs) {
+        auto mapped = result.runIds.find(runId);
+        if (mapped != result.runIds.end())
+            runs.emplace_back(mapped->second, point);
+    }
+    sweep->runs = runs;
+    destination.createSweep(*sweep);
+    ++result.sweepsCopied;
+}
+
+// Groups (or sweeps) whose every member is among the transferred runs.
+template <typename MemberIds>
+bool allMembersTransferred(const MemberIds& memberIds, const std::set<std::int64_t>& runs)
+{
+    for (std::int64_t id : memberIds)
+        if (!runs.count(id))
+            return false;
+    return true;
+}
+
+TransferResult exportTo(const Notebook& source, const std::vector<std::int64_t>& runIds,
+                        const std::vector<std::int64_t>& groupIds, const std::string& outPath)
+{
+    if (fileExists(outPath))
+        throw InvalidArgument(expectedFound("export file '" + outPath + "'", "a new file", "an existing file") +
+                              "; choose another name, nothing is overwritten");
+    // Written under a temporary name and renamed when complete, so a failed export never leaves
+    // a half-written notebook under the name the user asked for.
+    const std::string partial = outPath + ".partial";
+    if (fileExists(partial))
+        throw InvalidArgument(expectedFound("temporary export file '" + partial + "'", "absent", "an existing file") +
+                              "; remove it (a previous export was interrupted) and retry");
+    TransferResult result;
+    try {
+        {
+            Notebook destination(partial, OpenMode::ReadWrite);
+            for (std::int64_t runId : runIds)
+                copyRun(source, destination, runId, result);
+            const std::set<std::int64_t> transferred(runIds.begin(), runIds.end());
+            std::set<std::int64_t> groups(groupIds.begin(), groupIds.end());
+            for (std::int64_t runId : runIds)
+                for (std::int64_t groupId : source.groupsOfRun(runId))
+                    if (auto group = source.group(groupId); group && allMembersTransferred(group->runIds, transferred))
+                        groups.insert(groupId);
+            for (std::int64_t groupId : groups)
+                copyGroup(source, destination, groupId, result);
+            for (std::int64_t sweepId : source.allSweeps()) {
+                auto sweep = source.sweep(sweepId);
+                std::vector<std::int64_t> members;
+                for (const auto& entry : sweep->runs)
+                    members.push_back(entry.first);
+                if (!members.empty() && allMembersTransferred(members, transferred))
+                    copySweep(source, destination, sweepId, result);
+            }
+            destination.database().exec("PRAGMA wal_checkpoint(TRUNCATE)");
+        } // closing the last connection folds the WAL into the file and removes -wal and -shm
+        if (fileExists(outPath))
+            throw InvalidArgument(expectedFound("export file '" + outPath + "'", "a new file",
+                                                "a file that appeared during the export"));
+        if (std::rename(partial.c_str(), outPath.c_str()) != 0)
+            throw NotebookError(expectedFound("renaming '" + partial + "' to '" + outPath + "'", "success", "a failure"));
+    } catch (...) {
+        for (const char* suffix : {"", "-wal", "-shm"})
+            std::remove((partial + suffix).c_str());
+        throw;
+    }
+    return result;
+}
+
+} // namespace
+
+TransferResult exportRuns(const Notebook& source, const std::vector<std::int64_t>& runIds, const std::string& outPath)
+{
+    return exportTo(source, runIds, {}, outPath);
+}
+
+TransferResult exportGroup(const Notebook& source, std::int64_t groupId, const std::string& outPath)
+{
+    auto group = source.group(groupId);
+    if (!group)
+        throw InvalidArgument("notebook '" + source.path() + "': " +
+                              expectedFound("group id", "an existing group", std::to_string(groupId)));
+    return exportTo(source, group->runIds, {groupId}, outPath);
+}
+
+TransferResult mergeNotebook(Notebook& destination, const std::string& sourcePath)
+{
+    if (sameFile(sourcePath, destination.path()))
+        throw InvalidArgument(expectedFound("notebook to merge '" + sourcePath + "'", "another notebook",
+                                            "the destination itself"));
+    const Notebook source(sourcePath, OpenMode::ReadOnly);
+    TransferResult result;
+    // Oldest first, so the destination's ids follow the source's order.
+    std::vector<std::int64_t> runIds;
+    for (const RunSummary& run : source.listRuns(RunQuery{"", "", std::nullopt, -1, 0}))
+        runIds.push_back(run.id);
+    std::reverse(runIds.begin(), runIds.end());
+    for (std::int64_t runId : runIds)
+        copyRun(source, destination, runId, result);
+    for (std::int64_t groupId : source.allGroups())
+        copyGroup(source, destination, groupId, result);
+    for (std::int64_t sweepId : source.allSweeps())
+        copySweep(source, destination, sweepId, result);
+    return result;
+}
+
+} // namespace tempo::notebook

@@ -1,0 +1,233 @@
+// The notebook commands of tempo-lab-cli, run as a user would (TEMPO_CLI_PATH) on notebooks the
+// test fills through the API.
+
+#include <gtest/gtest.h>
+
+#include <sys/wait.h>
+
+#include <cstdlib>
+#include <filesystem>
+
+#include <nlohmann/json.hpp>
+
+#include "core/notebook/notebook.h"
+#include "notebookfixtures.h"
+#include "support/testsupport.h"
+
+namespace tempo::notebook {
+namespace {
+
+struct CliResult {
+    int exitCode = -1;
+    std::string out;
+    std::string err;
+};
+
+class NotebookCli : public ::testing::Test {
+protected:
+    // Runs `tempo-lab-cli ARGS` with XDG_DATA_HOME pointing into the test folder.
+    CliResult cli(const std::string& arguments)
+    {
+        const auto out = dir_ / "stdout.txt", err = dir_ / "stderr.txt";
+        const std::string command = "XDG_DATA_HOME='" + (dir_ / "xdg").string() + "' '" + TEMPO_CLI_PATH + "' " +
+                                    arguments + " >'" + out.string() + "' 2>'" + err.string() + "'";
+        int status = std::system(command.c_str());
+        CliResult result;
+        result.exitCode = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+        result.out = test::readFileBytes(out);
+        result.err = test::readFileBytes(err);
+        return result;
+    }
+    std::string path(const std::string& name) const { return (dir_ / name).string(); }
+    static std::string quoted(const std::string& text) { return "'" + text + "'"; }
+
+    test::TempDir dir_;
+};
+
+// Three runs: "cat" finished and tagged, "fox" failed with a note, "owl" still running (this
+// process is its live writer).
+struct Filled {
+    std::int64_t cat, fox, owl;
+    std::string catUuid;
+};
+
+Filled fill(Notebook& notebook)
+{
+    Filled f;
+    RunRecord cat = testing::sampleRun("The cat sat on the");
+    cat.startedAt = "2026-03-01T10:00:00.000Z";
+    f.cat = notebook.createRun(cat);
+    for (int s = 0; s < 3; ++s)
+        notebook.appendStep(f.cat, testing::sampleStep(s), {testing::sampleTensor("attention", 2, 4)});
+    notebook.recordChecks(f.cat, {{"greedy-equivalence", true, 0.0, "identical"}});
+    notebook.addTag(f.cat, "baseline");
+    notebook.finishRun(f.cat, RunStatus::Finished, "The cat sat on the [mat/rug]", "{}", "");
+    RunRecord fox = testing::sampleRun("The quick brown", "5");
+    fox.startedAt = "2026-03-02T10:00:00.000Z";
+    f.fox = notebook.createRun(fox);
+    notebook.addNote(f.fox, "ran out of *memory* on the laptop");
+    notebook.finishRun(f.fox, RunStatus::Failed, "", "{}", "out of memory");
+    RunRecord owl = testing::sampleRun("Owls hunt at");
+    owl.startedAt = "2026-03-03T10:00:00.000Z";
+    f.owl = notebook.createRun(owl);
+    f.catUuid = notebook.run(f.cat)->uuid;
+    return f;
+}
+
+std::vector<std::int64_t> idsOf(const std::string& json)
+{
+    std::vector<std::int64_t> ids;
+    for (const auto& run : nlohmann::json::parse(json))
+        ids.push_back(run["id"].get<std::int64_t>());
+    return ids;
+}
+
+TEST_F(NotebookCli, RunsListsFiltersAndSearches)
+{
+    Notebook notebook(path("n.sqlite"));
+    Filled f = fill(notebook);
+    const std::string nb = " --notebook " + quoted(path("n.sqlite"));
+
+    CliResult all = cli("runs" + nb + " --json");
+    ASSERT_EQ(all.exitCode, 0) << all.err;
+    EXPECT_EQ(idsOf(all.out), (std::vector<std::int64_t>{f.owl, f.fox, f.cat})) << "newest first";
+    auto first = nlohmann::json::parse(all.out)[2];
+    EXPECT_EQ(first["uuid"], f.catUuid);
+    EXPECT_EQ(first["status"], "finished");
+    EXPECT_EQ(first["steps"], 3);
+    EXPECT_EQ(first["tags"], nlohmann::json::array({"baseline"}));
+
+    EXPECT_EQ(idsOf(cli("runs" + nb + " --json --search memory").out), std::vector<std::int64_t>{f.fox});
+    EXPECT_EQ(idsOf(cli("runs" + nb + " --json --search 'cat sat'").out), std::vector<std::int64_t>{f.cat});
+    EXPECT_EQ(idsOf(cli("runs" + nb + " --json --tag baseline").out), std::vector<std::int64_t>{f.cat});
+    EXPECT_EQ(idsOf(cli("runs" + nb + " --json --status running").out), std::vector<std::int64_t>{f.owl})
+        << "the owl's writer (this test) is alive: the CLI must not mark it interrupted";
+
+    CliResult table = cli("runs" + nb);
+    ASSERT_EQ(table.exitCode, 0);
+    EXPECT_NE(table.out.find(f.catUuid.substr(0, 8)), std::string::npos) << table.out;
+    EXPECT_NE(table.out.find("#baseline"), std::string::npos) << table.out;
+
+    CliResult badStatus = cli("runs" + nb + " --status done");
+    EXPECT_EQ(badStatus.exitCode, 2);
+    EXPECT_NE(badStatus.err.find("interrupted"), std::string::npos) << badStatus.err;
+}
+
+TEST_F(NotebookCli, ShowByIdAndUuidPrefix)
+{
+    Notebook notebook(path("n.sqlite"));
+    Filled f = fill(notebook);
+    const std::string nb = " --notebook " + quoted(path("n.sqlite"));
+    CliResult shown = cli("show " + f.catUuid.substr(0, 8) + nb + " --json");
+    ASSERT_EQ(shown.exitCode, 0) << shown.err;
+    auto run = nlohmann::json::parse(shown.out);
+    EXPECT_EQ(run["id"], f.cat);
+    EXPECT_EQ(run["prompt"], "The cat sat on the");
+    ASSERT_EQ(run["steps"].size(), 3u);
+    EXPECT_EQ(run["steps"][2]["token_ids"], nlohmann::json(testing::sampleStep(2).tokenIds));
+    EXPECT_EQ(run["steps"][1]["logical_position"], 6);
+    EXPECT_EQ(run["checks"][0]["name"], "greedy-equivalence");
+    EXPECT_EQ(run["tensors"].size(), 3u);
+    EXPECT_EQ(run["tensors"][0]["shape"], nlohmann::json::array({2, 4}));
+    EXPECT_EQ(run["provenance"]["git_commit"], "abc123def456");
+    EXPECT_EQ(run["config"]["threshold"], 0.1);
+
+    CliResult text = cli("show " + std::to_string(f.fox) + nb);
+    ASSERT_EQ(text.exitCode, 0) << text.err;
+    EXPECT_NE(text.out.find("out of memory"), std::string::npos) << text.out;
+    EXPECT_NE(text.out.find("ran out of *memory*"), std::string::npos) << text.out;
+
+    CliResult missing = cli("show 424242" + nb);
+    EXPECT_EQ(missing.exitCode, 2);
+    EXPECT_NE(missing.err.find("424242"), std::string::npos) << missing.err;
+}
+
+TEST_F(NotebookCli, DeleteTagAndNote)
+{
+    const std::string file = path("n.sqlite");
+    Filled f;
+    {
+        Notebook notebook(file);
+        f = fill(notebook);
+    }
+    const std::string nb = " --notebook " + quoted(file);
+    CliResult tagged = cli("tag " + std::to_string(f.fox) + " oom" + nb);
+    ASSERT_EQ(tagged.exitCode, 0) << tagged.err;
+    CliResult noted = cli("note " + std::to_string(f.fox) + " --text 'retry on the GPU box'" + nb);
+    ASSERT_EQ(noted.exitCode, 0) << noted.err;
+    CliResult deleted = cli("delete " + f.catUuid + nb);
+    ASSERT_EQ(deleted.exitCode, 0) << deleted.err;
+    EXPECT_NE(deleted.out.find(f.catUuid), std::string::npos);
+
+    Notebook notebook(file, OpenMode::ReadOnly);
+    EXPECT_FALSE(notebook.run(f.cat));
+    EXPECT_EQ(notebook.database().queryInt("SELECT count(*) FROM tensors"), 0);
+    EXPECT_EQ(notebook.tags(f.fox), std::vector<std::string>{"oom"});
+    ASSERT_EQ(notebook.notes(f.fox).size(), 2u);
+    EXPECT_EQ(notebook.notes(f.fox)[1].markdown, "retry on the GPU box");
+    EXPECT_EQ(notebook.listRuns({"GPU", "", std::nullopt, 100, 0}).size(), 1u);
+    // The owl's writer (the fill above, in this process) is alive, so it is still running.
+    EXPECT_EQ(notebook.run(f.owl)->status, RunStatus::Running);
+}
+
+TEST_F(NotebookCli, ExportImportAndMerge)
+{
+    const std::string server = path("server.sqlite"), home = path("home.sqlite"), other = path("other.sqlite");
+    Filled f;
+    {
+        Notebook notebook(server);
+        f = fill(notebook);
+        Notebook homeBook(home);
+        homeBook.createRun(testing::sampleRun("already at home"));
+        Notebook otherBook(other);
+        otherBook.createRun(testing::sampleRun("from another machine"));
+    }
+    const std::string exported = path("cat.sqlite");
+    CliResult exportResult = cli("export-run " + std::to_string(f.cat) + " " + quoted(exported) + " --notebook " + quoted(server));
+    ASSERT_EQ(exportResult.exitCode, 0) << exportResult.err;
+    CliResult overwrite = cli("export-run " + std::to_string(f.cat) + " " + quoted(exported) + " --notebook " + quoted(server));
+    EXPECT_EQ(overwrite.exitCode, 2) << "refuses to overwrite";
+
+    CliResult imported = cli("import " + quoted(exported) + " --notebook " + quoted(home));
+    ASSERT_EQ(imported.exitCode, 0) << imported.err;
+    EXPECT_NE(imported.out.find("1 run(s) copied"), std::string::npos) << imported.out;
+    CliResult duplicate = cli("import " + quoted(exported) + " --notebook " + quoted(home));
+    ASSERT_EQ(duplicate.exitCode, 0) << duplicate.err;
+    EXPECT_NE(duplicate.out.find("1 skipped"), std::string::npos) << duplicate.out;
+    EXPECT_NE(duplicate.out.find(f.catUuid), std::string::npos) << duplicate.out;
+
+    CliResult merged = cli("merge " + quoted(other) + " --notebook " + quoted(home));
+    ASSERT_EQ(merged.exitCode, 0) << merged.err;
+
+    Notebook homeBook(home, OpenMode::ReadOnly);
+    EXPECT_EQ(homeBook.runCount(), 3);
+    Notebook serverBook(server, OpenMode::ReadOnly);
+    testing::expectSameRun(serverBook, f.cat, homeBook, *homeBook.findRunByUuid(f.catUuid));
+    EXPECT_EQ(homeBook.listRuns({"another machine", "", std::nullopt, 100, 0}).size(), 1u);
+}
+
+TEST_F(NotebookCli, DefaultNotebookUnderXdgDataHomeAndBadFiles)
+{
+    CliResult empty = cli("runs");
+    ASSERT_EQ(empty.exitCode, 0) << empty.err;
+    EXPECT_NE(empty.out.find("no runs"), std::string::npos) << empty.out;
+    const auto defaultPath = dir_.path() / "xdg" / "tempo-lab" / "notebook.sqlite";
+    EXPECT_TRUE(std::filesystem::exists(defaultPath)) << "created with its folders";
+    {
+        Notebook notebook(defaultPath.string());
+        notebook.createRun(testing::sampleRun("in the default notebook"));
+    }
+    EXPECT_EQ(idsOf(cli("runs --json").out).size(), 1u);
+
+    test::writeFileBytes(dir_ / "text.txt", "not a notebook at all, just text\n");
+    CliResult notSqlite = cli("runs --notebook " + quoted(path("text.txt")));
+    EXPECT_EQ(notSqlite.exitCode, 3);
+    EXPECT_NE(notSqlite.err.find("not SQLite"), std::string::npos) << notSqlite.err;
+    EXPECT_EQ(test::readFileBytes(dir_ / "text.txt"), "not a notebook at all, just text\n");
+    CliResult absent = cli("runs --notebook " + quoted(path("absent.sqlite")));
+    EXPECT_EQ(absent.exitCode, 3);
+    EXPECT_FALSE(std::filesystem::exists(path("absent.sqlite"))) << "a named notebook is never created by reading";
+}
+
+} // namespace
+} // namespace tempo::notebook

@@ -1,0 +1,312 @@
+// Writing and reading runs: records round trip, tensor blobs, full-text search, filters, ids,
+// deletion that frees space.
+
+#include <gtest/gtest.h>
+
+#include <sys/stat.h>
+
+#include <cstring>
+
+#include "core/common/errors.h"
+#include "core/notebook/database.h"
+#include "core/notebook/notebook.h"
+#include "notebookfixtures.h"
+#include "support/testsupport.h"
+
+namespace tempo::notebook {
+namespace {
+
+using testing::sampleRun;
+using testing::sampleStep;
+
+std::int64_t fileSize(const std::string& path)
+{
+    struct stat info {};
+    return ::stat(path.c_str(), &info) == 0 ? static_cast<std::int64_t>(info.st_size) : -1;
+}
+
+TEST(NotebookRuns, RunWithStepsChecksMetricsRoundTrips)
+{
+    test::TempDir dir;
+    Notebook notebook((dir / "n.sqlite").string());
+    RunRecord run = sampleRun("The cat sat on the");
+    run.modelId = notebook.upsertModel(testing::sampleModel());
+    const std::int64_t id = notebook.createRun(run);
+
+    auto stored = notebook.run(id);
+    ASSERT_TRUE(stored);
+    EXPECT_EQ(stored->status, RunStatus::Running) << "the row exists, running, before any step";
+    EXPECT_EQ(stored->uuid.size(), 36u);
+    EXPECT_EQ(stored->uuid[14], '4') << "version-4 UUID";
+    EXPECT_EQ(stored->startedAt.size(), 24u) << stored->startedAt; // 2026-11-28T09:30:00.123Z
+    EXPECT_EQ(stored->startedAt.back(), 'Z');
+    EXPECT_TRUE(stored->endedAt.empty());
+
+    std::vector<StepRecord> written;
+    for (int s = 0; s < 5; ++s) {
+        written.push_back(sampleStep(s));
+        notebook.appendStep(id, written.back());
+    }
+    notebook.recordChecks(id, {{"isolated-sibling-attention", true, 0.0, "exactly 0"}});
+    notebook.recordMetrics(id, {{"js", 0.03125, 2, std::nullopt, std::nullopt}, {"attn", 0.5, 1, 3, 7}});
+    notebook.finishRun(id, RunStatus::Finished, "The cat sat on the [mat/floor]", R"({"total_ms":3.5})", "");
+
+    EXPECT_EQ(notebook.steps(id), written);
+    ASSERT_EQ(notebook.checks(id).size(), 1u);
+    EXPECT_EQ(notebook.checks(id)[0], (CheckRecord{"isolated-sibling-attention", true, 0.0, "exactly 0"}));
+    auto metrics = notebook.metrics(id);
+    ASSERT_EQ(metrics.size(), 2u);
+    EXPECT_EQ(metrics[1].layer, std::optional<int>(3));
+    EXPECT_EQ(metrics[1].head, std::optional<int>(7));
+    EXPECT_FALSE(metrics[0].layer);
+    stored = notebook.run(id);
+    EXPECT_EQ(stored->status, RunStatus::Finished);
+    EXPECT_EQ(stored->generatedText, "The cat sat on the [mat/floor]");
+    EXPECT_EQ(stored->timingsJson, R"({"total_ms":3.5})");
+    EXPECT_FALSE(stored->endedAt.empty());
+    EXPECT_GE(stored->endedAt, stored->startedAt);
+    EXPECT_EQ(stored->provenance.gitCommit, "abc123def456");
+    EXPECT_EQ(notebook.model(*stored->modelId)->weightsSha256, std::string(64, 'a'));
+    EXPECT_EQ(notebook.upsertModel(testing::sampleModel()), *stored->modelId) << "same folder and hashes: same row";
+}
+
+TEST(NotebookRuns, StepWithMismatchedMembersIsRefusedAndNothingWritten)
+{
+    test::TempDir dir;
+    Notebook notebook((dir / "n.sqlite").string());
+    const std::int64_t id = notebook.createRun(sampleRun("p"));
+    StepRecord bad = sampleStep(2);
+    bad.probabilities.pop_back();
+    EXPECT_THROW(notebook.appendStep(id, bad), InvalidArgument);
+    EXPECT_THROW(notebook.appendStep(id + 100, sampleStep(0)), InvalidArgument);
+    notebook.appendStep(id, sampleStep(0));
+    EXPECT_THROW(notebook.appendStep(id, sampleStep(0)), NotebookError) << "a step index is written once";
+    EXPECT_EQ(notebook.steps(id).size(), 1u);
+}
+
+// bf16 reference values worked out by hand from the f32 bit patterns (round to nearest even).
+TEST(NotebookTensors, F32AndBF16BlobsRoundTripWithShapes)
+{
+    test::TempDir dir;
+    Notebook notebook((dir / "n.sqlite").string());
+    const std::int64_t id = notebook.createRun(sampleRun("tensors"));
+
+    std::vector<float> f32Values(2 * 3 * 4);
+    for (std::size_t i = 0; i < f32Values.size(); ++i)
+        f32Values[i] = static_cast<float>(i) * 0.1f - 1.0f;
+    const std::vector<float> bf16Inputs = {1.0f, -2.5f, 3.140625f, 0.0f, 65504.0f, -0.0078125f, 1.00390625f, 1.01171875f};
+    const std::vector<std::uint16_t> bf16Bits = {0x3F80, 0xC020, 0x4049, 0x0000, 0x4780, 0xBC00, 0x3F80, 0x3F82};
+    const std::vector<float> bf16Widened = {1.0f, -2.5f, 3.140625f, 0.0f, 65536.0f, -0.0078125f, 1.0f, 1.015625f};
+
+    std::vector<TensorBlob> written = {
+        TensorBlob::fromF32("attention.layer0", std::nullopt, {2, 3, 4}, f32Values),
+        TensorBlob::fromF32AsBF16("logits", std::nullopt, {2, 4}, bf16Inputs),
+        TensorBlob::fromF32("scalar", 9, {}, {42.0f}),
+        TensorBlob::fromF32("empty", std::nullopt, {0, 5}, {}),
+    };
+    notebook.appendStep(id, sampleStep(3), written);
+
+    auto infos = notebook.tensorInfos(id);
+    ASSERT_EQ(infos.size(), 4u);
+    EXPECT_EQ(infos[0].shape, (std::vector<std::int64_t>{2, 3, 4}));
+    EXPECT_EQ(infos[0].byteSize, 96);
+    EXPECT_EQ(infos[0].step, std::optional<int>(3)) << "tensors without a step take their step's index";
+    EXPECT_EQ(infos[2].step, std::optional<int>(9));
+    EXPECT_EQ(infos[2].shape, std::vector<std::int64_t>{});
+    EXPECT_EQ(infos[3].byteSize, 0);
+
+    TensorBlob f32 = notebook.tensor(infos[0].id);
+    EXPECT_EQ(f32.dtype, "f32");
+    EXPECT_EQ(f32.byteOrder, "le");
+    EXPECT_EQ(f32.compression, "none");
+    EXPECT_EQ(f32.toF32(), f32Values);
+
+    TensorBlob bf16 = notebook.tensor(infos[1].id);
+    EXPECT_EQ(bf16.dtype, "bf16");
+    EXPECT_EQ(bf16.shape, (std::vector<std::int64_t>{2, 4}));
+    ASSERT_EQ(bf16.data.size(), 16u);
+    for (std::size_t i = 0; i < bf16Bits.size(); ++i) {
+        std::uint16_t bits = static_cast<std::uint16_t>(bf16.data[2 * i] | (bf16.data[2 * i + 1] << 8)); // little-endian
+        EXPECT_EQ(bits, bf16Bits[i]) << "element " << i << " of " << bf16Inputs[i];
+    }
+    EXPECT_EQ(bf16.toF32(), bf16Widened);
+    EXPECT_EQ(notebook.tensor(infos[2].id).toF32(), std::vector<float>{42.0f});
+    EXPECT_TRUE(notebook.tensor(infos[3].id).data.empty());
+}
+
+TEST(NotebookTensors, InconsistentBlobsAreRefused)
+{
+    EXPECT_THROW(TensorBlob::fromF32("x", std::nullopt, {2, 3}, std::vector<float>(5)), InvalidArgument);
+    TensorBlob blob = testing::sampleTensor("x", 2, 2);
+    blob.dtype = "f64";
+    EXPECT_THROW(blob.validate(), InvalidArgument);
+    blob = testing::sampleTensor("x", 2, 2);
+    blob.byteOrder = "be";
+    EXPECT_THROW(blob.validate(), InvalidArgument);
+    blob = testing::sampleTensor("x", 2, 2);
+    blob.shape = {2, -2};
+    EXPECT_THROW(blob.validate(), InvalidArgument);
+
+    test::TempDir dir;
+    Notebook notebook((dir / "n.sqlite").string());
+    const std::int64_t id = notebook.createRun(sampleRun("p"));
+    TensorBlob wrongSize = testing::sampleTensor("x", 2, 2);
+    wrongSize.data.pop_back();
+    EXPECT_THROW(notebook.addTensors(id, {testing::sampleTensor("ok", 1, 1), wrongSize}), InvalidArgument);
+    EXPECT_TRUE(notebook.tensorInfos(id).empty()) << "a refused batch writes nothing";
+}
+
+TEST(NotebookSearch, FindsRunsByPromptTextNotesAndTags)
+{
+    test::TempDir dir;
+    Notebook notebook((dir / "n.sqlite").string());
+    const std::int64_t cat = notebook.createRun(sampleRun("The cat sat on the"));
+    const std::int64_t fox = notebook.createRun(sampleRun("The quick brown"));
+    notebook.finishRun(cat, RunStatus::Finished, "The cat sat on the [mat/rug]", "{}", "");
+    notebook.finishRun(fox, RunStatus::Failed, "", "{}", "out of memory");
+    const std::int64_t noteId = notebook.addNote(fox, "A surprising **giraffe** in the attention map");
+    notebook.addTag(cat, "attention-study");
+
+    auto ids = [&](RunQuery query) {
+        std::vector<std::int64_t> out;
+        for (const auto& run : notebook.listRuns(query))
+            out.push_back(run.id);
+        return out;
+    };
+    auto search = [&](const std::string& words) { return ids({words, "", std::nullopt, 100, 0}); };
+
+    EXPECT_EQ(search("cat"), std::vector<std::int64_t>{cat}) << "prompt word";
+    EXPECT_EQ(search("rug"), std::vector<std::int64_t>{cat}) << "generated text word";
+    EXPECT_EQ(search("giraffe"), std::vector<std::int64_t>{fox}) << "note word";
+    EXPECT_EQ(search("attention-study"), std::vector<std::int64_t>{cat}) << "tag";
+    EXPECT_EQ(search("QUICK brown"), std::vector<std::int64_t>{fox}) << "every word, any case";
+    EXPECT_TRUE(search("quick cat").empty()) << "words are ANDed";
+    EXPECT_EQ(search("gir*"), std::vector<std::int64_t>{fox}) << "prefix";
+    EXPECT_EQ(search("the").size(), 2u);
+    EXPECT_NO_THROW(search("don't \"quote\" AND OR NOT ( * :")) << "operators are plain text";
+
+    notebook.editNote(noteId, "Actually an elephant");
+    EXPECT_TRUE(search("giraffe").empty()) << "an edited note no longer matches its old words";
+    EXPECT_EQ(search("elephant"), std::vector<std::int64_t>{fox});
+    notebook.removeTag(cat, "attention-study");
+    EXPECT_TRUE(search("attention-study").empty());
+    notebook.addTag(cat, "baseline");
+
+    EXPECT_EQ(ids({"", "baseline", std::nullopt, 100, 0}), std::vector<std::int64_t>{cat});
+    EXPECT_EQ(ids({"", "", RunStatus::Failed, 100, 0}), std::vector<std::int64_t>{fox});
+    EXPECT_EQ(ids({"the", "baseline", RunStatus::Finished, 100, 0}), std::vector<std::int64_t>{cat});
+    auto listed = notebook.listRuns({});
+    ASSERT_EQ(listed.size(), 2u);
+    EXPECT_EQ(listed[1].tags, std::vector<std::string>{"baseline"});
+}
+
+TEST(NotebookRuns, ListsNewestFirstWithLimitAndOffset)
+{
+    test::TempDir dir;
+    Notebook notebook((dir / "n.sqlite").string());
+    std::vector<std::int64_t> ids;
+    for (int i = 0; i < 5; ++i) {
+        RunRecord run = sampleRun("run " + std::to_string(i));
+        run.startedAt = "2026-01-0" + std::to_string(5 - i) + "T00:00:00.000Z"; // inserted oldest last
+        ids.push_back(notebook.createRun(run));
+        notebook.appendStep(ids.back(), sampleStep(0));
+    }
+    auto page = notebook.listRuns({"", "", std::nullopt, 2, 1});
+    ASSERT_EQ(page.size(), 2u);
+    EXPECT_EQ(page[0].id, ids[1]); // 2026-01-04, after 2026-01-05 (ids[0]) skipped by the offset
+    EXPECT_EQ(page[1].id, ids[2]);
+    EXPECT_EQ(page[0].stepCount, 1);
+    EXPECT_EQ(notebook.runCount(), 5);
+}
+
+TEST(NotebookRuns, ResolvesIdsUuidsAndPrefixes)
+{
+    test::TempDir dir;
+    Notebook notebook((dir / "n.sqlite").string());
+    RunRecord a = sampleRun("a"), b = sampleRun("b");
+    a.uuid = "abcd1111-0000-4000-8000-000000000001";
+    b.uuid = "abcd2222-0000-4000-8000-000000000002";
+    const std::int64_t idA = notebook.createRun(a), idB = notebook.createRun(b);
+    EXPECT_EQ(notebook.resolveRun(std::to_string(idB)), idB);
+    EXPECT_EQ(notebook.resolveRun(a.uuid), idA);
+    EXPECT_EQ(notebook.resolveRun("ABCD1"), idA) << "case-insensitive prefix";
+    EXPECT_EQ(notebook.resolveRun("abcd2222"), idB);
+    EXPECT_THROW(notebook.resolveRun("abcd"), InvalidArgument) << "ambiguous";
+    EXPECT_THROW(notebook.resolveRun("ffff"), InvalidArgument) << "no match";
+    EXPECT_THROW(notebook.resolveRun("999"), InvalidArgument) << "no such id, too short for a prefix";
+    EXPECT_THROW(notebook.resolveRun("x%_*"), InvalidArgument);
+}
+
+TEST(NotebookRuns, DeletingARunRemovesItsTensorsAndShrinksTheFile)
+{
+    test::TempDir dir;
+    const std::string path = (dir / "n.sqlite").string();
+    Notebook notebook(path);
+    const std::int64_t keep = testing::writeFullRun(notebook, "keep me");
+    const std::int64_t drop = notebook.createRun(sampleRun("drop me"));
+    // 4 MB of captures: [512, 1024] f32 twice.
+    notebook.appendStep(drop, sampleStep(0), {testing::sampleTensor("big.a", 512, 1024), testing::sampleTensor("big.b", 512, 1024)});
+    notebook.addNote(drop, "to be deleted");
+    notebook.addTag(drop, "temporary");
+    Database& db = notebook.database();
+    db.exec("PRAGMA wal_checkpoint(TRUNCATE)");
+    const std::int64_t sizeBefore = fileSize(path);
+    const std::int64_t pagesBefore = db.queryInt("PRAGMA page_count");
+    ASSERT_GT(sizeBefore, 4 * 1024 * 1024);
+
+    notebook.deleteRun(drop);
+
+    EXPECT_FALSE(notebook.run(drop));
+    for (const char* table : {"steps", "tensors", "notes", "run_tags", "checks", "metrics"})
+        EXPECT_EQ(db.queryInt(std::string("SELECT count(*) FROM ") + table + " WHERE run_id = " + std::to_string(drop)), 0)
+            << table;
+    EXPECT_EQ(db.queryInt("SELECT count(*) FROM run_search WHERE rowid = " + std::to_string(drop)), 0);
+    EXPECT_EQ(db.queryInt("PRAGMA freelist_count"), 0) << "incremental vacuum returned every free page";
+    const std::int64_t pagesAfter = db.queryInt("PRAGMA page_count");
+    const std::int64_t sizeAfter = fileSize(path);
+    std::printf("delete: pages %lld -> %lld, file %lld -> %lld bytes\n", static_cast<long long>(pagesBefore),
+                static_cast<long long>(pagesAfter), static_cast<long long>(sizeBefore), static_cast<long long>(sizeAfter));
+    EXPECT_LE(pagesAfter * 4096, pagesBefore * 4096 - 4 * 1024 * 1024);
+    EXPECT_LE(sizeAfter, sizeBefore - 4 * 1024 * 1024) << "the checkpoint gave the space back to the file system";
+    // The other run is untouched.
+    EXPECT_EQ(notebook.tensorInfos(keep).size(), 2u);
+    TensorBlob expected = testing::sampleTensor("attention.layer0", 3, 7);
+    expected.step = 1; // writeFullRun captured it at step 1
+    EXPECT_EQ(notebook.tensor(notebook.tensorInfos(keep)[0].id), expected);
+    EXPECT_THROW(notebook.deleteRun(drop), InvalidArgument);
+}
+
+TEST(NotebookGroups, GroupsReportsAndSweepsRoundTrip)
+{
+    test::TempDir dir;
+    Notebook notebook((dir / "n.sqlite").string());
+    const std::int64_t isolated = notebook.createRun(sampleRun("The cat", "2"));
+    const std::int64_t visible = notebook.createRun(sampleRun("The cat", "2"));
+    RunGroupRecord pair;
+    pair.kind = "mode-pair";
+    pair.comparisonJson = R"({"first_divergent_step":3})";
+    pair.runIds = {isolated, visible};
+    const std::int64_t groupId = notebook.createGroup(pair);
+    auto group = notebook.group(groupId);
+    ASSERT_TRUE(group);
+    EXPECT_EQ(group->runIds, (std::vector<std::int64_t>{isolated, visible}));
+    EXPECT_EQ(group->comparisonJson, R"({"first_divergent_step":3})");
+    EXPECT_EQ(notebook.groupsOfRun(visible), std::vector<std::int64_t>{groupId});
+    EXPECT_EQ(notebook.findGroupByUuid(group->uuid), std::optional<std::int64_t>(groupId));
+
+    ReportRecord report;
+    report.groupId = groupId;
+    report.markdown = "# Mode pair";
+    report.images["kl.png"] = {0x89, 'P', 'N', 'G', 13, 10};
+    const std::int64_t reportId = notebook.addReport(report);
+    EXPECT_EQ(notebook.report(reportId)->images, report.images);
+    EXPECT_EQ(notebook.reportsOfGroup(groupId), std::vector<std::int64_t>{reportId});
+
+    RunGroupRecord missingMember = pair;
+    missingMember.runIds = {isolated, visible + 10};
+    EXPECT_THROW(notebook.createGroup(missingMember), InvalidArgument);
+    EXPECT_EQ(notebook.allGroups().size(), 1u) << "the refused group left nothing behind";
+}
+
+} // namespace
+} // namespace tempo::notebook

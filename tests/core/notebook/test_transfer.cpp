@@ -1,0 +1,179 @@
+// Moving runs: export -> import round trip, merge with overlapping runs, group export.
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "core/common/errors.h"
+#include "core/notebook/notebook.h"
+#include "core/notebook/notebooktransfer.h"
+#include "notebookfixtures.h"
+#include "support/testsupport.h"
+
+namespace tempo::notebook {
+namespace {
+
+TEST(NotebookTransfer, ExportedRunImportsEqualWithRemappedIds)
+{
+    test::TempDir dir;
+    Notebook server((dir / "server.sqlite").string());
+    testing::writeFullRun(server, "an unrelated first run");
+    const std::int64_t runId = testing::writeFullRun(server, "The cat sat on the", 6);
+    const std::string exported = (dir / "one-run.sqlite").string();
+
+    TransferResult out = exportRuns(server, {runId}, exported);
+    EXPECT_EQ(out.runsCopied, 1);
+    EXPECT_FALSE(std::filesystem::exists(exported + ".partial"));
+    {
+        Notebook file(exported, OpenMode::ReadOnly);
+        ASSERT_EQ(file.runCount(), 1) << "a standalone file with just that run";
+        testing::expectSameRun(server, runId, file, file.listRuns({})[0].id);
+    }
+
+    Notebook home((dir / "home.sqlite").string());
+    for (int i = 0; i < 3; ++i)
+        home.createRun(testing::sampleRun("home run " + std::to_string(i)));
+    TransferResult in = mergeNotebook(home, exported);
+    EXPECT_EQ(in.runsCopied, 1);
+    EXPECT_EQ(in.runsSkipped, 0);
+    ASSERT_EQ(in.runIds.size(), 1u);
+    const std::int64_t homeId = in.runIds.begin()->second;
+    EXPECT_NE(homeId, runId) << "ids are remapped";
+    testing::expectSameRun(server, runId, home, homeId);
+    EXPECT_EQ(home.preset("1a")->name, "attention, isolated") << "the preset row travels with the run";
+    EXPECT_EQ(home.listRuns({"cat", "", std::nullopt, 100, 0}).size(), 1u) << "imported runs are searchable";
+
+    // Importing the same file again finds the duplicate by UUID.
+    TransferResult again = mergeNotebook(home, exported);
+    EXPECT_EQ(again.runsCopied, 0);
+    EXPECT_EQ(again.runsSkipped, 1);
+    ASSERT_EQ(again.messages.size(), 1u);
+    EXPECT_NE(again.messages[0].find(server.run(runId)->uuid), std::string::npos) << again.messages[0];
+    EXPECT_NE(again.messages[0].find("skipped"), std::string::npos);
+    EXPECT_EQ(home.runCount(), 4);
+}
+
+TEST(NotebookTransfer, ExportNeverOverwritesAFile)
+{
+    test::TempDir dir;
+    Notebook notebook((dir / "n.sqlite").string());
+    const std::int64_t runId = testing::writeFullRun(notebook, "p");
+    const auto target = dir / "taken.sqlite";
+    test::writeFileBytes(target, "precious");
+    EXPECT_THROW(exportRuns(notebook, {runId}, target.string()), InvalidArgument);
+    EXPECT_EQ(test::readFileBytes(target), "precious");
+    EXPECT_THROW(exportRuns(notebook, {runId + 99}, (dir / "x.sqlite").string()), InvalidArgument);
+    EXPECT_FALSE(std::filesystem::exists(dir / "x.sqlite")) << "a failed export leaves no file";
+    EXPECT_FALSE(std::filesystem::exists(dir / "x.sqlite.partial"));
+}
+
+// A laptop notebook and a cluster notebook that share one run (imported earlier), each with runs of
+// its own and the cluster with a mode-pair group over the shared run and one of its own.
+TEST(NotebookTransfer, MergeWithOverlappingRunsSkipsDuplicatesAndRemapsGroups)
+{
+    test::TempDir dir;
+    const std::string laptopPath = (dir / "laptop.sqlite").string(), clusterPath = (dir / "cluster.sqlite").string();
+    Notebook laptop(laptopPath);
+    const std::int64_t shared = testing::writeFullRun(laptop, "shared run");
+    const std::int64_t laptopOnly = testing::writeFullRun(laptop, "laptop only");
+    std::string sharedUuid = laptop.run(shared)->uuid;
+    std::string clusterOnlyUuid;
+    {
+        Notebook cluster(clusterPath);
+        testing::writeFullRun(cluster, "cluster first");
+        const std::string handoff = (dir / "handoff.sqlite").string();
+        exportRuns(laptop, {shared}, handoff);
+        const std::int64_t sharedInCluster = mergeNotebook(cluster, handoff).runIds.begin()->second;
+        const std::int64_t clusterOnly = testing::writeFullRun(cluster, "cluster second visible");
+        clusterOnlyUuid = cluster.run(clusterOnly)->uuid;
+        RunGroupRecord pair;
+        pair.kind = "mode-pair";
+        pair.comparisonJson = R"({"kl_step0":0.0})";
+        pair.runIds = {sharedInCluster, clusterOnly};
+        const std::int64_t groupId = cluster.createGroup(pair);
+        ReportRecord report;
+        report.groupId = groupId;
+        report.markdown = "pair report";
+        cluster.addReport(report);
+    }
+    const std::string clusterBefore = test::readFileBytes(clusterPath);
+
+    TransferResult result = mergeNotebook(laptop, clusterPath);
+    EXPECT_EQ(result.runsCopied, 2) << "cluster first, cluster second";
+    EXPECT_EQ(result.runsSkipped, 1) << "the shared run";
+    EXPECT_EQ(result.groupsCopied, 1);
+    bool mentionsShared = false;
+    for (const auto& message : result.messages)
+        mentionsShared = mentionsShared || (message.find(sharedUuid) != std::string::npos &&
+                                            message.find("skipped") != std::string::npos);
+    EXPECT_TRUE(mentionsShared);
+    EXPECT_EQ(laptop.runCount(), 4);
+    EXPECT_EQ(test::readFileBytes(clusterPath), clusterBefore) << "merge reads its source only";
+
+    // The group now points at the laptop's own copy of the shared run and the new copy of the other.
+    auto groups = laptop.groupsOfRun(shared);
+    ASSERT_EQ(groups.size(), 1u);
+    auto group = laptop.group(groups[0]);
+    ASSERT_EQ(group->runIds.size(), 2u);
+    EXPECT_EQ(group->runIds[0], shared);
+    EXPECT_EQ(group->runIds[1], *laptop.findRunByUuid(clusterOnlyUuid));
+    EXPECT_EQ(group->comparisonJson, R"({"kl_step0":0.0})");
+    EXPECT_EQ(laptop.reportsOfGroup(group->id).size(), 1u);
+    EXPECT_EQ(laptop.tags(laptopOnly), (std::vector<std::string>{"baseline", "cpu"})) << "own runs untouched";
+    {
+        Notebook cluster(clusterPath, OpenMode::ReadOnly);
+        testing::expectSameRun(cluster, *cluster.findRunByUuid(clusterOnlyUuid), laptop, *laptop.findRunByUuid(clusterOnlyUuid));
+    }
+
+    TransferResult twice = mergeNotebook(laptop, clusterPath);
+    EXPECT_EQ(twice.runsCopied, 0);
+    EXPECT_EQ(twice.runsSkipped, 3);
+    EXPECT_EQ(twice.groupsSkipped, 1);
+    EXPECT_EQ(laptop.runCount(), 4);
+    EXPECT_THROW(mergeNotebook(laptop, laptopPath), InvalidArgument) << "a notebook into itself";
+}
+
+TEST(NotebookTransfer, GroupExportCarriesItsRunsAndComparison)
+{
+    test::TempDir dir;
+    Notebook notebook((dir / "n.sqlite").string());
+    const std::int64_t a = testing::writeFullRun(notebook, "isolated");
+    const std::int64_t b = testing::writeFullRun(notebook, "visible");
+    testing::writeFullRun(notebook, "not in the group");
+    RunGroupRecord pair;
+    pair.kind = "mode-pair";
+    pair.comparisonJson = R"({"js":0.5})";
+    pair.runIds = {a, b};
+    const std::int64_t groupId = notebook.createGroup(pair);
+    const std::string out = (dir / "pair.sqlite").string();
+    TransferResult result = exportGroup(notebook, groupId, out);
+    EXPECT_EQ(result.runsCopied, 2);
+    EXPECT_EQ(result.groupsCopied, 1);
+    Notebook file(out, OpenMode::ReadOnly);
+    EXPECT_EQ(file.runCount(), 2);
+    ASSERT_EQ(file.allGroups().size(), 1u);
+    auto group = file.group(file.allGroups()[0]);
+    EXPECT_EQ(group->uuid, notebook.group(groupId)->uuid);
+    EXPECT_EQ(group->comparisonJson, R"({"js":0.5})");
+    ASSERT_EQ(group->runIds.size(), 2u);
+    testing::expectSameRun(notebook, a, file, group->runIds[0]);
+    testing::expectSameRun(notebook, b, file, group->runIds[1]);
+}
+
+TEST(NotebookTransfer, RunningRunIsCopiedAsInterrupted)
+{
+    test::TempDir dir;
+    Notebook notebook((dir / "n.sqlite").string());
+    const std::int64_t id = notebook.createRun(testing::sampleRun("in flight"));
+    notebook.appendStep(id, testing::sampleStep(0));
+    const std::string out = (dir / "snapshot.sqlite").string();
+    exportRuns(notebook, {id}, out);
+    Notebook file(out, OpenMode::ReadOnly);
+    auto copy = file.run(file.listRuns({})[0].id);
+    EXPECT_EQ(copy->status, RunStatus::Interrupted);
+    EXPECT_EQ(file.steps(copy->id).size(), 1u);
+    EXPECT_EQ(notebook.run(id)->status, RunStatus::Running) << "the source run is untouched";
+}
+
+} // namespace
+} // namespace tempo::notebook
