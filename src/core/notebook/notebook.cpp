@@ -104,7 +104,7 @@ void Notebook::checkFileBeforeOpening() const
             throw NotebookError("notebook '" + path_ + "': " +
                                 expectedFound("the file header", "a SQLite database (\"SQLite format 3\")",
                                               "'" + printable(header, static_cast<std::size_t>(in.gcount())) + "'") +
-                                "; this is not a notebook, the file was left as it is");
+                                "; the file is not SQLite, so not a notebook; it was left as it is");
     }
     // Root may write to any file, so SQLite would not notice: honour the file's permission bits.
     if (mode_ == OpenMode::ReadWrite && ((info.st_mode & 0222) == 0 || ::access(path_.c_str(), W_OK) != 0))

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "core/common/errors.h"
 #include "core/notebook/notebook.h"
 #include "core/notebook/records.h"
 

@@ -103,29 +103,43 @@ TEST(BadNotebooks, CorruptFileGivesAClearErrorAndKeepsItsBytes)
     }
 }
 
-// Page 1 (the schema) intact, the table pages after it garbage: opening may succeed, but every
-// read that meets a bad page is a NotebookError, never a crash, and the file stays as it was.
+// The schema pages intact, the last quarter of the file (table and tensor pages) garbage: opening
+// may succeed, but every read that meets a bad page is a NotebookError, never a crash, and the
+// file stays as it was.
 TEST(BadNotebooks, CorruptTablePagesFailOnReadAndKeepTheirBytes)
 {
     test::TempDir dir;
     const std::string path = makeNotebookWithData(dir, "pages.sqlite");
+    {
+        Notebook notebook(path);
+        const std::int64_t runId = notebook.createRun(testing::sampleRun("big capture"));
+        notebook.appendStep(runId, testing::sampleStep(0), {testing::sampleTensor("attention", 256, 1024)}); // 1 MB
+        notebook.finishRun(runId, RunStatus::Finished, "", "{}", "");
+        notebook.database().exec("PRAGMA wal_checkpoint(TRUNCATE)");
+    }
     std::string bytes = test::readFileBytes(path);
     std::mt19937 random(11);
-    for (std::size_t i = 4096; i < bytes.size(); ++i)
+    for (std::size_t i = bytes.size() / 4 * 3 / 4096 * 4096; i < bytes.size(); ++i)
         bytes[i] = static_cast<char>(random());
     test::writeFileBytes(path, bytes);
-    bool failed = false;
+    std::string failedAt = "nowhere";
     try {
+        failedAt = "open";
         Notebook notebook(path);
-        for (const auto& run : notebook.listRuns({}))
+        failedAt = "listRuns";
+        for (const auto& run : notebook.listRuns({})) {
+            failedAt = "reading run " + std::to_string(run.id);
+            notebook.steps(run.id);
+            notebook.notes(run.id);
             for (const auto& info : notebook.tensorInfos(run.id))
                 notebook.tensor(info.id);
+        }
+        failedAt = "nowhere";
     } catch (const NotebookError& e) {
-        failed = true;
         EXPECT_NE(std::string(e.what()).find(path), std::string::npos) << e.what();
-        std::printf("message: %s\n", e.what());
+        std::printf("failed at %s: %s\n", failedAt.c_str(), e.what());
     }
-    EXPECT_TRUE(failed);
+    EXPECT_NE(failedAt, "nowhere") << "garbage pages went unnoticed";
     EXPECT_EQ(test::readFileBytes(path), bytes);
 }
 

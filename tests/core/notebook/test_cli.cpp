@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/notebook/database.h"
 #include "core/notebook/notebook.h"
 #include "notebookfixtures.h"
 #include "support/testsupport.h"
