@@ -1,0 +1,36 @@
+#pragma once
+// The post-processor of tokenizer.json for single sequences: TemplateProcessing (its "single"
+// template of SpecialToken and Sequence items), ByteLevel (changes offsets only, so nothing
+// here), a Sequence of these, or null.
+
+#include <cstdint>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/tokenizer/jsonfields.h"
+
+namespace tempo {
+
+class PostProcessor {
+public:
+    static PostProcessor fromJson(const nlohmann::json& value, const jsonfields::Place& place);
+
+    // Applies the single-sequence template to `ids` (the encoded text).
+    std::vector<int64_t> apply(std::vector<int64_t> ids) const;
+
+private:
+    // One template: items are either special-token ids or the sequence itself.
+    struct Template {
+        struct Item {
+            bool isSequence = false;
+            std::vector<int64_t> specialIds;
+        };
+        std::vector<Item> items;
+    };
+    void addProcessors(const nlohmann::json& value, const jsonfields::Place& place);
+
+    std::vector<Template> templates_; // applied in order
+};
+
+} // namespace tempo

@@ -1,0 +1,55 @@
+#pragma once
+// Hugging Face tokenizer.json, byte-level BPE as Llama 3 uses it: no normalizer; pre-tokenizer
+// Split(Llama 3 regex, Isolated) + ByteLevel; BPE with ranked merges and ignore_merges; added
+// tokens matched in the text first; TemplateProcessing post-processor; ByteLevel decoder.
+// Anything else in the file is refused with a TokenizerError that names it.
+//
+// Tokenizer is cheap to copy (copies share the loaded tables) and safe to use from several
+// threads at once.
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace tempo {
+
+class Tokenizer {
+public:
+    static Tokenizer fromFile(const std::filesystem::path& tokenizerJson); // throws TokenizerError
+    static Tokenizer fromJsonText(const std::string& text, const std::string& source);
+
+    // Text must be valid UTF-8 (TokenizerError names the first bad byte otherwise).
+    // addSpecialTokens: apply the post-processor (e.g. TemplateProcessing adding <|begin_of_text|>).
+    std::vector<int64_t> encode(const std::string& text, bool addSpecialTokens = true) const;
+    // Invalid UTF-8 in the decoded bytes becomes U+FFFD. Unknown ids throw TokenizerError.
+    std::string decode(const std::vector<int64_t>& ids, bool skipSpecialTokens = false) const;
+    std::string tokenText(int64_t id) const;   // the decoded bytes of one token (may be a partial UTF-8 sequence)
+    std::optional<int64_t> tokenId(const std::string& tokenContent) const; // vocab or added token
+    int64_t vocabSize() const;                  // highest id + 1, added tokens included
+    bool isSpecial(int64_t id) const;
+
+private:
+    struct Impl;
+    explicit Tokenizer(std::shared_ptr<const Impl> impl);
+    const std::string& tokenBytes(int64_t id) const;
+
+    std::shared_ptr<const Impl> impl_;
+    friend class IncrementalDecoder;
+};
+
+// Streams text from ids without ever emitting half a UTF-8 character.
+class IncrementalDecoder {
+public:
+    explicit IncrementalDecoder(const Tokenizer& tokenizer);
+    std::string push(int64_t id);  // text that became complete with this id (maybe "")
+    std::string flush();           // whatever is left (invalid bytes as U+FFFD)
+
+private:
+    Tokenizer tokenizer_;
+    std::string pending_; // bytes of an unfinished character
+};
+
+} // namespace tempo
