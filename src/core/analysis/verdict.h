@@ -17,9 +17,11 @@
 //   B = T and N and not (I and P)
 //   C = not T, or (not N and not P)
 //   D = T and not N and P
-// I implies N, so for every (I, N, T, P) exactly one of A-D holds; `decideScenario` proves nothing
-// at run time but the table test walks all combinations. Before that, the verdict is
-// "inconclusive" when a precondition fails (listed in VerdictInputs).
+// I implies N, so for every (I, N, T, P) exactly one of A-D holds (the test
+// Verdict.RulesAreExclusiveAndCoverEveryCombination walks every reachable combination). Before
+// any of this, the verdict is "inconclusive" when a precondition fails: no mechanism checks
+// recorded, a check failed, no set of >= 2 members, no step with both readouts, no measured
+// sibling/prior ratio (attention not captured), or a non-finite readout difference.
 
 #include <cstdint>
 #include <string>
