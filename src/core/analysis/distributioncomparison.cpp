@@ -191,6 +191,9 @@ DistributionComparison compareDistributions(const RunDistributions& a, const Run
                                                                      : std::max(out.maxAbsDifference, s.maxAbsDifference);
         for (size_t k = 0; k < kTopKOverlapSizes.size(); ++k)
             out.minTopKOverlap[k] = first ? s.topKOverlap[k] : std::min(out.minTopKOverlap[k], s.topKOverlap[k]);
+        if (out.firstDifferingDistributionStep < 0
+            && !(s.maxAbsDifference < kIdenticalDistributionTolerance)) // NaN counts as differing
+            out.firstDifferingDistributionStep = s.step;
         out.steps.push_back(s);
     }
     for (const auto& [forward, pb] : readoutsB)
@@ -241,6 +244,7 @@ AnalysisMetrics metrics(const DistributionComparison& c)
     out.push_back({"distribution.mean_kl_ab", klAB.mean()});
     out.push_back({"distribution.mean_kl_ba", klBA.mean()});
     out.push_back({"distribution.first_differing_set_step", static_cast<double>(c.firstDifferingSetStep)});
+    out.push_back({"distribution.first_differing_distribution_step", static_cast<double>(c.firstDifferingDistributionStep)});
     out.push_back({"distribution.steps_compared", static_cast<double>(c.steps.size())});
     out.push_back({"distribution.steps_only_in_one_run", static_cast<double>(c.stepsOnlyInOneRun)});
     return out;

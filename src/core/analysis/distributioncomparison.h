@@ -17,6 +17,10 @@ namespace tempo {
 // threshold (>= 1e-3 in any sensible preset), so the floor cannot hide a selection difference.
 inline constexpr double kKlProbabilityFloor = 1e-12;
 
+// Two readouts are "identical" when no token's probability differs by this much or more. Float32
+// softmax over the same inputs agrees to ~1e-7; anything at 1e-6 or above is a real change.
+inline constexpr double kIdenticalDistributionTolerance = 1e-6;
+
 // The k of the top-k overlaps reported per step.
 inline constexpr std::array<int64_t, 4> kTopKOverlapSizes{1, 5, 10, 20};
 
@@ -70,6 +74,9 @@ struct DistributionComparison {
     // First step whose selected sets differ as sets (order ignored); a step only one run reached
     // counts as differing. -1: the runs selected the same sets throughout.
     int64_t firstDifferingSetStep = -1;
+    // First compared step whose max |p_a - p_b| >= kIdenticalDistributionTolerance (or is NaN):
+    // where the modes' distributions diverge. -1: identical throughout.
+    int64_t firstDifferingDistributionStep = -1;
     int64_t stepsOnlyInOneRun = 0; // readouts one run has and the other does not
 };
 
@@ -78,7 +85,8 @@ DistributionComparison compareDistributions(const RunDistributions& a, const Run
 
 // distribution.by_step.{entropy_a, entropy_b, top_probability_a, top_probability_b, kl_ab, kl_ba,
 // js, cosine, max_abs_diff, top1_overlap, top5_overlap, top10_overlap, top20_overlap} per step;
-// distribution.{max_abs_diff, min_top<k>_overlap, first_differing_set_step, steps_compared,
+// distribution.{max_abs_diff, min_top<k>_overlap, first_differing_set_step,
+// first_differing_distribution_step, steps_compared,
 // steps_only_in_one_run, mean_js, mean_kl_ab, mean_kl_ba}.
 AnalysisMetrics metrics(const DistributionComparison& comparison);
 

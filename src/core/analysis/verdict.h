@@ -28,15 +28,16 @@
 #include <vector>
 
 #include "core/analysis/analysismetric.h"
+#include "core/analysis/distributioncomparison.h"
 
 namespace tempo {
 
-struct DistributionComparison;
 struct CrossParallelAttention;
 
 // "identical": no token's probability differs by 1e-6 or more at any compared step. Float32
 // softmax over the same inputs agrees to ~1e-7; anything larger is a real change.
-inline constexpr double kIdenticalMaxAbsProbabilityDifference = 1e-6;
+inline constexpr double kIdenticalMaxAbsProbabilityDifference = kIdenticalDistributionTolerance;
+static_assert(kIdenticalMaxAbsProbabilityDifference == 1e-6, "the verdict tests pin 1e-6");
 // "nearly identical": no token's probability moves by a whole percentage point. That is below
 // every preset threshold (0.03-0.10), so only a token sitting right at the threshold could change
 // the selection.

@@ -135,6 +135,18 @@ TEST(DistributionComparison, PerStepNumbersAndFirstDifferingSet)
     EXPECT_DOUBLE_EQ(c.maxAbsDifference, 0.25);
     // Sets {1,2} and {2,1} are equal as sets; {3} vs {4} differs at step 2.
     EXPECT_EQ(c.firstDifferingSetStep, 2);
+    EXPECT_EQ(c.firstDifferingDistributionStep, 1); // step 0 identical, step 1 max |dp| = 1/4
+}
+
+TEST(DistributionComparison, FirstDifferingDistributionStepThreshold)
+{
+    // |dp| = 2^-20 ~ 9.5e-7 < 1e-6 counts as identical; 2^-19 ~ 1.9e-6 does not.
+    const float small = std::ldexp(1.0f, -20);
+    const RunDistributions a = run({{0.5f, 0.5f}, {0.5f, 0.5f}}, {});
+    const RunDistributions below = run({{0.5f + small, 0.5f - small}, {0.5f, 0.5f}}, {});
+    const RunDistributions above = run({{0.5f, 0.5f}, {0.5f + 2 * small, 0.5f - 2 * small}}, {});
+    EXPECT_EQ(compareDistributions(a, below).firstDifferingDistributionStep, -1);
+    EXPECT_EQ(compareDistributions(a, above).firstDifferingDistributionStep, 1);
 }
 
 TEST(DistributionComparison, StepOnlyOneRunReachedCountsAsDiffering)
@@ -174,9 +186,9 @@ TEST(DistributionComparison, MetricsCarryStepAndNames)
     }
     EXPECT_TRUE(foundKl);
     EXPECT_TRUE(foundTop20);
-    // 13 per step (2 steps) + 11 summary rows (max diff, 4 min overlaps, 3 means, first differing
-    // set step, steps compared, steps only in one run).
-    EXPECT_EQ(m.size(), 2u * 13u + 11u);
+    // 13 per step (2 steps) + 12 summary rows (max diff, 4 min overlaps, 3 means, first differing
+    // set step, first differing distribution step, steps compared, steps only in one run).
+    EXPECT_EQ(m.size(), 2u * 13u + 12u);
 }
 
 } // namespace
