@@ -497,11 +497,14 @@ std::vector<RunSummary> Notebook::listRuns(const RunQuery& query) const
         " (SELECT group_concat(name, char(31)) FROM (SELECT t.name FROM run_tags rt JOIN tags t ON t.id = rt.tag_id"
         "   WHERE rt.run_id = r.id ORDER BY t.name))"
         " FROM runs r LEFT JOIN models m ON m.id = r.model_id WHERE 1";
+    // The unary + keeps SQLite from driving the query by the matching ids (then sorting all of
+    // them, thousands of wide rows for a common word): it walks runs_by_start newest first, tests
+    // each id against the match set, and stops at the limit.
     const std::string fts = ftsQuery(query.search);
     if (!fts.empty())
-        sql += " AND r.id IN (SELECT rowid FROM run_search WHERE run_search MATCH ?1)";
+        sql += " AND +r.id IN (SELECT rowid FROM run_search WHERE run_search MATCH ?1)";
     if (!query.tag.empty())
-        sql += " AND r.id IN (SELECT rt.run_id FROM run_tags rt JOIN tags t ON t.id = rt.tag_id WHERE t.name = ?2)";
+        sql += " AND +r.id IN (SELECT rt.run_id FROM run_tags rt JOIN tags t ON t.id = rt.tag_id WHERE t.name = ?2)";
     if (query.status)
         sql += " AND r.status = ?3";
     sql += " ORDER BY r.started_at DESC, r.id DESC LIMIT ?4 OFFSET ?5";
