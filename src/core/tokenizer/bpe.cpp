@@ -19,7 +19,43 @@ struct BpeModel::Cache {
     std::unordered_map<std::string, std::vector<int32_t>> idsOfWord;
 };
 
-BpeModel BpeModel::fromJson(const json& model, const Place& place)
+BpeTables BpeModel::tablesFromDom(const json& model, const Place& place)
+{
+    BpeTables tables;
+    const json& vocab = jsonfields::member(model, place, "vocab");
+    const Place vocabPlace = place.child("vocab");
+    if (!vocab.is_object())
+        jsonfields::fail(vocabPlace, "an object of token -> id", jsonfields::describeValue(vocab));
+    tables.vocab.reserve(vocab.size());
+    for (auto it = vocab.begin(); it != vocab.end(); ++it)
+        tables.vocab.emplace_back(it.key(), jsonfields::idValue(it.value(), vocabPlace.child(it.key())));
+
+    const json& merges = jsonfields::member(model, place, "merges");
+    const Place mergesPlace = place.child("merges");
+    if (!merges.is_array())
+        jsonfields::fail(mergesPlace, "an array of merges", jsonfields::describeValue(merges));
+    tables.merges.reserve(merges.size());
+    for (size_t rank = 0; rank < merges.size(); ++rank) {
+        const json& merge = merges[rank];
+        // Two spellings: "a b" (older files) and ["a", "b"] (tokenizers >= 0.20).
+        if (merge.is_string()) {
+            const std::string& text = merge.get_ref<const std::string&>();
+            const size_t space = text.find(' ');
+            if (space == std::string::npos || space == 0 || space + 1 == text.size())
+                jsonfields::fail(mergesPlace.item(rank), "\"left right\" (two tokens separated by one space)",
+                                 jsonfields::describeValue(merge));
+            tables.merges.emplace_back(text.substr(0, space), text.substr(space + 1));
+        } else if (merge.is_array() && merge.size() == 2 && merge[0].is_string() && merge[1].is_string()) {
+            tables.merges.emplace_back(merge[0].get<std::string>(), merge[1].get<std::string>());
+        } else {
+            jsonfields::fail(mergesPlace.item(rank), "\"left right\" or [\"left\", \"right\"]",
+                             jsonfields::describeValue(merge));
+        }
+    }
+    return tables;
+}
+
+BpeModel BpeModel::fromJson(const json& model, const Place& place, BpeTables* streamed)
 {
     BpeModel bpe;
     const std::string type = jsonfields::stringValue(jsonfields::member(model, place, "type"), place.child("type"));
@@ -35,64 +71,53 @@ BpeModel BpeModel::fromJson(const json& model, const Place& place)
         jsonfields::fail(place.child("byte_fallback"), "false (byte-level BPE needs no byte fallback)", "true");
     bpe.ignoreMerges_ = jsonfields::boolMember(model, place, "ignore_merges", false);
     bpe.fuseUnknown_ = jsonfields::boolMember(model, place, "fuse_unk", false);
+    // The streamed tables skip the DOM; the keys must still be there.
+    jsonfields::member(model, place, "vocab");
+    jsonfields::member(model, place, "merges");
+    BpeTables tables = streamed ? std::move(*streamed) : tablesFromDom(model, place);
 
-    const json& vocab = jsonfields::member(model, place, "vocab");
     const Place vocabPlace = place.child("vocab");
-    if (!vocab.is_object())
-        jsonfields::fail(vocabPlace, "an object of token -> id", jsonfields::describeValue(vocab));
-    bpe.idOfContent_.reserve(vocab.size());
+    bpe.idOfContent_.reserve(tables.vocab.size());
     int64_t idLimit = 0;
-    for (auto it = vocab.begin(); it != vocab.end(); ++it) {
-        const int64_t id = jsonfields::idValue(it.value(), vocabPlace.child(it.key()));
+    for (auto& [content, id] : tables.vocab) {
+        if (id < 0 || id > INT32_MAX)
+            jsonfields::fail(vocabPlace.child(content), "a token id (an integer from 0 to 2^31-1)", std::to_string(id));
         idLimit = std::max(idLimit, id + 1);
-        bpe.idOfContent_.emplace(it.key(), static_cast<int32_t>(id));
     }
     bpe.contentOfId_.resize(static_cast<size_t>(idLimit));
     bpe.idExists_.assign(static_cast<size_t>(idLimit), false);
-    for (const auto& [content, id] : bpe.idOfContent_) {
+    for (auto& [content, id] : tables.vocab) {
         bpe.contentOfId_[static_cast<size_t>(id)] = content;
         bpe.idExists_[static_cast<size_t>(id)] = true;
+        bpe.idOfContent_[std::move(content)] = static_cast<int32_t>(id);
     }
 
-    const json& merges = jsonfields::member(model, place, "merges");
     const Place mergesPlace = place.child("merges");
-    if (!merges.is_array())
-        jsonfields::fail(mergesPlace, "an array of merges", jsonfields::describeValue(merges));
-    bpe.merges_.reserve(merges.size());
-    auto idOf = [&](const std::string& content, const Place& at) {
+    bpe.merges_.reserve(tables.merges.size());
+    std::string joined;
+    auto idOf = [&](const std::string& content, size_t rank) {
         auto found = bpe.idOfContent_.find(content);
         if (found == bpe.idOfContent_.end())
-            jsonfields::fail(at, "a token of the vocabulary", "\"" + content + "\", which is not in model.vocab");
+            jsonfields::fail(mergesPlace.item(rank), "a merge of vocabulary tokens",
+                             "\"" + content + "\", which is not in model.vocab");
         return found->second;
     };
-    std::string left, right;
-    for (size_t rank = 0; rank < merges.size(); ++rank) {
-        const json& merge = merges[rank];
-        const Place at = mergesPlace.item(rank);
-        // Two spellings: "a b" (older files) and ["a", "b"] (tokenizers >= 0.20).
-        if (merge.is_string()) {
-            const std::string& text = merge.get_ref<const std::string&>();
-            const size_t space = text.find(' ');
-            if (space == std::string::npos || space == 0 || space + 1 == text.size())
-                jsonfields::fail(at, "\"left right\" (two tokens separated by one space)", jsonfields::describeValue(merge));
-            left.assign(text, 0, space);
-            right.assign(text, space + 1, std::string::npos);
-        } else if (merge.is_array() && merge.size() == 2 && merge[0].is_string() && merge[1].is_string()) {
-            left = merge[0].get<std::string>();
-            right = merge[1].get<std::string>();
-        } else {
-            jsonfields::fail(at, "\"left right\" or [\"left\", \"right\"]", jsonfields::describeValue(merge));
-        }
-        const int32_t leftId = idOf(left, at);
-        const int32_t rightId = idOf(right, at);
-        const int32_t mergedId = idOf(left + right, at);
+    for (size_t rank = 0; rank < tables.merges.size(); ++rank) {
+        const auto& [left, right] = tables.merges[rank];
+        joined.assign(left).append(right);
+        const int32_t leftId = idOf(left, rank);
+        const int32_t rightId = idOf(right, rank);
+        const int32_t mergedId = idOf(joined, rank);
         // A repeated pair keeps its last rank, as Hugging Face's map construction does.
         bpe.merges_[pairKey(leftId, rightId)] = Merge{static_cast<int32_t>(rank), mergedId};
     }
 
     if (const json* unk = jsonfields::optionalMember(model, place, "unk_token")) {
         const std::string content = jsonfields::stringValue(*unk, place.child("unk_token"));
-        bpe.unknownId_ = idOf(content, place.child("unk_token"));
+        auto found = bpe.idOfContent_.find(content);
+        if (found == bpe.idOfContent_.end())
+            jsonfields::fail(place.child("unk_token"), "a token of model.vocab", "\"" + content + "\"");
+        bpe.unknownId_ = found->second;
     }
     bpe.cache_ = std::make_shared<Cache>();
     return bpe;

@@ -13,12 +13,15 @@
 #include <nlohmann/json.hpp>
 
 #include "core/tokenizer/jsonfields.h"
+#include "core/tokenizer/tokenizerjsonreader.h"
 
 namespace tempo {
 
 class BpeModel {
 public:
-    static BpeModel fromJson(const nlohmann::json& model, const jsonfields::Place& place);
+    // `streamed`: vocab and merges already read by readTokenizerJson (model's own are then
+    // empty), or nullptr to take them from `model`. The tables are consumed.
+    static BpeModel fromJson(const nlohmann::json& model, const jsonfields::Place& place, BpeTables* streamed);
 
     // Appends the ids of one pre-token (in byte-level form) to `ids`.
     void encodeWord(const std::string& word, std::vector<int64_t>& ids) const;
@@ -40,6 +43,8 @@ private:
     {
         return (static_cast<uint64_t>(static_cast<uint32_t>(left)) << 32) | static_cast<uint32_t>(right);
     }
+
+    static BpeTables tablesFromDom(const nlohmann::json& model, const jsonfields::Place& place);
 
     std::unordered_map<std::string, int32_t> idOfContent_;
     std::vector<std::string> contentOfId_;

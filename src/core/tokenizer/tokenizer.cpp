@@ -12,6 +12,7 @@
 #include "core/tokenizer/jsonfields.h"
 #include "core/tokenizer/postprocessor.h"
 #include "core/tokenizer/pretokenizer.h"
+#include "core/tokenizer/tokenizerjsonreader.h"
 #include "core/tokenizer/utf8.h"
 
 namespace tempo {
@@ -79,12 +80,8 @@ Tokenizer Tokenizer::fromFile(const std::filesystem::path& tokenizerJson)
 
 Tokenizer Tokenizer::fromJsonText(const std::string& text, const std::string& source)
 {
-    json root;
-    try {
-        root = json::parse(text);
-    } catch (const json::parse_error& e) {
-        throw TokenizerError(expectedFound(source, "valid JSON", std::string("a syntax error (") + e.what() + ")"));
-    }
+    TokenizerJsonDocument document = readTokenizerJson(text, source);
+    const json& root = document.root;
     const Place top{source, ""};
     if (!root.is_object())
         jsonfields::fail(top, "a JSON object", jsonfields::describeValue(root));
@@ -95,7 +92,8 @@ Tokenizer Tokenizer::fromJsonText(const std::string& text, const std::string& so
 
     auto impl = std::make_shared<Impl>();
     impl->source = source;
-    impl->model = BpeModel::fromJson(jsonfields::member(root, top, "model"), top.child("model"));
+    impl->model = BpeModel::fromJson(jsonfields::member(root, top, "model"), top.child("model"),
+                                      document.tablesStreamed ? &document.tables : nullptr);
     const json* addedTokens = jsonfields::optionalMember(root, top, "added_tokens");
     impl->added = AddedVocabulary::fromJson(addedTokens ? *addedTokens : json(nullptr), top.child("added_tokens"));
     const json* preTokenizer = jsonfields::optionalMember(root, top, "pre_tokenizer");

@@ -192,6 +192,13 @@ TEST(TokenizerErrors, MissingKeysAreNamed)
     message = tokenizerErrorOf([&] { Tokenizer::fromJsonText(noMerges.dump(), "nomerges.json"); });
     EXPECT_NE(message.find("nomerges.json: model: expected a key \"merges\""), std::string::npos) << message;
 
+    // A vocabulary entry of the wrong kind is named with its token.
+    json badVocab = llama3Json();
+    badVocab["model"]["vocab"]["Ġthe"] = "279";
+    message = tokenizerErrorOf([&] { Tokenizer::fromJsonText(badVocab.dump(), "badvocab.json"); });
+    EXPECT_NE(message.find("badvocab.json: model.vocab.Ġthe"), std::string::npos) << message;
+    EXPECT_NE(message.find("the string \"279\""), std::string::npos) << message;
+
     json badMerge = llama3Json();
     badMerge["model"]["merges"][5] = "Ġ no-such-token";
     message = tokenizerErrorOf([&] { Tokenizer::fromJsonText(badMerge.dump(), "badmerge.json"); });

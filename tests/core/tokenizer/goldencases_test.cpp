@@ -2,6 +2,7 @@
 // exactly the reference ids (add_special_tokens=False), and decoding must give the text back.
 
 #include <chrono>
+#include <ctime>
 
 #include <gtest/gtest.h>
 
@@ -74,13 +75,16 @@ TEST(TokenizerGolden, VocabularyFacts)
 
 TEST(TokenizerGolden, LoadsQuickly)
 {
+    // CPU time of this process, not wall time: the shared build machines are often busy.
+    const std::clock_t cpuStart = std::clock();
     const auto start = std::chrono::steady_clock::now();
     const Tokenizer tokenizer = Tokenizer::fromFile(testing::llama3TokenizerPath());
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    std::printf("loading the 9 MB Llama 3 tokenizer.json took %.3f s\n", seconds);
+    const double cpuSeconds = double(std::clock() - cpuStart) / CLOCKS_PER_SEC;
+    std::printf("loading the 9 MB Llama 3 tokenizer.json took %.3f s (%.3f s CPU)\n", seconds, cpuSeconds);
     EXPECT_EQ(tokenizer.vocabSize(), 128256);
 #if defined(NDEBUG) && !defined(__SANITIZE_ADDRESS__)
-    EXPECT_LT(seconds, 1.0) << "optimised builds must load tokenizer.json in well under a second";
+    EXPECT_LT(cpuSeconds, 1.0) << "optimised builds must load tokenizer.json in well under a second";
 #endif
 }
 
