@@ -3,6 +3,7 @@
 // one by one. Supported, as Llama 3 uses them: Split (Regex or String pattern, behavior
 // Isolated, invert false), ByteLevel (add_prefix_space, use_regex) and Sequence of these.
 
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
