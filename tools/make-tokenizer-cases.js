@@ -27,6 +27,7 @@ const cases = [
   '\uFEFFbyte order mark',
   'mid\uFEFFdle \uFEFF \uFEFF',
   'a\u180Eb c \u180E d\u180E\u180E',
+  'a  \u180E two spaces, then U+180E',
   '\u00A0\u00A0nbsp  \u00A0word',
   '\u3000ideographic\u3000space\u2003em\u2028line\u2029para',
   // Zero-width and format characters, combining marks.
@@ -65,6 +66,8 @@ const cases = [
   '   leading\ttab and   multiple   \n\n\n   spaces   ',
   // Letters and numbers added after Unicode 14 (PCRE2 10.42 ships Unicode 14).
   'x\u{11F04}\u{11F05}y Kawi',
+  // Where the letter status changes the pieces: a new letter before a contraction.
+  "\u{11F04}'s and \u{1E030}'ll and \u{A7CB}'d",
   'Sidetic (Unicode 17, unknown to the reference) x\u{10940}\u{10941}y',
   '\u{2EBF0}\u{2EBF1} CJK extension I, Garay digits \u{10D40}\u{10D41}\u{10D42}\u{10D43}',
   'Todhri \u{105C0}\u{105C1}',
