@@ -1,0 +1,133 @@
+#include "core/experiment/experimentrunner.h"
+
+#include "core/common/errors.h"
+#include "core/experiment/storedanalyses.h"
+#include "core/notebook/notebook.h"
+
+namespace tempo {
+
+namespace {
+
+using nlohmann::json;
+
+StoredCaptureSelection storedCaptures(const Preset& preset)
+{
+    StoredCaptureSelection selection;
+    selection.attention = preset.wantsCapture(capturename::kAttention);
+    selection.logits = preset.wantsCapture(capturename::kLogits);
+    selection.kv = preset.wantsCapture(capturename::kKv);
+    selection.positions = preset.wantsCapture(capturename::kPositions);
+    return selection;
+}
+
+bool wantsPairAnalysis(const Preset& preset)
+{
+    return preset.hasAnalysis(analysisname::kAttentionComparison) ||
+           preset.hasAnalysis(analysisname::kDistributionComparison) || preset.hasAnalysis(analysisname::kVerdict);
+}
+
+} // namespace
+
+bool ExperimentResult::allChecksPassed() const
+{
+    for (const auto& [runId, runChecks] : checks) {
+        if (runChecks.empty())
+            return false;
+        for (const auto& check : runChecks)
+            if (!check.passed)
+                return false;
+    }
+    return !checks.empty();
+}
+
+ExperimentResult ExperimentRunner::run(const ExperimentRequest& request, const RunCallbacks& callbacks)
+{
+    const Preset& preset = request.preset.preset;
+    rememberPresetUsed(notebook_, request.preset);
+    const json presetJson = presetToJson(preset);
+
+    std::shared_ptr<const LoadedModel> model;
+    try {
+        model = cache_.get(request.modelFolder, request.options);
+    } catch (const Error& error) {
+        // Recorded after the fact: the hashes and tokenizer a run row names are unknown, but the
+        // attempt and the loader's message belong in the notebook (what was tried, why it failed).
+        json config{{"preset", presetJson},
+                    {"prompt", preset.prompt},
+                    {"model", {{"folder", request.modelFolder.string()}}},
+                    {"compute", {{"device", ComputeOptions::deviceName(request.options.device)},
+                                 {"dtype", ComputeOptions::dtypeName(request.options.dtype)},
+                                 {"threads", request.options.threads}}}};
+        for (const auto& item : request.extra.items())
+            config[item.key()] = item.value();
+        const int64_t runId = recordFailedRun(notebook_, preset.id, preset.prompt, config, error.what());
+        if (callbacks.onRunCreated)
+            callbacks.onRunCreated(runId);
+        throw;
+    }
+
+    ExperimentResult result;
+    const std::vector<SiblingMode> modes = preset.runModes();
+    const int64_t total = preset.maxSteps * static_cast<int64_t>(modes.size());
+    for (size_t i = 0; i < modes.size(); ++i) {
+        TempoRunRequest runRequest;
+        runRequest.presetId = preset.id;
+        runRequest.prompt = preset.prompt;
+        runRequest.config = preset.tempoConfig(modes[i]);
+        runRequest.stored = storedCaptures(preset);
+        runRequest.presetJson = presetJson;
+        runRequest.extra = request.extra;
+        runRequest.threads = request.options.threads;
+        RecordedRun recorded = recordTempoRun(notebook_, *model, runRequest, callbacks,
+                                              preset.maxSteps * static_cast<int64_t>(i), total);
+        result.runIds.push_back(recorded.runId);
+        result.checks[recorded.runId] = notebook_.checks(recorded.runId);
+        result.texts[recorded.runId] = recorded.text;
+        if (recorded.status == notebook::RunStatus::Cancelled) {
+            result.status = notebook::RunStatus::Cancelled;
+            break;
+        }
+    }
+    if (result.status == notebook::RunStatus::Finished)
+        analyse(preset, result.runIds, result);
+    else if (result.runIds.size() == 2)
+        result.groupId = notebook_.createGroup({0, "", "mode-pair", json{{"status", "cancelled"}}.dump(), result.runIds, ""});
+    return result;
+}
+
+std::optional<int64_t> ExperimentRunner::analyse(const Preset& preset, const std::vector<int64_t>& runIds,
+                                                  ExperimentResult& result)
+{
+    for (int64_t runId : runIds)
+        notebook_.recordMetrics(runId, toMetricRecords(analyseStoredRun(notebook_, runId, preset)));
+    if (!wantsPairAnalysis(preset) || runIds.empty())
+        return std::nullopt;
+
+    int64_t isolated = runIds.front();
+    int64_t visible = runIds.size() > 1 ? runIds[1] : 0;
+    if (runIds.size() == 1) {
+        auto partner = findPartnerRun(notebook_, runIds.front(), preset);
+        if (!partner) {
+            if (preset.hasAnalysis(analysisname::kVerdict)) {
+                result.verdict = singleRunVerdict(notebook_, runIds.front());
+                recordVerdict(notebook_, runIds.front(), *result.verdict);
+            }
+            return std::nullopt;
+        }
+        result.partnerRunId = partner;
+        const json config = json::parse(notebook_.run(runIds.front())->configJson);
+        const bool thisIsIsolated = config["tempo"].value("mode", "") == siblingModeName(SiblingMode::Isolated);
+        isolated = thisIsIsolated ? runIds.front() : *partner;
+        visible = thisIsIsolated ? *partner : runIds.front();
+    }
+    PairAnalysis pair = analyseStoredPair(notebook_, isolated, visible, preset);
+    if (preset.hasAnalysis(analysisname::kVerdict)) {
+        result.verdict = pair.verdict;
+        for (int64_t runId : runIds) // a partner run made earlier keeps what it recorded then
+            recordVerdict(notebook_, runId, pair.verdict);
+    }
+    result.groupId = notebook_.createGroup({0, "", "mode-pair", pair.comparison.dump(), {isolated, visible}, ""});
+    return result.groupId;
+}
+
+} // namespace tempo

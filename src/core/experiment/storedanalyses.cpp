@@ -1,0 +1,280 @@
+#include "core/experiment/storedanalyses.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include <ATen/ATen.h>
+
+#include "core/analysis/attentioncomparison.h"
+#include "core/analysis/crossparallel.h"
+#include "core/analysis/distributioncomparison.h"
+#include "core/analysis/parallelism.h"
+#include "core/analysis/ropeinspection.h"
+#include "core/common/errors.h"
+#include "core/experiment/capturestore.h"
+#include "core/model/llamaconfig.h"
+#include "core/model/llamamodel.h"
+#include "core/notebook/notebook.h"
+#include "core/tempo/checks.h"
+
+namespace tempo {
+
+namespace {
+
+using nlohmann::json;
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+void append(AnalysisMetrics& to, const AnalysisMetrics& from) { to.insert(to.end(), from.begin(), from.end()); }
+
+at::Tensor floatTensor(const notebook::TensorBlob& blob)
+{
+    std::vector<float> values = blob.toF32();
+    return at::tensor(values, at::kFloat).reshape(blob.shape);
+}
+
+std::vector<int64_t> int64Of(notebook::Notebook& notebook, int64_t runId, const char* name)
+{
+    auto blob = readTensor(notebook, runId, name);
+    return blob ? blobInt64(*blob) : std::vector<int64_t>{};
+}
+
+// The rope_rotation check's numbers recomputed from the stored keys of the captured layer.
+std::vector<RopeLayerCheck> ropeLayerChecks(notebook::Notebook& notebook, const StoredRun& run)
+{
+    const int64_t runId = run.record.id;
+    auto before = readTensor(notebook, runId, tensorname::kKeysBeforeRope);
+    auto after = readTensor(notebook, runId, tensorname::kKeysAfterRope);
+    const std::vector<int64_t> layer = int64Of(notebook, runId, tensorname::kKvLayer);
+    const std::vector<int64_t> positions = int64Of(notebook, runId, tensorname::kSlotLogicalPositions);
+    if (!before || !after || layer.empty() || positions.empty() || !run.record.modelId)
+        return {};
+    auto model = notebook.model(*run.record.modelId);
+    if (!model)
+        return {};
+    const LlamaConfig config = LlamaConfig::fromJson(json::parse(model->configJson), "config of model " + model->name);
+    const at::Tensor inverse = ropeInverseFrequencies(config);
+    const at::Tensor keysBefore = floatTensor(*before); // [H_kv, S, D]
+    const at::Tensor cached = floatTensor(*after).to(at::kDouble);
+    const int64_t slots = cached.size(1);
+
+    RopeLayerCheck check;
+    check.layer = layer.front();
+    check.slots = slots;
+    check.logicalMaxError = (cached - referenceRope(keysBefore, positions, inverse)).abs().max().item<double>();
+    std::vector<int64_t> physical(static_cast<size_t>(slots));
+    std::vector<int64_t> differing;
+    for (int64_t i = 0; i < slots; ++i) {
+        physical[static_cast<size_t>(i)] = i;
+        if (positions[static_cast<size_t>(i)] != i)
+            differing.push_back(i);
+    }
+    check.physicalMinError = kNaN;
+    if (!differing.empty()) {
+        const at::Tensor perSlot = (cached - referenceRope(keysBefore, physical, inverse)).abs().amax({0, 2}); // [S]
+        check.physicalMinError = perSlot.index_select(0, at::tensor(differing, at::kLong)).min().item<double>();
+    }
+    const bool reduced = run.record.provenance.dtype != "f32";
+    const double maxAbsKey = keysBefore.numel() ? keysBefore.abs().max().item<double>() : 0.0;
+    check.tolerance = ropeTolerance(reduced, maxAbsKey, *std::max_element(positions.begin(), positions.end()));
+    return {check};
+}
+
+SlotMapInput slotMapInput(notebook::Notebook& notebook, const StoredRun& run)
+{
+    SlotMapInput input;
+    std::vector<std::pair<int, std::vector<int64_t>>> perForward;
+    for (const auto& info : notebook.tensorInfos(run.record.id))
+        if (info.name == tensorname::kPositionIdsUsed && info.step)
+            perForward.push_back({*info.step, blobInt64(notebook.tensor(info.id))});
+    std::sort(perForward.begin(), perForward.end());
+    for (auto& forward : perForward)
+        input.positionIdsUsed.push_back(std::move(forward.second));
+    input.cacheLengths = int64Of(notebook, run.record.id, tensorname::kCacheLengths);
+    input.slotLogicalPositions = int64Of(notebook, run.record.id, tensorname::kSlotLogicalPositions);
+    input.slotSteps = int64Of(notebook, run.record.id, tensorname::kSlotSteps);
+    return input;
+}
+
+AnalysisMetrics basicRunMetrics(const StoredRun& run)
+{
+    int64_t maxWidth = 0, multi = 0;
+    for (const auto& step : run.steps) {
+        maxWidth = std::max<int64_t>(maxWidth, static_cast<int64_t>(step.tokenIds.size()));
+        multi += step.tokenIds.size() >= 2 ? 1 : 0;
+    }
+    const json timings = json::parse(run.record.timingsJson, nullptr, false);
+    const double totalMs = timings.is_object() && timings.contains("total_ms") ? timings["total_ms"].get<double>() : kNaN;
+    return {{"run.steps", static_cast<double>(run.steps.size())},
+            {"run.max_width", static_cast<double>(maxWidth)},
+            {"run.multi_member_steps", static_cast<double>(multi)},
+            {"run.total_ms", totalMs}};
+}
+
+std::vector<std::string> failedChecks(const StoredRun& run)
+{
+    std::vector<std::string> failed;
+    for (const auto& check : run.checks)
+        if (!check.passed)
+            failed.push_back("run " + std::to_string(run.record.id) + " " + check.name);
+    return failed;
+}
+
+json tempoWithoutMode(const json& config)
+{
+    json tempo = config.value("tempo", json::object());
+    tempo.erase("mode");
+    return tempo;
+}
+
+} // namespace
+
+std::vector<notebook::MetricRecord> toMetricRecords(const AnalysisMetrics& metrics)
+{
+    std::vector<notebook::MetricRecord> records;
+    records.reserve(metrics.size());
+    auto optional = [](int64_t v) { return v < 0 ? std::nullopt : std::optional<int>(static_cast<int>(v)); };
+    for (const auto& m : metrics)
+        records.push_back({m.name, m.value, optional(m.step), optional(m.layer), optional(m.head)});
+    return records;
+}
+
+json metricsToJson(const AnalysisMetrics& metrics)
+{
+    json list = json::array();
+    for (const auto& m : metrics) {
+        json item{{"name", m.name}, {"value", std::isfinite(m.value) ? json(m.value) : json(nullptr)}};
+        if (m.step >= 0) item["step"] = m.step;
+        if (m.layer >= 0) item["layer"] = m.layer;
+        if (m.head >= 0) item["head"] = m.head;
+        list.push_back(item);
+    }
+    return list;
+}
+
+AnalysisMetrics analyseStoredRun(notebook::Notebook& notebook, int64_t runId, const Preset& preset)
+{
+    const StoredRun run = readStoredRun(notebook, runId);
+    AnalysisMetrics out = basicRunMetrics(run);
+    if (preset.hasAnalysis(analysisname::kCrossParallel))
+        append(out, metrics(analyseCrossParallelAttention(readRunAttention(notebook, run))));
+    if (preset.hasAnalysis(analysisname::kRopeInspection))
+        append(out, metrics(inspectRope(ropeLayerChecks(notebook, run), slotMapInput(notebook, run))));
+    if (preset.hasAnalysis(analysisname::kParallelism)) {
+        ParallelismInput input;
+        for (const auto& step : run.steps) {
+            input.widths.push_back(static_cast<int64_t>(step.tokenIds.size()));
+            input.stepMilliseconds.push_back(step.elapsedMs);
+        }
+        for (auto& readout : readRunDistributions(notebook, run).readouts)
+            input.readouts.push_back(std::move(readout.probabilities));
+        append(out, metrics(summariseParallelism(input)));
+    }
+    return out;
+}
+
+PairAnalysis analyseStoredPair(notebook::Notebook& notebook, int64_t isolatedRunId, int64_t visibleRunId,
+                               const Preset& preset)
+{
+    const StoredRun isolated = readStoredRun(notebook, isolatedRunId);
+    const StoredRun visible = readStoredRun(notebook, visibleRunId);
+    PairAnalysis pair;
+    if (preset.hasAnalysis(analysisname::kAttentionComparison))
+        append(pair.metrics, metrics(compareAttention(readRunAttention(notebook, isolated), readRunAttention(notebook, visible))));
+    const RunDistributions isolatedReadouts = readRunDistributions(notebook, isolated);
+    const RunDistributions visibleReadouts = readRunDistributions(notebook, visible);
+    DistributionComparison distributions;
+    if (!isolatedReadouts.readouts.empty() && !visibleReadouts.readouts.empty())
+        distributions = compareDistributions(isolatedReadouts, visibleReadouts);
+    if (preset.hasAnalysis(analysisname::kDistributionComparison))
+        append(pair.metrics, metrics(distributions));
+
+    if (preset.hasAnalysis(analysisname::kVerdict)) {
+        const RunAttention visibleAttention = readRunAttention(notebook, visible);
+        std::optional<CrossParallelAttention> crossParallel;
+        if (!visibleAttention.forwards.empty())
+            crossParallel = analyseCrossParallelAttention(visibleAttention);
+        std::vector<std::string> failed = failedChecks(isolated);
+        for (auto& name : failedChecks(visible))
+            failed.push_back(name);
+        const int64_t checksRun = static_cast<int64_t>(isolated.checks.size() + visible.checks.size());
+        pair.verdict = decideScenario(verdictInputs(distributions, crossParallel ? &*crossParallel : nullptr, checksRun,
+                                                    failed, isolated.sets(), visible.sets()));
+    } else {
+        pair.verdict.inconclusiveReason = "verdict not requested by preset " + preset.id;
+    }
+    pair.comparison = {{"kind", "mode-pair"},
+                       {"preset", preset.id},
+                       {"isolated_run", isolatedRunId},
+                       {"visible_run", visibleRunId},
+                       {"verdict", verdictToJson(pair.verdict)},
+                       {"metrics", metricsToJson(pair.metrics)}};
+    return pair;
+}
+
+Verdict singleRunVerdict(notebook::Notebook& notebook, int64_t runId)
+{
+    const StoredRun run = readStoredRun(notebook, runId);
+    Verdict verdict = decideScenario(verdictInputs(DistributionComparison{}, nullptr, static_cast<int64_t>(run.checks.size()),
+                                                   failedChecks(run), run.sets(), run.sets()));
+    verdict.scenario = Scenario::Inconclusive;
+    const std::string missing = "no finished run of the other sibling mode with the same model, prompt and settings "
+                                "to compare with (run the partner preset, or this preset with mode=both)";
+    verdict.inconclusiveReason = verdict.inconclusiveReason.empty() ? missing : missing + "; " + verdict.inconclusiveReason;
+    return verdict;
+}
+
+json verdictToJson(const Verdict& verdict)
+{
+    json criteria = json::array();
+    for (const auto& c : verdict.criteria)
+        criteria.push_back({{"name", c.name},
+                            {"comparison", c.comparison},
+                            {"threshold", c.threshold},
+                            {"value", std::isfinite(c.value) ? json(c.value) : json(nullptr)},
+                            {"met", c.met},
+                            {"meaning", c.meaning}});
+    return {{"scenario", scenarioName(verdict.scenario)},
+            {"title", scenarioTitle(verdict.scenario)},
+            {"inconclusive_reason", verdict.inconclusiveReason},
+            {"criteria", criteria}};
+}
+
+void recordVerdict(notebook::Notebook& notebook, int64_t runId, const Verdict& verdict)
+{
+    notebook.recordMetrics(runId, toMetricRecords(metrics(verdict)));
+    notebook.addTag(runId, "verdict:" + scenarioName(verdict.scenario));
+}
+
+std::optional<int64_t> findPartnerRun(notebook::Notebook& notebook, int64_t runId, const Preset& preset)
+{
+    const StoredRun run = readStoredRun(notebook, runId);
+    const std::string mode = run.config.value("tempo", json::object()).value("mode", "");
+    const json tempo = tempoWithoutMode(run.config);
+    notebook::RunQuery query;
+    query.status = notebook::RunStatus::Finished;
+    query.limit = 500;
+    for (const auto& summary : notebook.listRuns(query)) {
+        if (summary.id == runId || summary.prompt != run.record.prompt)
+            continue;
+        auto candidate = notebook.run(summary.id);
+        if (!candidate || candidate->modelId != run.record.modelId)
+            continue;
+        const json config = json::parse(candidate->configJson, nullptr, false);
+        if (!config.is_object() || tempoWithoutMode(config) != tempo)
+            continue;
+        const std::string otherMode = config.value("tempo", json::object()).value("mode", "");
+        if (otherMode.empty() || otherMode == mode)
+            continue;
+        const json captures = config.value("captures", json::object());
+        if (preset.hasAnalysis(analysisname::kAttentionComparison) && !captures.value("attention", false))
+            continue;
+        if ((preset.hasAnalysis(analysisname::kDistributionComparison) || preset.hasAnalysis(analysisname::kVerdict)) &&
+            !captures.value("logits", false))
+            continue;
+        return summary.id;
+    }
+    return std::nullopt;
+}
+
+} // namespace tempo

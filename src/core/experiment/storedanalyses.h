@@ -1,0 +1,59 @@
+#pragma once
+// A preset's analyses run over the records read back from the notebook (never from the decoder's
+// memory), so what is analysed is exactly what a reader of the notebook can see.
+//
+// Single-run analyses (cross_parallel, rope_inspection, parallelism, and the basic run.* numbers)
+// are stored as metrics of the run. Pair analyses (attention_comparison, distribution_comparison)
+// and the scenario verdict compare an isolated run with a visible run: they are stored in the
+// group's comparison JSON, and the verdict also as metrics verdict.* and a tag "verdict:<X>" on
+// each run it concerns.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/analysis/analysismetric.h"
+#include "core/analysis/verdict.h"
+#include "core/experiment/preset.h"
+#include "core/notebook/records.h"
+
+namespace tempo {
+
+namespace notebook {
+class Notebook;
+}
+
+std::vector<notebook::MetricRecord> toMetricRecords(const AnalysisMetrics& metrics);
+nlohmann::json metricsToJson(const AnalysisMetrics& metrics);
+
+// run.{steps, max_width, multi_member_steps, total_ms} plus the preset's single-run analyses.
+AnalysisMetrics analyseStoredRun(notebook::Notebook& notebook, int64_t runId, const Preset& preset);
+
+struct PairAnalysis {
+    AnalysisMetrics metrics; // attention.* / distribution.* as the preset asks
+    Verdict verdict;
+    nlohmann::json comparison; // what the group stores: runs, verdict, metrics
+};
+
+// Isolated run vs visible run. The verdict is decided when the preset asks for it (otherwise its
+// scenario is inconclusive with the reason "not requested").
+PairAnalysis analyseStoredPair(notebook::Notebook& notebook, int64_t isolatedRunId, int64_t visibleRunId,
+                               const Preset& preset);
+
+// The verdict of a single run with no run of the other mode to compare with: inconclusive, with
+// the run's own preconditions (checks, multi-member sets) and the missing comparison as reasons.
+Verdict singleRunVerdict(notebook::Notebook& notebook, int64_t runId);
+
+nlohmann::json verdictToJson(const Verdict& verdict);
+
+// Stores the verdict on a run: metrics verdict.* and the tag "verdict:<A|B|C|D|inconclusive>".
+void recordVerdict(notebook::Notebook& notebook, int64_t runId, const Verdict& verdict);
+
+// The newest finished run with the same model, prompt and TEMPO settings as `runId` but the other
+// sibling mode, that stored the captures `preset`'s pair analyses read. nullopt when none.
+std::optional<int64_t> findPartnerRun(notebook::Notebook& notebook, int64_t runId, const Preset& preset);
+
+} // namespace tempo

@@ -1,0 +1,329 @@
+#include "core/experiment/sweep.h"
+
+#include <chrono>
+#include <cmath>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "core/common/errors.h"
+#include "core/experiment/sweepstatistics.h"
+#include "core/notebook/database.h"
+#include "core/notebook/notebook.h"
+
+namespace tempo {
+
+namespace {
+
+using nlohmann::json;
+using Metrics = std::map<std::string, double>;
+
+json finiteOrNull(double value) { return std::isfinite(value) ? json(value) : json(nullptr); }
+
+json statisticsJson(const std::vector<double>& values)
+{
+    const SampleSummary s = summarizeSample(values);
+    return {{"n", s.n},           {"non_finite", s.nonFinite},      {"mean", finiteOrNull(s.mean)},
+            {"std", finiteOrNull(s.stddev)}, {"ci95_low", finiteOrNull(s.ciLow)}, {"ci95_high", finiteOrNull(s.ciHigh)},
+            {"t", finiteOrNull(s.t)}};
+}
+
+bool isScalar(const notebook::MetricRecord& m) { return !m.step && !m.layer && !m.head; }
+bool isVerdictMetric(const std::string& name) { return name.rfind("verdict.", 0) == 0; }
+
+void addRunMetrics(notebook::Notebook& notebook, int64_t runId, const std::string& prefix, Metrics& into)
+{
+    for (const auto& m : notebook.metrics(runId))
+        if (isScalar(m) && !isVerdictMetric(m.name))
+            into[prefix + m.name] = m.value;
+}
+
+std::string verdictOf(notebook::Notebook& notebook, int64_t runId)
+{
+    static const char* names[] = {"inconclusive", "A", "B", "C", "D"};
+    for (const auto& m : notebook.metrics(runId))
+        if (m.name == "verdict.scenario" && isScalar(m) && m.value >= 0 && m.value <= 4)
+            return names[static_cast<int>(m.value)];
+    return "";
+}
+
+struct PointKey {
+    int64_t promptIndex = 0;
+    double threshold = 0.0;
+    bool operator<(const PointKey& o) const
+    {
+        return promptIndex != o.promptIndex ? promptIndex < o.promptIndex : threshold < o.threshold;
+    }
+};
+
+struct PointRuns {
+    std::string category;
+    std::map<std::string, int64_t> finishedRunByMode; // newest finished run of each mode
+    std::optional<int64_t> groupId;
+};
+
+std::vector<std::string> modesOf(const json& spec)
+{
+    const std::string mode = spec["preset"].value("mode", "");
+    if (mode == "both")
+        return {"isolated", "visible"};
+    return {mode};
+}
+
+std::map<PointKey, PointRuns> finishedPoints(notebook::Notebook& notebook, const notebook::SweepRecord& sweep)
+{
+    std::map<PointKey, PointRuns> points;
+    for (const auto& [runId, pointText] : sweep.runs) {
+        const auto run = notebook.run(runId);
+        if (!run || run->status != notebook::RunStatus::Finished)
+            continue;
+        const json point = json::parse(pointText, nullptr, false);
+        if (!point.is_object())
+            continue;
+        PointRuns& entry = points[{point.value("prompt_index", int64_t{-1}), point.value("threshold", 0.0)}];
+        entry.category = point.value("category", "");
+        const std::string mode = point.value("mode", "");
+        entry.finishedRunByMode[mode] = std::max(entry.finishedRunByMode[mode], runId);
+        if (point.contains("group_id") && point["group_id"].is_number_integer())
+            entry.groupId = point["group_id"].get<int64_t>();
+    }
+    return points;
+}
+
+bool complete(const PointRuns& point, const std::vector<std::string>& modes)
+{
+    for (const auto& mode : modes)
+        if (!point.finishedRunByMode.count(mode))
+            return false;
+    return modes.size() < 2 || point.groupId.has_value();
+}
+
+void storeSweepState(notebook::Notebook& notebook, int64_t sweepId, const json& spec, const std::string& status,
+                     const json& aggregate, const std::string& error = "")
+{
+    json state{{"spec", spec}, {"status", status}, {"aggregate", aggregate}};
+    if (!error.empty())
+        state["error"] = error;
+    // The notebook has no sweep update yet: the sweep's JSON is replaced in place.
+    notebook::Transaction transaction(notebook.database());
+    notebook.database().prepare("UPDATE sweeps SET spec_json = ?1 WHERE id = ?2").bind(1, state.dump()).bind(2, sweepId).run();
+    transaction.commit();
+}
+
+json aggregateGroup(const std::vector<std::pair<std::string, Metrics>>& units)
+{
+    std::map<std::string, std::vector<double>> samples;
+    for (const auto& unit : units)
+        for (const auto& [name, value] : unit.second)
+            samples[name].push_back(value);
+    json out = json::object();
+    for (const auto& [name, values] : samples)
+        out[name] = statisticsJson(values);
+    return out;
+}
+
+json aggregateUnits(const std::vector<std::pair<std::string, Metrics>>& units,
+                    const std::vector<std::string>& verdicts)
+{
+    std::map<std::string, std::vector<std::pair<std::string, Metrics>>> byCategory;
+    json verdictCounts = json::object();
+    for (size_t i = 0; i < units.size(); ++i) {
+        byCategory[units[i].first].push_back(units[i]);
+        if (!verdicts[i].empty())
+            verdictCounts[verdicts[i]] = verdictCounts.value(verdicts[i], 0) + 1;
+    }
+    json categories = json::object();
+    for (const auto& [category, members] : byCategory)
+        categories[category] = {{"points", members.size()}, {"metrics", aggregateGroup(members)}};
+    return {{"points", units.size()},
+            {"overall", aggregateGroup(units)},
+            {"categories", categories},
+            {"verdicts", verdictCounts}};
+}
+
+} // namespace
+
+std::vector<SuitePrompt> parseSuite(const std::string& text, const std::string& source)
+{
+    std::vector<SuitePrompt> suite;
+    std::istringstream lines(text);
+    int lineNumber = 0;
+    for (std::string line; std::getline(lines, line);) {
+        ++lineNumber;
+        if (line.find_first_not_of(" \t\r") == std::string::npos)
+            continue;
+        const std::string where = source + " line " + std::to_string(lineNumber);
+        const json entry = json::parse(line, nullptr, false);
+        if (!entry.is_object())
+            throw InvalidArgument(expectedFound(where, "a JSON object {\"category\": ..., \"prompt\": ...}", line.substr(0, 80)));
+        for (const char* field : {"category", "prompt"})
+            if (!entry.contains(field) || !entry[field].is_string() || entry[field].get<std::string>().empty())
+                throw InvalidArgument(expectedFound(where + " field '" + field + "'", "a non-empty string",
+                                                    entry.contains(field) ? entry[field].dump() : "no such field"));
+        suite.push_back({entry["category"].get<std::string>(), entry["prompt"].get<std::string>()});
+    }
+    if (suite.empty())
+        throw InvalidArgument(expectedFound(source, "at least one prompt", "none"));
+    return suite;
+}
+
+std::vector<SuitePrompt> loadSuite(const std::filesystem::path& file)
+{
+    std::ifstream in(file, std::ios::binary);
+    if (!in)
+        throw InvalidArgument(expectedFound("prompt suite '" + file.string() + "'", "a readable file", "cannot open it"));
+    std::ostringstream text;
+    text << in.rdbuf();
+    return parseSuite(text.str(), "prompt suite '" + file.string() + "'");
+}
+
+json aggregateSweep(notebook::Notebook& notebook, int64_t sweepId)
+{
+    const auto sweep = notebook.sweep(sweepId);
+    if (!sweep)
+        throw NotebookError(expectedFound("sweep " + std::to_string(sweepId), "a stored sweep", "no such sweep"));
+    const json state = json::parse(sweep->specJson);
+    const json& spec = state.at("spec");
+    const std::vector<std::string> modes = modesOf(spec);
+    std::map<double, std::pair<std::vector<std::pair<std::string, Metrics>>, std::vector<std::string>>> byThreshold;
+    std::vector<std::pair<std::string, Metrics>> allUnits;
+    std::vector<std::string> allVerdicts;
+    for (const auto& [key, point] : finishedPoints(notebook, *sweep)) {
+        if (!complete(point, modes))
+            continue;
+        Metrics metrics;
+        if (modes.size() == 1) {
+            addRunMetrics(notebook, point.finishedRunByMode.at(modes.front()), "", metrics);
+        } else {
+            for (const auto& mode : modes)
+                addRunMetrics(notebook, point.finishedRunByMode.at(mode), mode + ".", metrics);
+            if (auto group = notebook.group(*point.groupId)) {
+                const json comparison = json::parse(group->comparisonJson, nullptr, false);
+                for (const auto& m : comparison.value("metrics", json::array()))
+                    if (!m.contains("step") && !m.contains("layer") && !m.contains("head") &&
+                        !isVerdictMetric(m.value("name", "")))
+                        metrics[m["name"].get<std::string>()] =
+                            m["value"].is_number() ? m["value"].get<double>() : std::nan("");
+            }
+        }
+        const std::string verdict = verdictOf(notebook, point.finishedRunByMode.at(modes.back()));
+        byThreshold[key.threshold].first.push_back({point.category, metrics});
+        byThreshold[key.threshold].second.push_back(verdict);
+        allUnits.push_back({point.category, metrics});
+        allVerdicts.push_back(verdict);
+    }
+    json thresholds = json::array();
+    for (const auto& [threshold, units] : byThreshold) {
+        json entry = aggregateUnits(units.first, units.second);
+        entry["threshold"] = threshold;
+        thresholds.push_back(entry);
+    }
+    return {{"method", kConfidenceIntervalMethod},
+            {"unit", modes.size() == 1 ? "run" : "group of an isolated and a visible run"},
+            {"by_threshold", thresholds},
+            {"all_thresholds", aggregateUnits(allUnits, allVerdicts)}};
+}
+
+SweepResult SweepRunner::run(const SweepRequest& request, const SweepCallbacks& callbacks)
+{
+    if (request.thresholds.empty())
+        throw InvalidArgument(expectedFound("sweep thresholds", "at least one", "none"));
+    for (double t : request.thresholds)
+        applyOverrides(request.preset.preset, {"threshold=" + json(t).dump()}); // refuses a bad one by name
+    json suite = json::array();
+    for (const auto& entry : request.suite)
+        suite.push_back({{"category", entry.category}, {"prompt", entry.prompt}});
+    std::error_code error;
+    const auto folder = std::filesystem::weakly_canonical(std::filesystem::absolute(request.modelFolder), error);
+    const json spec{{"preset", presetToJson(request.preset.preset)},
+                    {"model_folder", (error ? request.modelFolder : folder).string()},
+                    {"device", ComputeOptions::deviceName(request.options.device)},
+                    {"dtype", ComputeOptions::dtypeName(request.options.dtype)},
+                    {"suite", suite},
+                    {"thresholds", request.thresholds}};
+
+    SweepResult result;
+    result.points = static_cast<int64_t>(request.suite.size() * request.thresholds.size());
+    if (!request.forceNew) {
+        for (int64_t id : notebook_.allSweeps()) {
+            const json state = json::parse(notebook_.sweep(id)->specJson, nullptr, false);
+            if (state.is_object() && state.contains("spec") && state["spec"] == spec) {
+                result.sweepId = id;
+                result.resumed = true;
+            }
+        }
+    }
+    if (!result.resumed) {
+        const std::string name = "preset " + request.preset.preset.id + ": " + std::to_string(request.suite.size()) +
+                                 " prompts x " + std::to_string(request.thresholds.size()) + " thresholds";
+        result.sweepId = notebook_.createSweep({0, "", name, json{{"spec", spec}, {"status", "running"}}.dump(), "", {}});
+    }
+    storeSweepState(notebook_, result.sweepId, spec, "running", json::object());
+
+    const auto done = finishedPoints(notebook_, *notebook_.sweep(result.sweepId));
+    const std::vector<std::string> modes = modesOf(spec);
+    ExperimentRunner runner(notebook_, cache_);
+    RunCallbacks runCallbacks = callbacks.run;
+    const auto onRunCreated = callbacks.run.onRunCreated;
+    runCallbacks.onRunCreated = [&](int64_t runId) {
+        ++result.runsMade;
+        if (onRunCreated)
+            onRunCreated(runId);
+    };
+    const auto start = std::chrono::steady_clock::now();
+    int64_t pointsDone = 0;
+    try {
+        for (double threshold : request.thresholds) {
+            for (size_t i = 0; i < request.suite.size() && !result.cancelled; ++i) {
+                auto previous = done.find({static_cast<int64_t>(i), threshold});
+                if (previous != done.end() && complete(previous->second, modes)) {
+                    ++result.pointsSkipped;
+                    ++pointsDone;
+                    continue;
+                }
+                if (callbacks.run.cancel && callbacks.run.cancel->load()) {
+                    result.cancelled = true;
+                    break;
+                }
+                Preset preset = request.preset.preset;
+                preset.prompt = request.suite[i].prompt;
+                preset.threshold = threshold;
+                const json point{{"prompt_index", i}, {"category", request.suite[i].category}, {"threshold", threshold}};
+                ExperimentRequest experiment{{parsePreset(presetToJson(preset), "sweep point"), request.preset.shipped},
+                                             request.modelFolder, request.options,
+                                             json{{"sweep", {{"sweep_id", result.sweepId}, {"point", point}}}}};
+                const ExperimentResult outcome = runner.run(experiment, runCallbacks);
+                for (size_t r = 0; r < outcome.runIds.size(); ++r) {
+                    json runPoint = point;
+                    runPoint["mode"] = modes.size() == 1 ? modes.front() : modes[r];
+                    if (outcome.groupId)
+                        runPoint["group_id"] = *outcome.groupId;
+                    notebook_.addRunToSweep(result.sweepId, outcome.runIds[r], runPoint.dump());
+                }
+                if (outcome.status == notebook::RunStatus::Cancelled) {
+                    result.cancelled = true;
+                    break;
+                }
+                ++result.pointsRun;
+                ++pointsDone;
+                if (callbacks.onPointFinished) {
+                    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+                    const double perPoint = seconds / static_cast<double>(std::max<int64_t>(result.pointsRun, 1));
+                    callbacks.onPointFinished(pointsDone, result.points,
+                                              perPoint * static_cast<double>(result.points - pointsDone));
+                }
+            }
+            if (result.cancelled)
+                break;
+        }
+    } catch (const std::exception& failure) {
+        storeSweepState(notebook_, result.sweepId, spec, "failed", aggregateSweep(notebook_, result.sweepId), failure.what());
+        throw;
+    }
+    result.aggregate = aggregateSweep(notebook_, result.sweepId);
+    storeSweepState(notebook_, result.sweepId, spec, result.cancelled ? "cancelled" : "finished", result.aggregate);
+    return result;
+}
+
+} // namespace tempo
