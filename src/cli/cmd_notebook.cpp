@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <filesystem>
 #include <iomanip>
 #include <iostream>
@@ -87,6 +88,13 @@ std::string oneLine(const std::string& text, std::size_t width)
         out += "...";
     }
     return out;
+}
+
+std::string shortNumber(double value)
+{
+    char buffer[32];
+    std::snprintf(buffer, sizeof buffer, "%.3g", value);
+    return buffer;
 }
 
 nlohmann::json summaryJson(const notebook::RunSummary& run)
@@ -258,7 +266,7 @@ int runShow(const std::vector<std::string>& words)
         std::cout << "  step " << step["step"] << " @ position " << step["logical_position"] << ":";
         for (std::size_t m = 0; m < step["token_ids"].size(); ++m)
             std::cout << " " << step["tokens"][m].get<std::string>() << "(" << step["token_ids"][m] << ", p="
-                      << std::setprecision(3) << step["probabilities"][m].get<double>() << ")";
+                      << shortNumber(step["probabilities"][m].get<double>()) << ")";
         std::cout << "\n";
     }
     for (const auto& check : run["checks"])

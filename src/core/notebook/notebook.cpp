@@ -506,7 +506,7 @@ std::vector<RunSummary> Notebook::listRuns(const RunQuery& query) const
     if (!query.tag.empty())
         sql += " AND +r.id IN (SELECT rt.run_id FROM run_tags rt JOIN tags t ON t.id = rt.tag_id WHERE t.name = ?2)";
     if (query.status)
-        sql += " AND r.status = ?3";
+        sql += " AND +r.status = ?3"; // same reason: a common status must not sort every run
     sql += " ORDER BY r.started_at DESC, r.id DESC LIMIT ?4 OFFSET ?5";
     Statement statement = db_->prepare(sql);
     if (!fts.empty())
