@@ -30,11 +30,11 @@ struct ForwardInputs {
 
 struct ForwardOutputs {
     at::Tensor logits;          // [n, vocab] float32 on CPU
+    at::Tensor positionIdsUsed; // [n] int64 on CPU: the tensor handed to RoPE (always filled, it is tiny)
     // Filled only when captured (undefined tensors otherwise), all float32 on CPU:
     at::Tensor attention;       // [layers, heads, n, cached + n]
     at::Tensor keysBeforeRope;  // [layers or 1, H_kv, n, D]
     at::Tensor keysAfterRope;   // [layers or 1, H_kv, n, D]
-    at::Tensor positionIdsUsed; // [n] int64: the tensor handed to RoPE
 };
 
 class LlamaModel {
@@ -50,7 +50,8 @@ public:
     KVCache makeCache(int64_t capacity) const;
 
     // Feeds n rows after the cache's current slots, appends their keys/values to the cache and
-    // returns logits for every row. Throws InvalidArgument on inconsistent shapes or overflow.
+    // returns logits for every row. Throws InvalidArgument on inconsistent shapes or overflow,
+    // ids outside the vocabulary, or a mask row with no true entry. Inputs may live on any device.
     ForwardOutputs forward(const ForwardInputs& inputs, KVCache& cache,
                            const ForwardCapture& capture = {}) const;
 
