@@ -1,0 +1,244 @@
+// tempo-lab-cli run: one TEMPO run on a model folder, printed as JSON (--json) or as the
+// bracketed text with a one-line check summary. Exit 1 when a mechanism check fails.
+//
+// The command is three stages — parse the request, run the decoder, write the outputs — so that
+// recording a run into a notebook (--notebook F, a later issue) is one more output stage.
+
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <iostream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "cli/args.h"
+#include "cli/command.h"
+#include "core/common/errors.h"
+#include "core/model/checkpoint.h"
+#include "core/model/computeoptions.h"
+#include "core/model/llamamodel.h"
+#include "core/tempo/render.h"
+#include "core/tempo/tempodecoder.h"
+#include "core/tokenizer/tokenizer.h"
+
+namespace tempo::cli {
+namespace {
+
+const char* kUsage =
+    "Usage: tempo-lab-cli run --model DIR --prompt TEXT [options]\n"
+    "\n"
+    "Runs TEMPO decoding (DESIGN.md section 1) on a Hugging Face Llama folder and reports every step's\n"
+    "parallel set and the mechanism checks. Exit code 1 when a check fails.\n"
+    "\n"
+    "Options:\n"
+    "  --model DIR            folder with config.json, *.safetensors and tokenizer.json\n"
+    "  --prompt TEXT          prompt (the tokenizer adds <|begin_of_text|> when its post-processor does)\n"
+    "  --threshold X          members are the tokens with p >= X, 0 < X <= 1 (default 0.1)\n"
+    "  --mode M               isolated | visible: whether members of a set see earlier siblings (default isolated)\n"
+    "  --readout R            mean | last: next distribution from the mean of the members or the last one (default mean)\n"
+    "  --max-steps N          number of steps (default 10)\n"
+    "  --max-width W          cap on the size of a set (default 32)\n"
+    "  --position-offset K    add K to every logical position (RoPE shift control, default 0)\n"
+    "  --no-stop-at-eos       keep going after a set equal to {eos}\n"
+    "  --capture LIST         comma list of attention, logits, kv: keep these records (summarised in --json)\n"
+    "  --device cpu|cuda      (default cpu)\n"
+    "  --dtype f32|bf16|f16   (default f32)\n"
+    "  --threads N            CPU threads, 0 = all (default 0)\n"
+    "  --json                 print one JSON object: text, steps, checks, timing, captures";
+
+struct RunRequest {
+    std::filesystem::path modelDir;
+    std::string prompt;
+    TempoConfig config;
+    CaptureOptions captures;
+    ComputeOptions compute;
+    bool json = false;
+};
+
+CaptureOptions parseCaptures(const std::string& list)
+{
+    CaptureOptions captures;
+    std::stringstream stream(list);
+    std::string item;
+    while (std::getline(stream, item, ',')) {
+        if (item == "attention")
+            captures.attention = true;
+        else if (item == "logits")
+            captures.logits = true;
+        else if (item == "kv")
+            captures.kv = true;
+        else if (!item.empty())
+            throw InvalidArgument(expectedFound("flag --capture item", "attention, logits or kv", "'" + item + "'"));
+    }
+    return captures;
+}
+
+RunRequest parseRequest(const std::vector<std::string>& words)
+{
+    const Args args(words,
+                    {"--model", "--prompt", "--threshold", "--mode", "--readout", "--max-steps", "--max-width",
+                     "--position-offset", "--capture", "--device", "--dtype", "--threads"},
+                    {"--json", "--no-stop-at-eos"});
+    if (!args.positional().empty())
+        throw InvalidArgument(expectedFound("arguments of run", "only flags", "'" + args.positional().front() + "'"));
+    RunRequest request;
+    request.modelDir = args.required("--model");
+    request.prompt = args.required("--prompt");
+    TempoConfig& c = request.config;
+    c.threshold = args.number("--threshold", c.threshold);
+    c.mode = parseSiblingMode(args.valueOr("--mode", siblingModeName(c.mode)));
+    c.readout = parseReadout(args.valueOr("--readout", readoutName(c.readout)));
+    c.maxSteps = args.integer("--max-steps", c.maxSteps);
+    c.maxWidth = args.integer("--max-width", c.maxWidth);
+    c.positionOffset = args.integer("--position-offset", c.positionOffset);
+    c.stopAtEos = !args.has("--no-stop-at-eos");
+    c.validate(); // refuse bad values before loading a model
+    request.captures = parseCaptures(args.valueOr("--capture", ""));
+    request.compute.device = ComputeOptions::parseDevice(args.valueOr("--device", "cpu"));
+    request.compute.dtype = ComputeOptions::parseDtype(args.valueOr("--dtype", "f32"));
+    const long long threads = args.integer("--threads", 0);
+    if (threads < 0)
+        throw InvalidArgument(expectedFound("flag --threads", "an integer >= 0", std::to_string(threads)));
+    request.compute.threads = static_cast<int>(threads);
+    request.compute.validate();
+    request.json = args.has("--json");
+    return request;
+}
+
+nlohmann::json checkValue(double value)
+{
+    return std::isfinite(value) ? nlohmann::json(value) : nlohmann::json(nullptr);
+}
+
+nlohmann::json candidatesJson(const std::vector<Candidate>& candidates, const Tokenizer& tokenizer)
+{
+    nlohmann::json out = nlohmann::json::array();
+    for (const auto& c : candidates)
+        out.push_back({{"id", c.tokenId}, {"token", tokenizer.tokenText(c.tokenId)}, {"prob", c.probability}});
+    return out;
+}
+
+nlohmann::json capturesJson(const TempoRun& run, const Tokenizer& tokenizer)
+{
+    // The full tensors stay in the records (the notebook stores them); JSON gets their outline
+    // and the small parts.
+    nlohmann::json out = nlohmann::json::object();
+    if (run.captureOptions.attention) {
+        nlohmann::json forwards = nlohmann::json::array();
+        for (const auto& a : run.captures.attention)
+            forwards.push_back({{"forward", a.forward}, {"step", a.step}, {"first_slot", a.firstSlot},
+                                {"shape", a.probabilities.sizes().vec()}});
+        out["attention"] = forwards;
+    }
+    if (run.captureOptions.logits) {
+        nlohmann::json readouts = nlohmann::json::array();
+        for (const auto& r : run.captures.readouts) {
+            nlohmann::json rows = nlohmann::json::array();
+            for (const auto& top : r.rowTop)
+                rows.push_back(candidatesJson(top, tokenizer));
+            readouts.push_back({{"forward", r.forward}, {"vocab", r.distribution.numel()},
+                                {"sum", r.distribution.sum(at::kDouble).item<double>()}, {"row_top", rows}});
+        }
+        out["logits"] = readouts;
+    }
+    if (run.captures.hasKv) {
+        const KvRecord& kv = run.captures.kv;
+        out["kv"] = {{"layer", kv.layer},
+                     {"position_ids_used", kv.positionIdsUsed},
+                     {"slot_logical_positions", kv.slotLogicalPositions},
+                     {"slot_steps", kv.slotSteps},
+                     {"cache_lengths", kv.cacheLengths},
+                     {"keys_shape", kv.keysAfterRope.sizes().vec()}};
+    }
+    return out;
+}
+
+nlohmann::json runJson(const RunRequest& request, const TempoRun& run, const Tokenizer& tokenizer, const std::string& text)
+{
+    nlohmann::json steps = nlohmann::json::array();
+    for (const auto& s : run.steps) {
+        std::vector<int64_t> slots;
+        for (size_t i = 0; i < s.fedTokenIds.size(); ++i)
+            slots.push_back(s.firstSlot + static_cast<int64_t>(i));
+        std::vector<std::string> tokens;
+        for (auto id : s.tokenIds)
+            tokens.push_back(tokenizer.tokenText(id));
+        steps.push_back({{"step", s.step}, {"logical_position", s.logicalPosition}, {"slots", slots},
+                         {"ids", s.tokenIds}, {"tokens", tokens}, {"probs", s.probabilities}, {"ms", s.milliseconds}});
+    }
+    nlohmann::json checks = nlohmann::json::array();
+    for (const auto& c : run.checks)
+        checks.push_back({{"name", c.name}, {"passed", c.passed}, {"value", checkValue(c.value)}, {"detail", c.detail}});
+    const TempoConfig& c = run.config;
+    return {
+        {"text", text},
+        {"prompt", request.prompt},
+        {"prompt_ids", run.promptIds},
+        {"model", request.modelDir.string()},
+        {"device", ComputeOptions::deviceName(request.compute.device)},
+        {"dtype", ComputeOptions::dtypeName(request.compute.dtype)},
+        {"config", {{"threshold", c.threshold}, {"max_width", c.maxWidth}, {"mode", siblingModeName(c.mode)},
+                    {"readout", readoutName(c.readout)}, {"max_steps", c.maxSteps}, {"stop_at_eos", c.stopAtEos},
+                    {"position_offset", c.positionOffset}}},
+        {"steps", steps},
+        {"stop_reason", stopReasonName(run.stopReason)},
+        {"cache_slots", run.cacheLength},
+        {"slot_logical_positions", run.slotLogicalPositions},
+        {"checks", checks},
+        {"all_checks_passed", run.allChecksPassed()},
+        {"timing", {{"prefill_ms", run.timing.prefillMs}, {"ms_per_step", run.timing.msPerStep()},
+                    {"total_ms", run.timing.totalMs}}},
+        {"captures", capturesJson(run, tokenizer)},
+    };
+}
+
+std::string checkSummary(const TempoRun& run)
+{
+    int passed = 0;
+    std::string failed;
+    for (const auto& c : run.checks) {
+        if (c.passed)
+            ++passed;
+        else
+            failed += (failed.empty() ? "" : "; ") + c.name + " (" + c.detail + ")";
+    }
+    std::string line = "checks: " + std::to_string(passed) + "/" + std::to_string(run.checks.size()) + " passed";
+    if (!failed.empty())
+        line += "; FAILED: " + failed;
+    return line;
+}
+
+int runCommand(const std::vector<std::string>& words)
+{
+    // 1. The request.
+    const RunRequest request = parseRequest(words);
+
+    // 2. The run.
+    const Checkpoint checkpoint = loadCheckpoint(request.modelDir);
+    const Tokenizer tokenizer = Tokenizer::fromFile(request.modelDir / "tokenizer.json");
+    request.compute.applyThreads();
+    const LlamaModel model(checkpoint, request.compute);
+    const std::vector<int64_t> promptIds = tokenizer.encode(request.prompt, true);
+    const TempoRun run = TempoDecoder(model).run(promptIds, request.config, request.captures);
+    const std::string text = renderTempoText(request.prompt, run.sets(),
+                                             [&](const std::vector<int64_t>& ids) { return tokenizer.decode(ids); });
+
+    // 3. The outputs. (A notebook output, --notebook F, slots in here.)
+    if (request.json) {
+        // Token texts can be partial UTF-8 sequences: replace invalid bytes rather than fail.
+        std::cout << runJson(request, run, tokenizer, text).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
+                  << "\n";
+    } else {
+        std::cout << text << "\n" << checkSummary(run) << "\n";
+    }
+    return run.allChecksPassed() ? kExitOk : kExitCheckFailed;
+}
+
+static CommandRegistration reg{{"run", "run TEMPO decoding on a model and report sets and mechanism checks", kUsage,
+                                false, &runCommand}};
+
+} // namespace
+} // namespace tempo::cli
