@@ -215,12 +215,23 @@ PairAnalysis analyseStoredPair(notebook::Notebook& notebook, int64_t isolatedRun
 Verdict singleRunVerdict(notebook::Notebook& notebook, int64_t runId)
 {
     const StoredRun run = readStoredRun(notebook, runId);
+    // The criteria (all unmeasured without a second run) come from the one decision procedure; the
+    // reason names what is missing here, plus the run's own failed preconditions.
     Verdict verdict = decideScenario(verdictInputs(DistributionComparison{}, nullptr, static_cast<int64_t>(run.checks.size()),
                                                    failedChecks(run), run.sets(), run.sets()));
     verdict.scenario = Scenario::Inconclusive;
-    const std::string missing = "no finished run of the other sibling mode with the same model, prompt and settings "
-                                "to compare with (run the partner preset, or this preset with mode=both)";
-    verdict.inconclusiveReason = verdict.inconclusiveReason.empty() ? missing : missing + "; " + verdict.inconclusiveReason;
+    std::string reason = "no finished run of the other sibling mode with the same model, prompt and settings to "
+                         "compare with (run the partner preset, or this preset with mode=both)";
+    for (const auto& name : failedChecks(run))
+        reason += "; mechanism check failed: " + name;
+    if (run.checks.empty())
+        reason += "; no mechanism checks recorded";
+    bool multiMember = false;
+    for (const auto& step : run.steps)
+        multiMember |= step.tokenIds.size() >= 2;
+    if (!multiMember)
+        reason += "; no set of 2 or more members";
+    verdict.inconclusiveReason = reason;
     return verdict;
 }
 

@@ -1,0 +1,325 @@
+// Experiment commands of tempo-lab-cli: list presets, run one against a model into a notebook, and
+// sweep a preset over a prompt suite and thresholds.
+//   preset list [--notebook F] [--json]
+//   preset run ID --model DIR [--notebook F] [--set key=value ...] [--device D] [--dtype T] [--threads N] [--json]
+//   preset save FILE [--notebook F]
+//   sweep ID --model DIR --suite FILE --thresholds 0.03,0.05 [--notebook F] [--set ...] [--new] [--json]
+// Ctrl-C cancels between forwards: the run is kept as `cancelled` with its steps, a sweep resumes
+// where it stopped when run again.
+
+#include <atomic>
+#include <cmath>
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "cli/args.h"
+#include "cli/command.h"
+#include "core/common/errors.h"
+#include "core/experiment/experimentrunner.h"
+#include "core/experiment/storedanalyses.h"
+#include "core/experiment/sweep.h"
+#include "core/notebook/notebook.h"
+
+namespace tempo::cli {
+
+namespace {
+
+using nlohmann::json;
+
+std::atomic<bool> gCancel{false};
+void onInterrupt(int) { gCancel.store(true); }
+
+const char* kModelHelp =
+    "  --model DIR    Hugging Face Llama folder (config.json, *.safetensors, tokenizer.json). Required:\n"
+    "                 there is no bundled model yet (a later release may make it optional)\n"
+    "  --device D     cpu | cuda (default cpu)    --dtype T  f32 | bf16 | f16 (default f32)\n"
+    "  --threads N    CPU threads (default: every core)\n";
+const char* kNotebookHelp =
+    "  --notebook F   notebook file, created when missing (default $XDG_DATA_HOME/tempo-lab/notebook.sqlite,\n"
+    "                 or ~/.local/share/tempo-lab/notebook.sqlite)\n";
+
+std::string dumpJson(const json& value) { return value.dump(2, ' ', false, json::error_handler_t::replace); }
+
+// Pulls every `--set key=value` (or --set=key=value) out of the words: Args keeps one value per flag.
+std::vector<std::string> takeAssignments(std::vector<std::string>& words)
+{
+    std::vector<std::string> assignments, rest;
+    for (size_t i = 0; i < words.size(); ++i) {
+        if (words[i] == "--set") {
+            if (i + 1 >= words.size())
+                throw InvalidArgument(expectedFound("--set", "key=value after it", "nothing"));
+            assignments.push_back(words[++i]);
+        } else if (words[i].rfind("--set=", 0) == 0) {
+            assignments.push_back(words[i].substr(6));
+        } else {
+            rest.push_back(words[i]);
+        }
+    }
+    words = rest;
+    return assignments;
+}
+
+std::unique_ptr<notebook::Notebook> openNotebook(const Args& args)
+{
+    const std::string path = args.valueOr("--notebook", notebook::Notebook::defaultPath());
+    std::error_code error;
+    const auto parent = std::filesystem::path(path).parent_path();
+    if (!parent.empty())
+        std::filesystem::create_directories(parent, error);
+    return std::make_unique<notebook::Notebook>(path, notebook::OpenMode::ReadWrite);
+}
+
+ComputeOptions computeOptions(const Args& args)
+{
+    ComputeOptions options;
+    options.device = ComputeOptions::parseDevice(args.valueOr("--device", "cpu"));
+    options.dtype = ComputeOptions::parseDtype(args.valueOr("--dtype", "f32"));
+    const long long threads = args.integer("--threads", 0);
+    if (threads < 0)
+        throw InvalidArgument(expectedFound("--threads", "0 (every core) or more", std::to_string(threads)));
+    options.threads = static_cast<int>(threads);
+    return options;
+}
+
+std::string onePositional(const Args& args, const std::string& what)
+{
+    if (args.positional().size() != 1)
+        throw InvalidArgument(expectedFound(what, "exactly one", std::to_string(args.positional().size())));
+    return args.positional().front();
+}
+
+json checksJson(const std::vector<notebook::CheckRecord>& checks)
+{
+    json list = json::array();
+    for (const auto& c : checks)
+        list.push_back({{"name", c.name},
+                        {"passed", c.passed},
+                        {"value", std::isfinite(c.value) ? json(c.value) : json(nullptr)},
+                        {"detail", c.detail}});
+    return list;
+}
+
+int presetList(std::vector<std::string> words)
+{
+    Args args(words, {"--notebook"}, {"--json"});
+    std::unique_ptr<notebook::Notebook> book;
+    if (args.has("--notebook") || std::filesystem::exists(notebook::Notebook::defaultPath()))
+        book = openNotebook(args);
+    const auto entries = listPresets(book.get());
+    if (args.has("--json")) {
+        json list = json::array();
+        for (const auto& e : entries) {
+            json item = presetToJson(e.preset);
+            item["origin"] = e.shipped ? "shipped" : "user";
+            list.push_back(item);
+        }
+        std::cout << dumpJson(list) << "\n";
+        return kExitOk;
+    }
+    for (const auto& e : entries) {
+        const Preset& p = e.preset;
+        std::cout << p.id << (e.shipped ? "" : " (user)") << "  " << p.name << "\n    mode " << presetModeName(p.mode)
+                  << ", threshold " << p.threshold << ", " << p.maxSteps << " steps, prompt \"" << p.prompt << "\"\n";
+    }
+    return kExitOk;
+}
+
+int presetSave(std::vector<std::string> words)
+{
+    Args args(words, {"--notebook"}, {});
+    const std::string file = onePositional(args, "preset file");
+    std::ifstream in(file, std::ios::binary);
+    if (!in)
+        throw InvalidArgument(expectedFound("preset file '" + file + "'", "a readable file", "cannot open it"));
+    std::ostringstream text;
+    text << in.rdbuf();
+    const Preset preset = parsePresetText(text.str(), "preset file '" + file + "'");
+    auto book = openNotebook(args);
+    saveUserPreset(*book, preset);
+    std::cout << "saved preset " << preset.id << " in " << book->path() << "\n";
+    return kExitOk;
+}
+
+int presetRun(std::vector<std::string> words)
+{
+    const auto assignments = takeAssignments(words);
+    Args args(words, {"--model", "--notebook", "--device", "--dtype", "--threads"}, {"--json"});
+    const std::string id = onePositional(args, "preset id");
+    const std::string model = args.required("--model");
+    const ComputeOptions options = computeOptions(args);
+    auto book = openNotebook(args);
+    CatalogEntry entry = findPreset(id, book.get());
+    entry.preset = applyOverrides(entry.preset, assignments);
+
+    const bool asJson = args.has("--json");
+    RunCallbacks callbacks;
+    callbacks.cancel = &gCancel;
+    if (!asJson)
+        callbacks.onRunCreated = [](int64_t runId) { std::cerr << "run " << runId << " started\n"; };
+    std::signal(SIGINT, onInterrupt);
+    ExperimentRunner runner(*book);
+    const ExperimentResult result = runner.run({entry, model, options}, callbacks);
+    std::signal(SIGINT, SIG_DFL);
+
+    json runs = json::array();
+    for (int64_t runId : result.runIds) {
+        const auto run = book->run(runId);
+        const json config = json::parse(run->configJson);
+        runs.push_back({{"id", runId},
+                        {"uuid", run->uuid},
+                        {"mode", config["tempo"].value("mode", "")},
+                        {"status", notebook::toString(run->status)},
+                        {"text", result.texts.count(runId) ? result.texts.at(runId) : ""},
+                        {"checks", checksJson(result.checks.at(runId))}});
+    }
+    const bool passed = result.allChecksPassed();
+    if (asJson) {
+        json out{{"preset", entry.preset.id},
+                 {"notebook", book->path()},
+                 {"status", notebook::toString(result.status)},
+                 {"runs", runs},
+                 {"group_id", result.groupId ? json(*result.groupId) : json(nullptr)},
+                 {"partner_run_id", result.partnerRunId ? json(*result.partnerRunId) : json(nullptr)},
+                 {"verdict", result.verdict ? verdictToJson(*result.verdict) : json(nullptr)},
+                 {"all_checks_passed", passed}};
+        std::cout << dumpJson(out) << "\n";
+    } else {
+        std::cout << "preset " << entry.preset.id << " (" << entry.preset.name << "): "
+                  << notebook::toString(result.status) << ", notebook " << book->path() << "\n";
+        for (const auto& run : runs) {
+            std::cout << "run " << run["id"] << " (" << run["mode"].get<std::string>() << ", "
+                      << run["status"].get<std::string>() << "): " << run["text"].get<std::string>() << "\n";
+            for (const auto& c : run["checks"])
+                std::cout << "  check " << c["name"].get<std::string>() << ": "
+                          << (c["passed"].get<bool>() ? "passed" : "FAILED") << " - " << c["detail"].get<std::string>()
+                          << "\n";
+        }
+        if (result.groupId)
+            std::cout << "group " << *result.groupId
+                      << (result.partnerRunId ? " (paired with earlier run " + std::to_string(*result.partnerRunId) + ")" : "")
+                      << "\n";
+        if (result.verdict)
+            std::cout << "verdict: " << scenarioName(result.verdict->scenario) << " - "
+                      << (result.verdict->scenario == Scenario::Inconclusive ? result.verdict->inconclusiveReason
+                                                                            : scenarioTitle(result.verdict->scenario))
+                      << "\n";
+    }
+    return passed || result.status == notebook::RunStatus::Cancelled ? kExitOk : kExitCheckFailed;
+}
+
+int runPreset(const std::vector<std::string>& words)
+{
+    if (words.empty())
+        throw InvalidArgument(expectedFound("preset subcommand", "list, run or save", "nothing"));
+    std::vector<std::string> rest(words.begin() + 1, words.end());
+    if (words[0] == "list")
+        return presetList(rest);
+    if (words[0] == "run")
+        return presetRun(rest);
+    if (words[0] == "save")
+        return presetSave(rest);
+    throw InvalidArgument(expectedFound("preset subcommand", "list, run or save", "'" + words[0] + "'"));
+}
+
+std::vector<double> parseThresholds(const std::string& text)
+{
+    std::vector<double> thresholds;
+    std::stringstream stream(text);
+    for (std::string item; std::getline(stream, item, ',');) {
+        std::size_t used = 0;
+        double value = 0;
+        try {
+            value = std::stod(item, &used);
+        } catch (const std::exception&) {
+            used = 0;
+        }
+        if (item.empty() || used != item.size())
+            throw InvalidArgument(expectedFound("--thresholds item '" + item + "'", "a number in (0, 1]", item));
+        thresholds.push_back(value);
+    }
+    return thresholds;
+}
+
+int runSweep(const std::vector<std::string>& input)
+{
+    std::vector<std::string> words = input;
+    const auto assignments = takeAssignments(words);
+    Args args(words, {"--model", "--notebook", "--suite", "--thresholds", "--device", "--dtype", "--threads"},
+              {"--json", "--new"});
+    const std::string id = onePositional(args, "preset id");
+    SweepRequest request;
+    request.modelFolder = args.required("--model");
+    request.suite = loadSuite(args.required("--suite"));
+    request.thresholds = parseThresholds(args.required("--thresholds"));
+    request.options = computeOptions(args);
+    request.forceNew = args.has("--new");
+    auto book = openNotebook(args);
+    request.preset = findPreset(id, book.get());
+    request.preset.preset = applyOverrides(request.preset.preset, assignments);
+
+    SweepCallbacks callbacks;
+    callbacks.run.cancel = &gCancel;
+    const bool asJson = args.has("--json");
+    if (!asJson)
+        callbacks.onPointFinished = [](int64_t done, int64_t total, double eta) {
+            std::cerr << "point " << done << "/" << total << " (eta " << static_cast<int64_t>(eta) << " s)\n";
+        };
+    std::signal(SIGINT, onInterrupt);
+    SweepRunner runner(*book);
+    const SweepResult result = runner.run(request, callbacks);
+    std::signal(SIGINT, SIG_DFL);
+    json out{{"sweep_id", result.sweepId},   {"resumed", result.resumed},         {"points", result.points},
+             {"points_skipped", result.pointsSkipped}, {"points_run", result.pointsRun}, {"runs_made", result.runsMade},
+             {"status", result.cancelled ? "cancelled" : "finished"}, {"notebook", book->path()},
+             {"aggregate", result.aggregate}};
+    if (asJson) {
+        std::cout << dumpJson(out) << "\n";
+        return kExitOk;
+    }
+    std::cout << "sweep " << result.sweepId << (result.resumed ? " (resumed)" : "") << ": " << out["status"].get<std::string>()
+              << ", " << result.pointsRun << " points run, " << result.pointsSkipped << " already done, of "
+              << result.points << "; notebook " << book->path() << "\n";
+    for (const auto& threshold : result.aggregate["by_threshold"]) {
+        std::cout << "threshold " << threshold["threshold"] << ": " << threshold["points"] << " points, verdicts "
+                  << threshold["verdicts"].dump() << "\n";
+        for (const auto& [name, stats] : threshold["overall"].items())
+            std::cout << "  " << name << ": mean " << stats["mean"].dump() << ", std " << stats["std"].dump() << ", 95% CI ["
+                      << stats["ci95_low"].dump() << ", " << stats["ci95_high"].dump() << "] (n " << stats["n"] << ")\n";
+    }
+    std::cout << "per-category aggregates: tempo-lab-cli sweep ... --json, or the sweep in the notebook\n";
+    return kExitOk;
+}
+
+CommandRegistration presetCommand{
+    {"preset", "list experiment presets, run one into a notebook, save a user copy",
+     std::string("Usage: tempo-lab-cli preset list [--notebook F] [--json]\n"
+                 "       tempo-lab-cli preset run ID --model DIR [--notebook F] [--set key=value ...]\n"
+                 "                                [--device D] [--dtype T] [--threads N] [--json]\n"
+                 "       tempo-lab-cli preset save FILE [--notebook F]\n") +
+         kModelHelp + kNotebookHelp +
+         "  --set key=value  override a preset field (repeatable): prompt, max_steps, threshold, mode\n"
+         "                 (isolated|visible|both), readout (mean|last), captures and analyses (comma lists),\n"
+         "                 seed, max_width, stop_at_eos\n"
+         "  --json         print run/group ids, checks and verdict as JSON\n"
+         "Exit status 1 when a mechanism check failed. Ctrl-C cancels (the run is kept as cancelled).\n",
+     false, &runPreset}};
+
+CommandRegistration sweepCommand{
+    {"sweep", "run a preset over a prompt suite and thresholds, with confidence intervals",
+     std::string("Usage: tempo-lab-cli sweep ID --model DIR --suite FILE --thresholds 0.03,0.05,0.1\n"
+                 "                           [--notebook F] [--set key=value ...] [--new] [--json]\n") +
+         kModelHelp + kNotebookHelp +
+         "  --suite FILE   JSON lines {\"category\": ..., \"prompt\": ...} (resources/suites/default.jsonl)\n"
+         "  --new          start a new sweep even when the same sweep exists (default: resume it,\n"
+         "                 skipping points whose runs finished)\n"
+         "Aggregates: mean, std and 95% t-interval of every scalar metric per threshold, category and overall.\n",
+     false, &runSweep}};
+
+} // namespace
+
+} // namespace tempo::cli
