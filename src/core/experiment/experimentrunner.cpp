@@ -100,7 +100,9 @@ std::optional<int64_t> ExperimentRunner::analyse(const Preset& preset, const std
 {
     for (int64_t runId : runIds)
         notebook_.recordMetrics(runId, toMetricRecords(analyseStoredRun(notebook_, runId, preset)));
-    if (!wantsPairAnalysis(preset) || runIds.empty())
+    // "both" always makes a group (the pair is the unit a reader compares); a single run looks for
+    // an earlier partner only when the preset has something to compare.
+    if (runIds.empty() || (runIds.size() == 1 && !wantsPairAnalysis(preset)))
         return std::nullopt;
 
     int64_t isolated = runIds.front();

@@ -172,6 +172,18 @@ TEST_F(ExperimentTest, SecondRunOfThePairIsGroupedWithTheFirst)
     EXPECT_EQ(cache_.loads(), 1u); // the second run reused the loaded model
 }
 
+TEST_F(ExperimentTest, BothModesAlwaysMakeAGroupEvenWithoutAnalyses)
+{
+    ExperimentRunner runner(book(), cache_);
+    const Preset preset = applyOverrides(*shippedPreset("2"), {"analyses=", "max_steps=3"});
+    const auto result = runner.run({{preset, true}, peakedModelFolder(), ComputeOptions{}});
+    ASSERT_EQ(result.runIds.size(), 2u);
+    ASSERT_TRUE(result.groupId);
+    EXPECT_EQ(book().group(*result.groupId)->runIds, result.runIds);
+    EXPECT_FALSE(result.verdict);
+    EXPECT_TRUE(book().tags(result.runIds[0]).empty()); // no verdict asked, none stored
+}
+
 TEST_F(ExperimentTest, CancelMidRunLeavesACancelledRunWithItsSteps)
 {
     std::atomic<bool> cancel{false};
