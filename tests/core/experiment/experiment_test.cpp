@@ -10,6 +10,7 @@
 
 #include "core/common/errors.h"
 #include "core/common/sha256.h"
+#include "core/experiment/capturestore.h"
 #include "core/experiment/experimentrunner.h"
 #include "core/experiment/experimentfixture.h"
 
@@ -108,6 +109,54 @@ TEST_P(PresetEndToEnd, StoresTheExpectedRecords)
                     const std::vector<int64_t> shape{2, 4, static_cast<int64_t>(steps.back().tokenIds.size()), slot};
                     EXPECT_EQ(info.shape, shape);
                 }
+        }
+
+        if (preset.wantsCapture("positions")) {
+            // Slot -> logical position by hand: prompt slots 0..P-1, then every member of step s at P + s.
+            std::vector<int64_t> expected;
+            for (int64_t i = 0; i < promptLength; ++i)
+                expected.push_back(i);
+            for (const auto& step : steps)
+                for (size_t m = 0; m < step.tokenIds.size(); ++m)
+                    expected.push_back(promptLength + step.step);
+            const auto stored = readTensor(book(), runId, "positions.slot_logical_positions");
+            ASSERT_TRUE(stored);
+            EXPECT_EQ(blobInt64(*stored), expected);
+        }
+        if (preset.wantsCapture("attention")) {
+            // Every stored attention row is a distribution over the slots it could see.
+            double worst = 0.0;
+            for (const auto& info : book().tensorInfos(runId)) {
+                if (info.name != "attention")
+                    continue;
+                const auto values = book().tensor(info.id).toF32();
+                const int64_t slots = info.shape[3];
+                for (size_t row = 0; row * slots < values.size(); ++row) {
+                    double sum = 0.0;
+                    for (int64_t k = 0; k < slots; ++k)
+                        sum += values[row * slots + k];
+                    worst = std::max(worst, std::abs(sum - 1.0));
+                }
+            }
+            std::cout << "max |attention row sum - 1| = " << worst << "\n";
+            EXPECT_LT(worst, 1e-5);
+        }
+        if (preset.wantsCapture("logits")) {
+            // p_0 is the readout stored for the prefill (step -1), p_{s+1} for step s; the members of
+            // step s are exactly the tokens of p_s at or above the threshold (or its argmax).
+            for (const auto& step : steps) {
+                const auto readout = readTensor(book(), runId, "readout.distribution", step.step - 1);
+                ASSERT_TRUE(readout);
+                const auto p = readout->toF32();
+                std::set<int64_t> above;
+                for (size_t v = 0; v < p.size(); ++v)
+                    if (p[v] >= preset.threshold)
+                        above.insert(static_cast<int64_t>(v));
+                if (above.empty())
+                    above.insert(std::max_element(p.begin(), p.end()) - p.begin());
+                if (static_cast<int64_t>(above.size()) <= preset.maxWidth)
+                    EXPECT_EQ(std::set<int64_t>(step.tokenIds.begin(), step.tokenIds.end()), above) << "step " << step.step;
+            }
         }
 
         // Metrics of the analyses.
