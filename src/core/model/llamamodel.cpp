@@ -36,6 +36,16 @@ at::Tensor rmsNorm(const at::Tensor& x, const at::Tensor& weight, double eps) //
     return weight * (x32 * at::rsqrt(variance + eps)).to(x.scalar_type());
 }
 
+// x [n, in] times weight [out, in]^T -> [n, out]. One row (batch-1 decode) is a matrix-vector
+// product: at::mv reaches BLAS gemv directly, which streams the weight at memory speed, while a
+// one-row gemm is slower in OpenBLAS. Both read the weight in place (no transpose copy).
+at::Tensor project(const at::Tensor& x, const at::Tensor& weight)
+{
+    if (x.size(0) == 1)
+        return at::mv(weight, x[0]).unsqueeze(0);
+    return at::linear(x, weight);
+}
+
 } // namespace
 
 struct LayerWeights {
@@ -195,9 +205,9 @@ ForwardOutputs LlamaModel::forward(const ForwardInputs& inputs, KVCache& cache, 
     for (int64_t l = 0; l < layerCount; ++l) {
         const LayerWeights& lw = w.layers[static_cast<size_t>(l)];
         const at::Tensor normed = rmsNorm(hidden, lw.inputNorm, c.rmsNormEps);                 // [n, H]
-        const at::Tensor q = at::linear(normed, lw.q).view({n, heads, headDim}).transpose(0, 1);  // [Hq, n, D]
-        const at::Tensor k = at::linear(normed, lw.k).view({n, kvHeads, headDim}).transpose(0, 1); // [Hkv, n, D]
-        const at::Tensor v = at::linear(normed, lw.v).view({n, kvHeads, headDim}).transpose(0, 1); // [Hkv, n, D]
+        const at::Tensor q = project(normed, lw.q).view({n, heads, headDim}).transpose(0, 1);  // [Hq, n, D]
+        const at::Tensor k = project(normed, lw.k).view({n, kvHeads, headDim}).transpose(0, 1); // [Hkv, n, D]
+        const at::Tensor v = project(normed, lw.v).view({n, kvHeads, headDim}).transpose(0, 1); // [Hkv, n, D]
         const at::Tensor qRotated = rotateWithTables(q, rope); // [Hq, n, D]
         const at::Tensor kRotated = rotateWithTables(k, rope); // [Hkv, n, D]
         if (capturesKeysOf(l)) {
@@ -221,16 +231,16 @@ ForwardOutputs LlamaModel::forward(const ForwardInputs& inputs, KVCache& cache, 
                                        .view({heads, n, headDim})
                                        .transpose(0, 1)
                                        .reshape({n, heads * headDim}); // [n, Hq*D]
-        hidden = hidden + at::linear(context, lw.o);                   // [n, H]
+        hidden = hidden + project(context, lw.o);                   // [n, H]
 
         const at::Tensor normedPost = rmsNorm(hidden, lw.postNorm, c.rmsNormEps); // [n, H]
-        const at::Tensor activated = at::silu(at::linear(normedPost, lw.gate)) * at::linear(normedPost, lw.up); // [n, I]
-        hidden = hidden + at::linear(activated, lw.down); // [n, H]
+        const at::Tensor activated = at::silu(project(normedPost, lw.gate)) * project(normedPost, lw.up); // [n, I]
+        hidden = hidden + project(activated, lw.down); // [n, H]
     }
     cache.advance(n);
 
     const at::Tensor normedFinal = rmsNorm(hidden, w.finalNorm, c.rmsNormEps); // [n, H]
-    out.logits = at::linear(normedFinal, w.lmHead).to(at::kCPU, at::kFloat);   // [n, V]
+    out.logits = project(normedFinal, w.lmHead).to(at::kCPU, at::kFloat);   // [n, V]
     out.positionIdsUsed = positions.to(at::kCPU).clone();                      // [n]
     if (capture.attention)
         out.attention = at::stack(attentionPerLayer); // [L, Hq, n, T]
