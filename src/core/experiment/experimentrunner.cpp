@@ -49,7 +49,7 @@ ExperimentResult ExperimentRunner::run(const ExperimentRequest& request, const R
     std::shared_ptr<const LoadedModel> model;
     try {
         model = cache_.get(request.modelFolder, request.options);
-    } catch (const Error& error) {
+    } catch (const std::exception& error) {
         // Recorded after the fact: the hashes and tokenizer a run row names are unknown, but the
         // attempt and the loader's message belong in the notebook (what was tried, why it failed).
         json config{{"preset", presetJson},

@@ -53,6 +53,29 @@ TEST(PresetCli, ListShowsTheShippedPresetsAsJson)
     EXPECT_EQ(ids, (std::vector<std::string>{"1a", "1b", "2", "3", "4", "5"}));
 }
 
+TEST(PresetCli, SavedUserCopyIsListedAndRuns)
+{
+    TempDir dir("tempo-cli-save");
+    const auto notebookFile = quoted(dir / "nb.sqlite");
+    writeFileBytes(dir / "mine.json", R"({"id": "mine", "prompt": "The cat", "max_steps": 2, "threshold": 0.2,
+                                          "mode": "visible", "captures": ["attention"], "analyses": ["cross_parallel"]})");
+    ASSERT_EQ(runCli("preset save " + quoted(dir / "mine.json") + " --notebook " + notebookFile, dir / "err.txt").exitCode, 0)
+        << readFileBytes(dir / "err.txt");
+    const json list = json::parse(runCli("preset list --json --notebook " + notebookFile, dir / "err.txt").out);
+    ASSERT_EQ(list.size(), 7u);
+    EXPECT_EQ(list.back()["id"], "mine");
+    EXPECT_EQ(list.back()["origin"], "user");
+    const auto r = runCli("preset run mine --json --model " + quoted(peakedModelFolder()) + " --notebook " + notebookFile,
+                          dir / "err.txt");
+    ASSERT_EQ(r.exitCode, 0) << readFileBytes(dir / "err.txt");
+    EXPECT_EQ(json::parse(r.out)["runs"][0]["mode"], "visible");
+
+    // A bad file is refused with the field named, and nothing is saved.
+    writeFileBytes(dir / "bad.json", R"({"id": "bad", "prompt": "x", "max_steps": 2, "threshold": 0, "mode": "visible"})");
+    EXPECT_EQ(runCli("preset save " + quoted(dir / "bad.json") + " --notebook " + notebookFile, dir / "err2.txt").exitCode, 2);
+    EXPECT_NE(readFileBytes(dir / "err2.txt").find("field 'threshold'"), std::string::npos);
+}
+
 TEST(PresetCli, RunPrintsRunsGroupChecksAndVerdict)
 {
     TempDir dir("tempo-cli-run");
