@@ -482,6 +482,15 @@ TEST(ForwardTest, Bf16OnCpuRunsAndIsCloseToF32)
     EXPECT_LT(logitDiff, 0.15);
     EXPECT_LT(probDiff, 0.02);
     EXPECT_GT(logitDiff, 0.0); // it really ran in another precision
+
+    // One decode step (the single-row matrix-vector path) in bf16 too.
+    KVCache a2 = f32.makeCache(n + 1), b2 = bf16.makeCache(n + 1);
+    f32.forward({longs(kPromptIds), at::arange(n, at::kLong), mask}, a2);
+    bf16.forward({longs(kPromptIds), at::arange(n, at::kLong), mask}, b2);
+    const ForwardInputs step{longs({300}), longs({n}), at::ones({1, n + 1}, at::kBool)};
+    const double stepDiff = maxAbsDiff(f32.forward(step, a2).logits, bf16.forward(step, b2).logits);
+    std::cout << "bf16 vs f32 decode step: max |logit diff| = " << stepDiff << " (tolerance 0.15)\n";
+    EXPECT_LT(stepDiff, 0.15);
 }
 
 TEST(ForwardTest, F16OnCpuAndCudaWithoutCudaAreRefused)
