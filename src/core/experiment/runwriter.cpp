@@ -171,7 +171,12 @@ RecordedRun recordTempoRun(notebook::Notebook& notebook, const LoadedModel& mode
         TempoDecoder decoder(*model.model);
         result.run = decoder.run(promptIds, request.config, captureOptionsFor(request.stored), control);
     } catch (const std::exception& error) {
-        notebook.finishRun(result.runId, notebook::RunStatus::Failed, "", "{}", error.what());
+        try {
+            notebook.finishRun(result.runId, notebook::RunStatus::Failed, "", "{}", error.what());
+        } catch (const std::exception&) {
+            // The notebook itself failed (full disk, lost file): the decoder's error is the one to
+            // report; the next read-write open marks this run interrupted.
+        }
         throw;
     }
     // The decoder reports every step it fed; append any it could not report (none normally).
