@@ -279,6 +279,26 @@ TEST_F(ExperimentTest, CorruptModelFailsWithTheLoadersMessageStoredOnAFailedRun)
     EXPECT_TRUE(book().steps(run->id).empty());
 }
 
+TEST_F(ExperimentTest, RunTheModelCannotHoldFailsWithTheDecodersMessageStored)
+{
+    // 100000 steps cannot fit the test model's position range: the decoder refuses before any forward.
+    ExperimentRunner runner(book(), cache_);
+    const Preset preset = applyOverrides(*shippedPreset("1a"), {"max_steps=100000"});
+    std::string message;
+    try {
+        runner.run({{preset, true}, peakedModelFolder(), ComputeOptions{}});
+        FAIL() << "a run longer than the model's positions was accepted";
+    } catch (const InvalidArgument& error) {
+        message = error.what();
+    }
+    const auto runs = book().listRuns();
+    ASSERT_EQ(runs.size(), 1u);
+    const auto run = book().run(runs[0].id);
+    EXPECT_EQ(run->status, notebook::RunStatus::Failed);
+    EXPECT_EQ(run->errorText, message);
+    EXPECT_TRUE(run->modelId.has_value()); // the model loaded: its row and hashes are recorded
+}
+
 TEST_F(ExperimentTest, ModelCacheReloadsWhenTheFolderChanges)
 {
     TempDir folder("tempo-cache-model");
