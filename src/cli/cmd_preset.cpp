@@ -19,6 +19,7 @@
 
 #include "cli/args.h"
 #include "cli/command.h"
+#include "cli/notebookfile.h"
 #include "core/common/errors.h"
 #include "core/experiment/experimentrunner.h"
 #include "core/experiment/storedanalyses.h"
@@ -66,12 +67,7 @@ std::vector<std::string> takeAssignments(std::vector<std::string>& words)
 
 std::unique_ptr<notebook::Notebook> openNotebook(const Args& args)
 {
-    const std::string path = args.valueOr("--notebook", notebook::Notebook::defaultPath());
-    std::error_code error;
-    const auto parent = std::filesystem::path(path).parent_path();
-    if (!parent.empty())
-        std::filesystem::create_directories(parent, error);
-    return std::make_unique<notebook::Notebook>(path, notebook::OpenMode::ReadWrite);
+    return openNotebookForRecording(args.value("--notebook"));
 }
 
 ComputeOptions computeOptions(const Args& args)

@@ -1,13 +1,15 @@
 // tempo-lab-cli run: one TEMPO run on a model folder, printed as JSON (--json) or as the
 // bracketed text with a one-line check summary. Exit 1 when a mechanism check fails.
 //
-// The command is three stages — parse the request, run the decoder, write the outputs — so that
-// recording a run into a notebook (--notebook F, a later issue) is one more output stage.
+// The command is three stages — parse the request, run the decoder, write the outputs. With
+// --notebook F the run goes through recordTempoRun (the path the presets and the window use), so
+// the run row exists before the first forward and every step is committed as it finishes.
 
 #include <chrono>
 #include <cmath>
 #include <filesystem>
 #include <iostream>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -16,6 +18,10 @@
 
 #include "cli/args.h"
 #include "cli/command.h"
+#include "cli/notebookfile.h"
+#include "core/experiment/modelcache.h"
+#include "core/experiment/runwriter.h"
+#include "core/notebook/notebook.h"
 #include "core/common/errors.h"
 #include "core/model/checkpoint.h"
 #include "core/model/computeoptions.h"
@@ -47,6 +53,8 @@ const char* kUsage =
     "  --device cpu|cuda      (default cpu)\n"
     "  --dtype f32|bf16|f16   (default f32)\n"
     "  --threads N            CPU threads, 0 = all (default 0)\n"
+    "  --notebook F           also record the run in notebook F (created when missing): provenance, every\n"
+    "                         step as it finishes, the checks, and the captures asked for with --capture\n"
     "  --json                 print one JSON object: text, steps, checks, timing, captures";
 
 struct RunRequest {
@@ -56,6 +64,7 @@ struct RunRequest {
     CaptureOptions captures;
     ComputeOptions compute;
     bool json = false;
+    std::optional<std::string> notebook; // --notebook F
 };
 
 CaptureOptions parseCaptures(const std::string& list)
@@ -80,7 +89,7 @@ RunRequest parseRequest(const std::vector<std::string>& words)
 {
     const Args args(words,
                     {"--model", "--prompt", "--threshold", "--mode", "--readout", "--max-steps", "--max-width",
-                     "--position-offset", "--capture", "--device", "--dtype", "--threads"},
+                     "--position-offset", "--capture", "--device", "--dtype", "--threads", "--notebook"},
                     {"--json", "--no-stop-at-eos"});
     if (!args.positional().empty())
         throw InvalidArgument(expectedFound("arguments of run", "only flags", "'" + args.positional().front() + "'"));
@@ -105,6 +114,7 @@ RunRequest parseRequest(const std::vector<std::string>& words)
     request.compute.threads = static_cast<int>(threads);
     request.compute.validate();
     request.json = args.has("--json");
+    request.notebook = args.value("--notebook");
     return request;
 }
 
@@ -217,22 +227,46 @@ int runCommand(const std::vector<std::string>& words)
     const RunRequest request = parseRequest(words);
 
     // 2. The run.
-    const Checkpoint checkpoint = loadCheckpoint(request.modelDir);
-    const Tokenizer tokenizer = Tokenizer::fromFile(request.modelDir / "tokenizer.json");
-    request.compute.applyThreads();
-    const LlamaModel model(checkpoint, request.compute);
-    const std::vector<int64_t> promptIds = tokenizer.encode(request.prompt, true);
-    const TempoRun run = TempoDecoder(model).run(promptIds, request.config, request.captures);
+    TempoRun run;
+    std::optional<int64_t> runId;
+    const Tokenizer* tokenizer = nullptr;
+    std::shared_ptr<const LoadedModel> loaded;
+    std::optional<Tokenizer> ownTokenizer;
+    if (request.notebook) {
+        auto book = openNotebookForRecording(request.notebook);
+        loaded = ModelCache::shared().get(request.modelDir, request.compute);
+        TempoRunRequest recordRequest;
+        recordRequest.prompt = request.prompt;
+        recordRequest.config = request.config;
+        recordRequest.stored = {request.captures.attention, request.captures.logits, request.captures.kv, request.captures.kv};
+        recordRequest.threads = request.compute.effectiveThreads();
+        RecordedRun recorded = recordTempoRun(*book, *loaded, recordRequest);
+        runId = recorded.runId;
+        run = std::move(recorded.run);
+        tokenizer = &*loaded->tokenizer;
+    } else {
+        const Checkpoint checkpoint = loadCheckpoint(request.modelDir);
+        ownTokenizer.emplace(Tokenizer::fromFile(request.modelDir / "tokenizer.json"));
+        tokenizer = &*ownTokenizer;
+        request.compute.applyThreads();
+        const LlamaModel model(checkpoint, request.compute);
+        const std::vector<int64_t> promptIds = tokenizer->encode(request.prompt, true);
+        run = TempoDecoder(model).run(promptIds, request.config, request.captures);
+    }
     const std::string text = renderTempoText(request.prompt, run.sets(),
-                                             [&](const std::vector<int64_t>& ids) { return tokenizer.decode(ids); });
+                                             [&](const std::vector<int64_t>& ids) { return tokenizer->decode(ids); });
 
-    // 3. The outputs. (A notebook output, --notebook F, slots in here.)
+    // 3. The outputs.
     if (request.json) {
+        nlohmann::json out = runJson(request, run, *tokenizer, text);
+        if (runId)
+            out["run_id"] = *runId;
         // Token texts can be partial UTF-8 sequences: replace invalid bytes rather than fail.
-        std::cout << runJson(request, run, tokenizer, text).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
-                  << "\n";
+        std::cout << out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
     } else {
         std::cout << text << "\n" << checkSummary(run) << "\n";
+        if (runId)
+            std::cout << "recorded as run " << *runId << " in " << *request.notebook << "\n";
     }
     return run.allChecksPassed() ? kExitOk : kExitCheckFailed;
 }

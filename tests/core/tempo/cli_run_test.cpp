@@ -154,3 +154,42 @@ TEST_F(CliRun, BadValuesAndMissingModelsAreRefusedWithTheirExitCodes)
 
 } // namespace
 } // namespace tempo
+
+namespace tempo {
+namespace {
+
+// `run --notebook F` records the run: `show` reads back the same sets, the same checks and the
+// provenance from the notebook file, and the capture asked for is stored as tensors.
+TEST_F(CliRun, NotebookRecordsTheRunWithItsStepsChecksAndCaptures)
+{
+    test::TempDir books("tempo-cli-run-notebook");
+    const std::string book = (books.path() / "lab.sqlite").string();
+    const CliResult r = runCli("run " + modelArgs() + " --mode visible --capture kv --json --notebook '" + book + "'", false);
+    ASSERT_EQ(r.exitCode, 0) << r.out;
+    const nlohmann::json printed = nlohmann::json::parse(r.out);
+    ASSERT_TRUE(printed.contains("run_id"));
+
+    const CliResult shown = runCli("show " + std::to_string(printed["run_id"].get<int64_t>()) + " --json --notebook '" + book + "'",
+                                   false);
+    ASSERT_EQ(shown.exitCode, 0) << shown.out;
+    const nlohmann::json stored = nlohmann::json::parse(shown.out);
+    EXPECT_EQ(stored["status"], "finished");
+    EXPECT_EQ(stored["prompt"], "The cat sat on the");
+    ASSERT_EQ(stored["steps"].size(), printed["steps"].size());
+    for (size_t i = 0; i < printed["steps"].size(); ++i) {
+        EXPECT_EQ(stored["steps"][i]["token_ids"], printed["steps"][i]["ids"]) << "step " << i;
+        EXPECT_EQ(stored["steps"][i]["logical_position"], printed["steps"][i]["logical_position"]) << "step " << i;
+    }
+    ASSERT_EQ(stored["checks"].size(), printed["checks"].size());
+    for (size_t i = 0; i < printed["checks"].size(); ++i) {
+        EXPECT_EQ(stored["checks"][i]["name"], printed["checks"][i]["name"]);
+        EXPECT_EQ(stored["checks"][i]["passed"], printed["checks"][i]["passed"]);
+    }
+    EXPECT_EQ(stored["provenance"]["device"], "cpu");
+    EXPECT_FALSE(stored["model"]["weights_sha256"].get<std::string>().empty());
+    ASSERT_TRUE(stored.contains("tensors")) << stored.dump(2);
+    EXPECT_FALSE(stored["tensors"].empty()) << "--capture kv must store the kv tensors";
+}
+
+} // namespace
+} // namespace tempo
