@@ -3,6 +3,8 @@
 # tests again under AddressSanitizer + UBSan. Exit code non-zero if anything fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# ccache hits across clones in different folders (CI builds a fresh clone elsewhere).
+export CCACHE_BASEDIR="$PWD"
 bash tools/deps.sh
 jobs="$(nproc)"
 
