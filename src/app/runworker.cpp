@@ -1,0 +1,106 @@
+#include "app/runworker.h"
+
+#include <exception>
+
+#include "core/notebook/notebook.h"
+
+namespace tempo {
+
+RunWorker::RunWorker(ModelCache& cache) : cache_(cache)
+{
+    qRegisterMetaType<tempo::StepUpdate>();
+    qRegisterMetaType<QList<tempo::StepUpdate>>();
+    thread_.setObjectName(QStringLiteral("RunWorker"));
+    moveToThread(&thread_);
+    thread_.start();
+}
+
+RunWorker::~RunWorker()
+{
+    cancelFlag_.store(true);
+    thread_.quit();
+    thread_.wait();
+}
+
+void RunWorker::start(const ExperimentRequest& request, const QString& notebookPath)
+{
+    // The worker lives on thread_, so a queued call runs the job there whoever calls start().
+    QMetaObject::invokeMethod(
+        this, [this, request, notebookPath] { runJob(request, notebookPath); }, Qt::QueuedConnection);
+}
+
+void RunWorker::cancel()
+{
+    cancelFlag_.store(true);
+}
+
+void RunWorker::flushPending(bool force)
+{
+    if (!force && sinceLastEmit_.isValid() && sinceLastEmit_.elapsed() < kMinEmitIntervalMs)
+        return;
+    if (pendingSteps_.isEmpty() && !(force && hasPendingProgress_))
+        return;
+    if (!pendingSteps_.isEmpty()) {
+        emit stepFinished(pendingSteps_);
+        pendingSteps_.clear();
+    }
+    if (hasPendingProgress_) {
+        emit progress(static_cast<int>(pendingProgress_.done), static_cast<int>(pendingProgress_.total),
+                      pendingProgress_.etaSeconds);
+        hasPendingProgress_ = false;
+    }
+    sinceLastEmit_.start();
+}
+
+void RunWorker::runJob(const ExperimentRequest& request, const QString& notebookPath)
+{
+    cancelFlag_.store(false);
+    pendingSteps_.clear();
+    hasPendingProgress_ = false;
+    sinceLastEmit_.invalidate();
+
+    RunCallbacks callbacks;
+    callbacks.cancel = &cancelFlag_;
+    callbacks.onRunCreated = [this](int64_t runId) { emit started(runId); };
+    callbacks.onStep = [this](int64_t runId, const StepProgress& stepProgress) {
+        StepUpdate update;
+        update.runId = runId;
+        update.step = static_cast<int>(stepProgress.step);
+        update.elapsedMs = stepProgress.elapsedMs;
+        for (const Candidate& candidate : stepProgress.set) {
+            update.tokenIds.append(candidate.tokenId);
+            update.probabilities.append(candidate.probability);
+        }
+        pendingSteps_.append(update);
+        flushPending(false);
+    };
+    callbacks.onProgress = [this](const Progress& value) {
+        // Sent with the next step batch (or the final flush), so progress alone never starts the
+        // 33 ms window and the first step of a run always reaches the UI at once.
+        pendingProgress_ = value;
+        hasPendingProgress_ = true;
+    };
+
+    try {
+        // The runner loads through cache_ here, on the worker thread (a model loaded for the same
+        // folder, device and dtype is reused), and records a failed load as a failed run.
+        notebook::Notebook notebook(notebookPath.toStdString());
+        ExperimentRunner runner(notebook, cache_);
+        ExperimentResult result = runner.run(request, callbacks);
+        flushPending(true);
+        if (result.status == notebook::RunStatus::Cancelled) {
+            emit cancelled();
+            return;
+        }
+        const qint64 id = result.groupId ? *result.groupId : (result.runIds.empty() ? 0 : result.runIds.front());
+        emit finished(id);
+    } catch (const std::exception& error) {
+        flushPending(true);
+        emit failed(QString::fromStdString(error.what()));
+    } catch (...) {
+        flushPending(true);
+        emit failed(QStringLiteral("the run stopped on an unknown error"));
+    }
+}
+
+} // namespace tempo
