@@ -1,0 +1,42 @@
+#pragma once
+// The report charts drawn with QCustomPlot: one builder per ChartKind (app/report/reportcharts.h).
+// The window draws into its own embedded QCustomPlot with drawChart(); reports render the same
+// builders to PNG with renderChartImage() (headless: needs a QApplication, e.g. with
+// QT_QPA_PLATFORM=offscreen). Okabe-Ito colour-blind-safe palette, titles, axis labels with units,
+// legends.
+
+#include <vector>
+
+#include <QColor>
+#include <QImage>
+#include <QSize>
+#include <QString>
+
+#include "app/report/reportcharts.h"
+#include "app/report/reportdata.h"
+
+class QCustomPlot;
+
+namespace tempo::charts {
+
+using report::ChartKind;
+
+QString chartTitle(ChartKind kind);
+// The charts `data` can fill, in report order (same as report::chartsFor).
+std::vector<ChartKind> chartsFor(const report::ReportData& data);
+
+// Clears `plot` and draws the chart. Leaves the plot's size and interactions to the caller.
+void drawChart(QCustomPlot& plot, ChartKind kind, const report::ReportData& data);
+
+// Page-sized default: 1200 x 700 pixels (about 16 x 9 cm at 190 dpi).
+QSize defaultChartSize();
+// Draws into an off-screen QCustomPlot and returns the image (ARGB32, white background).
+QImage renderChartImage(ChartKind kind, const report::ReportData& data, QSize size = defaultChartSize());
+// The same as PNG bytes (deterministic for equal data on one machine).
+QByteArray renderChartPng(ChartKind kind, const report::ReportData& data, QSize size = defaultChartSize());
+
+// Okabe & Ito (2008) colours: orange, sky blue, bluish green, yellow, blue, vermillion,
+// reddish purple, black.
+const std::vector<QColor>& okabeItoPalette();
+
+} // namespace tempo::charts
