@@ -14,6 +14,7 @@
 
 #include "core/common/errors.h"
 #include "core/model/rope.h"
+#include "core/model/rowprojection.h"
 
 namespace tempo {
 
@@ -36,11 +37,14 @@ at::Tensor rmsNorm(const at::Tensor& x, const at::Tensor& weight, double eps) //
     return weight * (x32 * at::rsqrt(variance + eps)).to(x.scalar_type());
 }
 
-// x [n, in] times weight [out, in]^T -> [n, out]. One row (batch-1 decode) is a matrix-vector
-// product: at::mv reaches BLAS gemv directly, which streams the weight at memory speed, while a
-// one-row gemm is slower in OpenBLAS. Both read the weight in place (no transpose copy).
+// x [n, in] times weight [out, in]^T -> [n, out]. A few rows on CPU in f32 (decode steps, TEMPO
+// parallel sets) stream each weight once through projectRows (rowprojection.h explains why BLAS
+// is slow there); one row otherwise is BLAS gemv; many rows (prefill) and GPUs use gemm. All read
+// the weight in place (no transpose copy).
 at::Tensor project(const at::Tensor& x, const at::Tensor& weight)
 {
+    if (rowProjectionApplies(x, weight))
+        return projectRows(x, weight);
     if (x.size(0) == 1)
         return at::mv(weight, x[0]).unsqueeze(0);
     return at::linear(x, weight);
