@@ -28,6 +28,10 @@ std::string chartFileName(ChartKind kind); // "set_width.png" (under charts/ in 
 // One line saying what the chart shows and where its numbers come from (a caption).
 std::string chartCaption(ChartKind kind, const ReportData& data);
 
+// What the layer x head heatmap shows: true = mean |attention difference| of a group
+// (attention.by_head.mean_abs_diff), false = sibling attention mass of a run (cross_parallel.by_head.mean_sibling).
+bool heatmapShowsAttentionDifference(const ReportData& data);
+
 // The charts this data can fill, in report order. A chart whose data is missing is left out.
 std::vector<ChartKind> chartsFor(const ReportData& data);
 

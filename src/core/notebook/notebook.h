@@ -118,6 +118,7 @@ public:
     std::optional<ReportRecord> report(std::int64_t reportId) const;
     std::vector<std::int64_t> reportsOfRun(std::int64_t runId) const;
     std::vector<std::int64_t> reportsOfGroup(std::int64_t groupId) const;
+    std::vector<std::int64_t> reportsOfSweep(std::int64_t sweepId) const;
 
     std::int64_t createSweep(const SweepRecord& sweep);
     std::optional<SweepRecord> sweep(std::int64_t sweepId) const;

@@ -154,6 +154,7 @@ struct ReportRecord {
     std::string markdown;
     std::map<std::string, std::vector<std::uint8_t>> images; // name -> PNG bytes
     std::string createdAt;
+    std::optional<std::int64_t> sweepId; // schema 3: a sweep's report
 };
 
 struct SweepRecord {
