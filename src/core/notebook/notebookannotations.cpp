@@ -239,9 +239,9 @@ std::int64_t Notebook::addReport(const ReportRecord& report)
     requireWritable("addReport");
     Transaction transaction(*db_);
     Statement insert = db_->prepare(
-        "INSERT INTO reports (run_id, group_id, title, markdown, created_at) VALUES (?1, ?2, ?3, ?4, ?5)");
+        "INSERT INTO reports (run_id, group_id, title, markdown, created_at, sweep_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
     insert.bind(1, report.runId).bind(2, report.groupId).bind(3, report.title).bind(4, report.markdown)
-        .bind(5, report.createdAt.empty() ? nowIso8601() : report.createdAt);
+        .bind(5, report.createdAt.empty() ? nowIso8601() : report.createdAt).bind(6, report.sweepId);
     insert.run();
     const std::int64_t id = db_->lastInsertId();
     Statement image = db_->prepare("INSERT INTO report_images (report_id, name, png) VALUES (?1, ?2, ?3)");
@@ -256,7 +256,7 @@ std::int64_t Notebook::addReport(const ReportRecord& report)
 
 std::optional<ReportRecord> Notebook::report(std::int64_t reportId) const
 {
-    Statement query = db_->prepare("SELECT id, run_id, group_id, title, markdown, created_at FROM reports WHERE id = ?1");
+    Statement query = db_->prepare("SELECT id, run_id, group_id, title, markdown, created_at, sweep_id FROM reports WHERE id = ?1");
     query.bind(1, reportId);
     if (!query.step())
         return std::nullopt;
@@ -267,6 +267,7 @@ std::optional<ReportRecord> Notebook::report(std::int64_t reportId) const
     report.title = query.text(3);
     report.markdown = query.text(4);
     report.createdAt = query.text(5);
+    report.sweepId = query.optionalInt64(6);
     Statement images = db_->prepare("SELECT name, png FROM report_images WHERE report_id = ?1");
     images.bind(1, reportId);
     while (images.step())
@@ -288,6 +289,16 @@ std::vector<std::int64_t> Notebook::reportsOfGroup(std::int64_t groupId) const
 {
     Statement query = db_->prepare("SELECT id FROM reports WHERE group_id = ?1 ORDER BY id");
     query.bind(1, groupId);
+    std::vector<std::int64_t> ids;
+    while (query.step())
+        ids.push_back(query.int64(0));
+    return ids;
+}
+
+std::vector<std::int64_t> Notebook::reportsOfSweep(std::int64_t sweepId) const
+{
+    Statement query = db_->prepare("SELECT id FROM reports WHERE sweep_id = ?1 ORDER BY id");
+    query.bind(1, sweepId);
     std::vector<std::int64_t> ids;
     while (query.step())
         ids.push_back(query.int64(0));
