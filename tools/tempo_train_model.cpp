@@ -3,7 +3,9 @@
 //   tempo_train_model --corpus kjv.txt --tokenizer tokenizer.json --out DIR [--steps N] [--seed S]
 //     [--layers L --hidden H --intermediate I --heads Hq --kv-heads Hkv --head-dim D]
 //     [--batch B --length T --lr LR --warmup W --eval-every E --threads N --dtype f32|bf16]
-//     [--max-minutes M]
+//     [--max-minutes M] [--stop-at N]
+// --steps sets the learning-rate schedule; --max-minutes (wall clock) or --stop-at (a step) end the
+// run early with the schedule unchanged, so `--stop-at N` reproduces a run that a time limit cut at N.
 // Writes DIR/loss.csv (step, seconds, learning rate, train loss, validation loss) while it runs,
 // exports DIR every --save-every steps (so a stopped run leaves a usable model) and at the end,
 // and prints a summary with the final losses, perplexities and the unigram baseline.
@@ -57,7 +59,7 @@ int main(int argc, char** argv)
         {"--intermediate", "768"}, {"--heads", "8"}, {"--kv-heads", "4"}, {"--head-dim", "32"},
         {"--batch", "16"},   {"--length", "128"},  {"--lr", "0.002"},     {"--warmup", "100"},
         {"--eval-every", "100"}, {"--eval-windows", "64"}, {"--save-every", "200"}, {"--threads", "2"},
-        {"--dtype", "f32"},  {"--max-minutes", "0"}, {"--validation-every", "20"},
+        {"--dtype", "f32"},  {"--max-minutes", "0"}, {"--stop-at", "0"}, {"--validation-every", "20"},
         {"--corpus", ""},    {"--tokenizer", ""},  {"--out", ""}};
     for (int i = 1; i + 1 < argc; i += 2) {
         if (!args.count(argv[i])) {
@@ -140,7 +142,7 @@ int main(int argc, char** argv)
             windowLoss += loss.item<double>();
             ++windowCount;
             done = step + 1;
-            const bool last = done == steps || (maxSeconds > 0 && seconds() > maxSeconds);
+            const bool last = done == steps || (maxSeconds > 0 && seconds() > maxSeconds) || done == integer("--stop-at");
             if (done % integer("--eval-every") == 0 || last) {
                 lastTrainLoss = windowLoss / static_cast<double>(windowCount);
                 const double validationLoss = tempo::meanLoss(model, validationSubset, batch);
