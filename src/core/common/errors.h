@@ -4,7 +4,9 @@
 // The CLI maps them to exit codes, the run worker turns them into a `failed` signal.
 
 #include <stdexcept>
+#include <cstdint>
 #include <string>
+#include <vector>
 
 namespace tempo {
 
@@ -45,5 +47,8 @@ public:
 
 // "<what>: expected <expected>, found <found>" — the one shape every error message follows.
 std::string expectedFound(const std::string& what, const std::string& expected, const std::string& found);
+
+// "[2, 3, 64]": a tensor shape as error messages show it.
+std::string shapeText(const std::vector<int64_t>& shape);
 
 } // namespace tempo

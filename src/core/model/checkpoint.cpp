@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/common/errors.h"
+#include "core/model/shapetext.h"
 #include "core/common/sha256.h"
 #include "core/model/safetensors.h"
 #include "core/model/safetensorswriter.h"
@@ -22,14 +23,6 @@ using nlohmann::json;
 
 constexpr const char* kSingleFile = "model.safetensors";
 constexpr const char* kIndexFile = "model.safetensors.index.json";
-
-std::string shapeText(at::IntArrayRef shape)
-{
-    std::string text = "[";
-    for (size_t i = 0; i < shape.size(); ++i)
-        text += (i ? ", " : "") + std::to_string(shape[i]);
-    return text + "]";
-}
 
 // Old conversions stored RoPE's inverse frequencies as a buffer; the forward recomputes them.
 bool isIgnoredBuffer(const std::string& name)

@@ -5,18 +5,11 @@
 #include <ATen/ATen.h>
 
 #include "core/common/errors.h"
+#include "core/model/shapetext.h"
 
 namespace tempo {
 
 namespace {
-
-std::string shapeText(at::IntArrayRef sizes)
-{
-    std::string text = "[";
-    for (size_t i = 0; i < sizes.size(); ++i)
-        text += (i ? ", " : "") + std::to_string(sizes[i]);
-    return text + "]";
-}
 
 } // namespace
 

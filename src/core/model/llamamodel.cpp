@@ -13,20 +13,13 @@
 #include <ATen/ATen.h>
 
 #include "core/common/errors.h"
+#include "core/model/shapetext.h"
 #include "core/model/rope.h"
 #include "core/model/rowprojection.h"
 
 namespace tempo {
 
 namespace {
-
-std::string shapeText(at::IntArrayRef sizes)
-{
-    std::string text = "[";
-    for (size_t i = 0; i < sizes.size(); ++i)
-        text += (i ? ", " : "") + std::to_string(sizes[i]);
-    return text + "]";
-}
 
 // transformers' LlamaRMSNorm: normalise in float32, cast back, then scale by the weight in the
 // activations' dtype.

@@ -41,14 +41,6 @@ bool checkedMultiply(uint64_t a, uint64_t b, uint64_t& out)
     return true;
 }
 
-std::string shapeText(const std::vector<int64_t>& shape)
-{
-    std::string text = "[";
-    for (size_t i = 0; i < shape.size(); ++i)
-        text += (i ? ", " : "") + std::to_string(shape[i]);
-    return text + "]";
-}
-
 // A JSON value as a non-negative integer that fits in uint64, or fail.
 uint64_t nonNegativeInteger(const json& value, const std::string& what, const std::string& expected)
 {
