@@ -1,0 +1,86 @@
+#pragma once
+// The run history as a table model over the notebook, virtualized: rows arrive a page at a time
+// (canFetchMore/fetchMore, 100 rows a page) as the view scrolls, and filtering and sorting happen
+// in SQL, so a notebook of 100,000 runs costs what one page costs. The search box uses the
+// notebook's full-text index (run_search: prompt, generated text, notes, tags).
+
+#include <optional>
+#include <vector>
+
+#include <QAbstractTableModel>
+#include <QDate>
+#include <QString>
+
+namespace tempo::notebook {
+class Notebook;
+}
+
+namespace tempo::gui {
+
+struct HistoryFilter {
+    QString search;  // words, all must occur; a trailing * searches a prefix
+    QString presetId;
+    QString mode;    // "isolated" | "visible"
+    QString status;  // "finished" | "failed" | ...
+    QString tag;
+    QString model;   // model name
+    int withinDays = 0; // 0: any time; else runs started in the last N days
+    bool operator==(const HistoryFilter& other) const;
+};
+
+class HistoryModel : public QAbstractTableModel {
+    Q_OBJECT
+public:
+    enum Column { IdColumn, PresetColumn, ModeColumn, StatusColumn, StartedColumn, ModelColumn, StepsColumn,
+                  TextColumn, TagsColumn, ColumnCount };
+    static constexpr int kRunIdRole = Qt::UserRole + 1;
+    static constexpr int kStatusRole = Qt::UserRole + 2;
+    static constexpr int kPageSize = 100;
+
+    explicit HistoryModel(QObject* parent = nullptr);
+
+    // The notebook may change (switch); the model never owns it.
+    void setNotebook(tempo::notebook::Notebook* notebook);
+    void setFilter(const HistoryFilter& filter);
+    const HistoryFilter& filter() const { return filter_; }
+    // Drops every loaded row and starts again from the first page (new runs, edits).
+    void reload();
+
+    qint64 runIdAt(int row) const;
+    int rowOfRun(qint64 runId) const; // -1 when not loaded
+    int loadedRows() const { return static_cast<int>(rows_.size()); }
+
+    // Values for the filter boxes, from the whole notebook.
+    QStringList distinctPresets() const;
+    QStringList distinctModels() const;
+    QStringList distinctTags() const;
+
+    int rowCount(const QModelIndex& parent = {}) const override;
+    int columnCount(const QModelIndex& parent = {}) const override;
+    QVariant data(const QModelIndex& index, int role) const override;
+    QVariant headerData(int section, Qt::Orientation orientation, int role) const override;
+    bool canFetchMore(const QModelIndex& parent) const override;
+    void fetchMore(const QModelIndex& parent) override;
+    void sort(int column, Qt::SortOrder order) override;
+
+private:
+    struct Row {
+        qint64 id = 0;
+        QString presetId, mode, status, startedAt, model, prompt, text, tags, error;
+        int steps = 0;
+    };
+    std::vector<Row> queryPage(int offset, int limit) const;
+
+    tempo::notebook::Notebook* notebook_ = nullptr;
+    HistoryFilter filter_;
+    int sortColumn_ = StartedColumn;
+    Qt::SortOrder sortOrder_ = Qt::DescendingOrder;
+    std::vector<Row> rows_;
+    bool exhausted_ = false;
+};
+
+// What a researcher types into an FTS5 query: every word must occur, punctuation is plain text,
+// a trailing * keeps prefix search. Empty when nothing searchable was typed.
+QString fullTextQuery(const QString& text);
+
+} // namespace tempo::gui

@@ -1,0 +1,522 @@
+#include "gui/window/mainwindow.h"
+
+#include <QAction>
+#include <QActionGroup>
+#include <QApplication>
+#include <QCloseEvent>
+#include <QDir>
+#include <QLabel>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QScreen>
+#include <QSplitter>
+#include <QStackedWidget>
+#include <QStatusBar>
+#include <QTimer>
+#include <QToolBar>
+#include <QVBoxLayout>
+
+#include "core/notebook/notebook.h"
+#include "gui/window/historymodel.h"
+#include "gui/window/historysidebar.h"
+#include "gui/window/labcontext.h"
+#include "gui/window/labsettings.h"
+#include "gui/window/launchpage.h"
+#include "gui/window/modelpicker.h"
+#include "gui/window/presetcard.h"
+#include "gui/window/runpage.h"
+#include "gui/window/settingsdialog.h"
+
+#ifdef TEMPO_GUI_HAS_COMPAREPAGE
+#include "gui/window/pages/comparepage.h"
+#endif
+#ifdef TEMPO_GUI_HAS_NOTESEDITOR
+#include "gui/window/pages/noteseditor.h"
+#endif
+#ifdef TEMPO_GUI_HAS_REPORTPAGE
+#include "gui/window/pages/reportpage.h"
+#endif
+#ifdef TEMPO_GUI_HAS_SWEEPSPAGE
+#include "gui/window/pages/sweepspage.h"
+#endif
+
+namespace tempo::gui {
+
+namespace {
+QString etaText(double seconds)
+{
+    if (seconds < 0)
+        return QObject::tr("estimating time left");
+    if (seconds < 1)
+        return QObject::tr("under a second left");
+    if (seconds < 90)
+        return QObject::tr("about %1 s left").arg(qRound(seconds));
+    return QObject::tr("about %1 min left").arg(qRound(seconds / 60.0));
+}
+} // namespace
+
+MainWindow::MainWindow(LabContext& context, QWidget* parent) : QMainWindow(parent), context_(context)
+{
+    setWindowTitle(tr("TEMPO Lab"));
+    setWindowIcon(QIcon(QStringLiteral(":/icons/app.svg")));
+    setMinimumSize(960, 600);
+
+    splitter_ = new QSplitter(Qt::Horizontal, this);
+    splitter_->setObjectName(QStringLiteral("mainSplitter"));
+    splitter_->setChildrenCollapsible(false);
+    history_ = new HistorySidebar(context_, splitter_);
+    history_->setMinimumWidth(300);
+    stack_ = new QStackedWidget(splitter_);
+    splitter_->addWidget(history_);
+    splitter_->addWidget(stack_);
+    splitter_->setStretchFactor(0, 0);
+    splitter_->setStretchFactor(1, 1);
+    splitter_->setSizes({400, 880});
+    setCentralWidget(splitter_);
+
+    launch_ = new LaunchPage(context_, stack_);
+    run_ = new RunPage(context_, stack_);
+    pages_[Page::Launch] = launch_;
+    pages_[Page::Run] = run_;
+#ifdef TEMPO_GUI_HAS_COMPAREPAGE
+    pages_[Page::Compare] = new ComparePage(context_, stack_);
+#else
+    pages_[Page::Compare] = placeholder(tr("Compare"), tr("Side-by-side comparison of two runs or a group is coming "
+                                                          "in this release."));
+#endif
+#ifdef TEMPO_GUI_HAS_REPORTPAGE
+    pages_[Page::Report] = new ReportPage(context_, stack_);
+#else
+    pages_[Page::Report] = placeholder(tr("Report"), tr("The findings report with export to Markdown, HTML and PDF "
+                                                        "is coming in this release."));
+#endif
+#ifdef TEMPO_GUI_HAS_NOTESEDITOR
+    pages_[Page::Notes] = new NotesEditor(context_, stack_);
+#else
+    pages_[Page::Notes] = placeholder(tr("Notes and tags"), tr("A Markdown editor for each run's notes and its tags "
+                                                               "is coming in this release."));
+#endif
+#ifdef TEMPO_GUI_HAS_SWEEPSPAGE
+    pages_[Page::Sweeps] = new SweepsPage(context_, stack_);
+#else
+    pages_[Page::Sweeps] = placeholder(tr("Sweeps"), tr("Sweeps over a prompt suite and thresholds are coming in "
+                                                        "this release."));
+#endif
+    for (QWidget* widget : pages_)
+        stack_->addWidget(widget);
+
+    buildNavigation();
+    buildMenus();
+    buildStatusBar();
+    applyShortcuts();
+
+    RunWorker& worker = context_.worker();
+    connect(launch_, &LaunchPage::runRequested, this, &MainWindow::startRun);
+    connect(&worker, &RunWorker::started, this, &MainWindow::onStarted);
+    connect(&worker, &RunWorker::stepFinished, run_, &RunPage::appendSteps);
+    connect(&worker, &RunWorker::progress, this, &MainWindow::onProgress);
+    connect(&worker, &RunWorker::finished, this, &MainWindow::onFinished);
+    connect(&worker, &RunWorker::cancelled, this, &MainWindow::onCancelled);
+    connect(&worker, &RunWorker::failed, this, &MainWindow::onFailed);
+    connect(history_, &HistorySidebar::runActivated, this, &MainWindow::openRun);
+    connect(history_, &HistorySidebar::compareRequested, this, &MainWindow::compareRuns);
+    connect(history_, &HistorySidebar::selectionChanged, this, &MainWindow::selectedRunsChanged);
+    connect(run_, &RunPage::compareRequested, this, &MainWindow::openGroup);
+    connect(&context_, &LabContext::runSelected, this, &MainWindow::openRun);
+    connect(&context_, &LabContext::groupSelected, this, &MainWindow::openGroup);
+    connect(&context_, &LabContext::notebookChanged, this, [this] {
+        setWindowTitle(tr("TEMPO Lab — %1").arg(QDir::toNativeSeparators(context_.notebookPath())));
+    });
+    setWindowTitle(tr("TEMPO Lab — %1").arg(QDir::toNativeSeparators(context_.notebookPath())));
+
+    if (!restoreGeometry(LabSettings::windowGeometry()))
+        resize(1280, 800);
+    restoreState(LabSettings::windowState());
+    splitter_->restoreState(LabSettings::splitterState());
+    showPage(Page::Launch);
+}
+
+MainWindow::~MainWindow() = default;
+
+QWidget* MainWindow::placeholder(const QString& title, const QString& text)
+{
+    auto* page = new QWidget(stack_);
+    auto* layout = new QVBoxLayout(page);
+    layout->setContentsMargins(20, 16, 20, 16);
+    auto* heading = new QLabel(title, page);
+    heading->setObjectName(QStringLiteral("pageTitle"));
+    layout->addWidget(heading);
+    auto* frame = new QFrame(page);
+    frame->setObjectName(QStringLiteral("placeholder"));
+    auto* inner = new QVBoxLayout(frame);
+    auto* label = new QLabel(text, frame);
+    label->setObjectName(QStringLiteral("muted"));
+    label->setWordWrap(true);
+    label->setAlignment(Qt::AlignCenter);
+    inner->addWidget(label);
+    frame->setMinimumHeight(160);
+    layout->addWidget(frame);
+    layout->addStretch(1);
+    return page;
+}
+
+void MainWindow::buildNavigation()
+{
+    auto* bar = new QToolBar(tr("Pages"), this);
+    bar->setObjectName(QStringLiteral("navigation"));
+    bar->setMovable(false);
+    bar->setFloatable(false);
+    bar->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
+    bar->setIconSize(QSize(18, 18));
+    navigation_ = new QActionGroup(this);
+    navigation_->setExclusive(true);
+    const QList<std::tuple<Page, QString, QString>> entries = {
+        {Page::Launch, tr("Launch"), "launch"}, {Page::Run, tr("Run"), "run"},
+        {Page::Compare, tr("Compare"), "compare"}, {Page::Report, tr("Report"), "report"},
+        {Page::Notes, tr("Notes"), "notes"}, {Page::Sweeps, tr("Sweeps"), "sweeps"}};
+    int number = 1;
+    for (const auto& [page, text, icon] : entries) {
+        QAction* action = bar->addAction(QIcon(QStringLiteral(":/icons/%1.svg").arg(icon)), text);
+        action->setObjectName(QStringLiteral("page_") + icon);
+        action->setCheckable(true);
+        action->setShortcut(QKeySequence(Qt::ALT | Qt::Key(Qt::Key_0 + number++)));
+        action->setToolTip(QStringLiteral("%1 (%2)").arg(text, action->shortcut().toString(QKeySequence::NativeText)));
+        navigation_->addAction(action);
+        pageActions_[page] = action;
+        const Page target = page;
+        connect(action, &QAction::triggered, this, [this, target] { showPage(target); });
+    }
+    auto* spacer = new QWidget(bar);
+    spacer->setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Preferred);
+    bar->addWidget(spacer);
+    QAction* settings = bar->addAction(QIcon(QStringLiteral(":/icons/settings.svg")), tr("Settings"));
+    settings->setObjectName(QStringLiteral("settingsAction"));
+    connect(settings, &QAction::triggered, this, &MainWindow::openSettings);
+    addToolBar(Qt::TopToolBarArea, bar);
+}
+
+void MainWindow::buildMenus()
+{
+    auto add = [this](QMenu* menu, const QString& icon, const QString& text, auto slot) {
+        QAction* action = menu->addAction(icon.isEmpty() ? QIcon() : QIcon(QStringLiteral(":/icons/%1.svg").arg(icon)),
+                                          text);
+        connect(action, &QAction::triggered, this, slot);
+        return action;
+    };
+    QMenu* file = menuBar()->addMenu(tr("&File"));
+    add(file, "notebook", tr("Notebook and settings…"), [this] { openSettings(); });
+    QAction* exportAction = add(file, "export", tr("Export report…"), [this] { exportReport(); });
+    file->addSeparator();
+    QAction* quit = add(file, QString(), tr("Quit"), [this] { close(); });
+    quit->setShortcut(QKeySequence::Quit);
+
+    QMenu* run = menuBar()->addMenu(tr("&Run"));
+    QAction* runAction = add(run, "launch", tr("Run the current preset"), [this] {
+        if (PresetCard* card = launch_->currentCard())
+            card->runButton()->click();
+    });
+    QAction* cancelAction = add(run, "cancel", tr("Cancel the run"), [this] { cancelRun(); });
+    QMenu* view = menuBar()->addMenu(tr("&View"));
+    QAction* searchAction = add(view, "search", tr("Search the history"), [this] { history_->focusSearch(); });
+    view->addSeparator();
+    for (QAction* action : navigation_->actions())
+        view->addAction(action);
+    shortcutActions_ = {{"run", runAction}, {"cancel", cancelAction}, {"search", searchAction},
+                        {"export", exportAction}};
+}
+
+void MainWindow::applyShortcuts()
+{
+    for (auto it = shortcutActions_.begin(); it != shortcutActions_.end(); ++it) {
+        it.value()->setShortcut(LabSettings::shortcut(it.key()));
+        it.value()->setShortcutContext(Qt::ApplicationShortcut);
+    }
+}
+
+void MainWindow::buildStatusBar()
+{
+    progressLabel_ = new QLabel(this);
+    progressLabel_->setObjectName(QStringLiteral("progressLabel"));
+    progress_ = new QProgressBar(this);
+    progress_->setObjectName(QStringLiteral("runProgress"));
+    progress_->setMaximumWidth(220);
+    progress_->setTextVisible(false);
+    cancel_ = new QPushButton(QIcon(QStringLiteral(":/icons/cancel.svg")), tr("Cancel"), this);
+    cancel_->setObjectName(QStringLiteral("cancelButton"));
+    connect(cancel_, &QPushButton::clicked, this, &MainWindow::cancelRun);
+    statusBar()->addPermanentWidget(progressLabel_);
+    statusBar()->addPermanentWidget(progress_);
+    statusBar()->addPermanentWidget(cancel_);
+    progress_->hide();
+    cancel_->hide();
+    statusBar()->showMessage(tr("Notebook %1 · %n run(s)", nullptr, int(context_.notebook().runCount()))
+                                 .arg(QDir::toNativeSeparators(context_.notebookPath())));
+}
+
+QWidget* MainWindow::page(Page page) const
+{
+    return pages_.value(page);
+}
+
+void MainWindow::showPage(Page page)
+{
+    stack_->setCurrentWidget(pages_.value(page));
+    if (QAction* action = pageActions_.value(page))
+        action->setChecked(true);
+}
+
+MainWindow::Page MainWindow::currentPage() const
+{
+    return pages_.key(stack_->currentWidget(), Page::Launch);
+}
+
+QString MainWindow::progressText() const
+{
+    return progressLabel_->text();
+}
+
+void MainWindow::setRunning(bool running)
+{
+    running_ = running;
+    launch_->setRunning(running);
+    progress_->setVisible(running);
+    cancel_->setVisible(running);
+    cancel_->setEnabled(running);
+    shortcutActions_.value("cancel")->setEnabled(running);
+}
+
+void MainWindow::startRun(const ExperimentRequest& request)
+{
+    if (running_) {
+        statusBar()->showMessage(tr("A run is going: wait for it or cancel it first."), 5000);
+        return;
+    }
+    request_ = request;
+    jobRunIds_.clear();
+    setRunning(true);
+    progress_->setRange(0, 0); // busy until the first step (the model may be loading)
+    progressLabel_->setText(tr("Preset %1: loading the model…").arg(QString::fromStdString(request.preset.preset.id)));
+    context_.worker().start(request, context_.notebookPath());
+}
+
+void MainWindow::cancelRun()
+{
+    if (!running_)
+        return;
+    context_.worker().cancel();
+    cancel_->setEnabled(false);
+    progressLabel_->setText(tr("Cancelling after the current step…"));
+}
+
+void MainWindow::onStarted(qint64 runId)
+{
+    jobRunIds_ << runId;
+    run_->beginLiveRun(runId);
+    showPage(Page::Run);
+    history_->selectRun(runId);
+}
+
+void MainWindow::onProgress(int done, int total, double etaSeconds)
+{
+    if (!running_)
+        return;
+    progress_->setRange(0, std::max(total, 1));
+    progress_->setValue(done);
+    const QString runs = jobRunIds_.size() > 1 || request_.preset.preset.mode == PresetMode::Both
+                             ? tr(" (run %1 of 2)").arg(std::max<qsizetype>(jobRunIds_.size(), 1))
+                             : QString();
+    progressLabel_->setText(tr("Preset %1%2: step %3 / %4 · %5")
+                                .arg(QString::fromStdString(request_.preset.preset.id), runs)
+                                .arg(done)
+                                .arg(total)
+                                .arg(etaText(etaSeconds)));
+}
+
+void MainWindow::onFinished(qint64 runOrGroupId)
+{
+    setRunning(false);
+    const bool group = request_.preset.preset.mode == PresetMode::Both;
+    const qint64 runId = group ? (jobRunIds_.isEmpty() ? 0 : jobRunIds_.first()) : runOrGroupId;
+    history_->refresh();
+    run_->showRun(runId);
+    showPage(Page::Run);
+    history_->selectRun(runId);
+    int failed = 0;
+    for (qint64 id : jobRunIds_)
+        for (const auto& check : context_.notebook().checks(id))
+            failed += check.passed ? 0 : 1;
+    const QString outcome = failed == 0 ? tr("every check passed") : tr("%n check(s) failed", nullptr, failed);
+    progressLabel_->setText(group ? tr("Group %1 finished (runs %2, %3) · %4")
+                                        .arg(runOrGroupId)
+                                        .arg(jobRunIds_.value(0))
+                                        .arg(jobRunIds_.value(1))
+                                        .arg(outcome)
+                                  : tr("Run %1 finished · %2").arg(runId).arg(outcome));
+    emit runFinished(runId);
+}
+
+void MainWindow::onCancelled()
+{
+    setRunning(false);
+    const qint64 runId = jobRunIds_.isEmpty() ? 0 : jobRunIds_.last();
+    history_->refresh();
+    if (runId) {
+        run_->showRun(runId);
+        history_->selectRun(runId);
+    }
+    progressLabel_->setText(tr("Run %1 cancelled; its %n finished step(s) are kept", nullptr,
+                               runId ? int(context_.notebook().steps(runId).size()) : 0)
+                                .arg(runId));
+    emit runCancelled(runId);
+}
+
+void MainWindow::onFailed(const QString& message)
+{
+    setRunning(false);
+    history_->refresh();
+    // A failed load records a failed run without a started signal: show the newest run then.
+    qint64 runId = jobRunIds_.isEmpty() ? 0 : jobRunIds_.last();
+    if (runId == 0) {
+        const auto newest = context_.notebook().listRuns({"", "", std::nullopt, 1, 0});
+        runId = newest.empty() ? 0 : newest.front().id;
+    }
+    if (runId)
+        run_->showRun(runId);
+    run_->showFailure(message);
+    showPage(Page::Run);
+    progressLabel_->setText(tr("The run failed — see the Run page"));
+    emit runFailed(message);
+}
+
+void MainWindow::openRun(qint64 runId)
+{
+    if (runId <= 0)
+        return;
+    if (!(running_ && jobRunIds_.contains(runId) && run_->runId() == runId))
+        run_->showRun(runId); // a live run keeps growing on its own
+#ifdef TEMPO_GUI_HAS_NOTESEDITOR
+    static_cast<NotesEditor*>(pages_[Page::Notes])->showRun(runId);
+#endif
+#ifdef TEMPO_GUI_HAS_REPORTPAGE
+    static_cast<ReportPage*>(pages_[Page::Report])->showRun(runId);
+#endif
+    if (currentPage() == Page::Launch || currentPage() == Page::Compare || currentPage() == Page::Sweeps)
+        showPage(Page::Run);
+}
+
+void MainWindow::openGroup(qint64 groupId)
+{
+    if (groupId <= 0)
+        return;
+#ifdef TEMPO_GUI_HAS_COMPAREPAGE
+    static_cast<ComparePage*>(pages_[Page::Compare])->showGroup(groupId);
+#endif
+#ifdef TEMPO_GUI_HAS_REPORTPAGE
+    static_cast<ReportPage*>(pages_[Page::Report])->showGroup(groupId);
+#endif
+    showPage(Page::Compare);
+}
+
+void MainWindow::compareRuns(qint64 runA, qint64 runB)
+{
+#ifdef TEMPO_GUI_HAS_COMPAREPAGE
+    static_cast<ComparePage*>(pages_[Page::Compare])->showRuns(runA, runB);
+#else
+    Q_UNUSED(runA);
+    Q_UNUSED(runB);
+#endif
+    showPage(Page::Compare);
+}
+
+void MainWindow::openSweep(qint64 sweepId)
+{
+#ifdef TEMPO_GUI_HAS_SWEEPSPAGE
+    static_cast<SweepsPage*>(pages_[Page::Sweeps])->showSweep(sweepId);
+#else
+    Q_UNUSED(sweepId);
+#endif
+    showPage(Page::Sweeps);
+}
+
+void MainWindow::selectedRunsChanged(const QList<qint64>& runIds)
+{
+    if (runIds.size() == 2)
+        statusBar()->showMessage(tr("Two runs selected: right-click → Compare the two runs"), 4000);
+}
+
+void MainWindow::exportReport()
+{
+    showPage(Page::Report);
+#ifdef TEMPO_GUI_HAS_REPORTPAGE
+    auto* report = static_cast<ReportPage*>(pages_[Page::Report]);
+    if (QPushButton* button = report->exportButton(reportexport::ReportFormat::Html))
+        if (button->isEnabled())
+            button->click();
+#endif
+}
+
+void MainWindow::openSettings()
+{
+    SettingsDialog dialog(context_.notebookPath(), this);
+    if (dialog.exec() != QDialog::Accepted)
+        return;
+    dialog.store();
+    applyShortcuts();
+    launch_->modelPicker().rescan();
+    const QString chosen = dialog.notebookPath();
+    if (!chosen.isEmpty() && QDir::cleanPath(chosen) != QDir::cleanPath(context_.notebookPath())) {
+        if (running_) {
+            QMessageBox::information(this, tr("Notebook"), tr("Switch notebooks after the current run."));
+            return;
+        }
+        try {
+            context_.switchNotebook(chosen);
+            LabSettings::setNotebookPath(context_.notebookPath());
+            statusBar()->showMessage(tr("Opened notebook %1").arg(context_.notebookPath()), 5000);
+        } catch (const std::exception& error) {
+            QMessageBox::warning(this, tr("Notebook"),
+                                 tr("That notebook could not be opened; the current one stays open.\n\n%1")
+                                     .arg(QString::fromStdString(error.what())));
+        }
+    }
+}
+
+void MainWindow::closeEvent(QCloseEvent* event)
+{
+    LabSettings::saveWindow(saveGeometry(), saveState(), splitter_->saveState());
+    if (running_)
+        context_.worker().cancel(); // the worker's destructor waits for the step in flight
+    QMainWindow::closeEvent(event);
+}
+
+QStringList MainWindow::saveScreenshots(const QString& folder)
+{
+    QDir().mkpath(folder);
+    QStringList written;
+    auto settle = [] {
+        for (int i = 0; i < 5; ++i)
+            QApplication::processEvents(QEventLoop::AllEvents, 50);
+    };
+    const QList<std::pair<Page, QString>> order = {{Page::Launch, "1-launch"}, {Page::Run, "2-run"},
+                                                   {Page::Compare, "3-compare"}, {Page::Report, "4-report"},
+                                                   {Page::Notes, "5-notes"}, {Page::Sweeps, "6-sweeps"}};
+    for (const auto& [page, name] : order) {
+        showPage(page);
+        settle();
+        const QString path = QDir(folder).filePath(name + ".png");
+        if (grab().save(path))
+            written << path;
+    }
+    SettingsDialog dialog(context_.notebookPath(), this);
+    dialog.show();
+    settle();
+    const QString path = QDir(folder).filePath("7-settings.png");
+    if (dialog.grab().save(path))
+        written << path;
+    dialog.close();
+    return written;
+}
+
+} // namespace tempo::gui

@@ -1,0 +1,102 @@
+#pragma once
+// The notebook window: the run history on the left, the pages on the right (Launch, Run,
+// Compare, Report, Notes, Sweeps), the run's progress in the status bar (steps, ETA, Cancel).
+// Runs happen on the context's RunWorker thread; this window only reacts to its signals.
+
+#include <QList>
+#include <QMainWindow>
+#include <QMap>
+
+#include "core/experiment/experimentrunner.h"
+
+class QAction;
+class QActionGroup;
+class QLabel;
+class QProgressBar;
+class QPushButton;
+class QSplitter;
+class QStackedWidget;
+
+namespace tempo::gui {
+
+class HistorySidebar;
+class LabContext;
+class LaunchPage;
+class RunPage;
+
+class MainWindow : public QMainWindow {
+    Q_OBJECT
+public:
+    enum class Page { Launch, Run, Compare, Report, Notes, Sweeps };
+
+    explicit MainWindow(LabContext& context, QWidget* parent = nullptr);
+    ~MainWindow() override;
+
+    LabContext& context() { return context_; }
+    HistorySidebar& history() { return *history_; }
+    LaunchPage& launchPage() { return *launch_; }
+    RunPage& runPage() { return *run_; }
+    QWidget* page(Page page) const;
+    void showPage(Page page);
+    Page currentPage() const;
+    bool isRunning() const { return running_; }
+    QProgressBar& progressBar() { return *progress_; }
+    QPushButton& cancelButton() { return *cancel_; }
+    QString progressText() const;
+
+    // Saves a PNG of every page (and the settings dialog) into `folder`; returns the files written.
+    QStringList saveScreenshots(const QString& folder);
+
+public slots:
+    void startRun(const tempo::ExperimentRequest& request);
+    void cancelRun();
+    void openRun(qint64 runId);
+    void openGroup(qint64 groupId);
+    void compareRuns(qint64 runA, qint64 runB);
+    void openSweep(qint64 sweepId);
+    void openSettings();
+    void exportReport();
+
+signals:
+    // After the window has shown the outcome (history refreshed, run page loaded).
+    void runFinished(qint64 runId);
+    void runCancelled(qint64 runId);
+    void runFailed(const QString& message);
+
+protected:
+    void closeEvent(QCloseEvent* event) override;
+
+private:
+    void buildNavigation();
+    void buildMenus();
+    void buildStatusBar();
+    void applyShortcuts();
+    QWidget* placeholder(const QString& title, const QString& text);
+    void setRunning(bool running);
+    void onStarted(qint64 runId);
+    void onProgress(int done, int total, double etaSeconds);
+    void onFinished(qint64 runOrGroupId);
+    void onCancelled();
+    void onFailed(const QString& message);
+    void selectedRunsChanged(const QList<qint64>& runIds);
+
+    LabContext& context_;
+    HistorySidebar* history_;
+    QSplitter* splitter_;
+    QStackedWidget* stack_;
+    LaunchPage* launch_;
+    RunPage* run_;
+    QMap<Page, QWidget*> pages_;
+    QMap<Page, QAction*> pageActions_;
+    QActionGroup* navigation_;
+    QMap<QString, QAction*> shortcutActions_; // run, cancel, search, export
+    QLabel* progressLabel_;
+    QProgressBar* progress_;
+    QPushButton* cancel_;
+
+    bool running_ = false;
+    tempo::ExperimentRequest request_;
+    QList<qint64> jobRunIds_; // runs the current job created, in order
+};
+
+} // namespace tempo::gui
