@@ -26,7 +26,13 @@ std::string renderInline(const Inline& spans)
     for (const auto& span : spans) {
         switch (span.style) {
         case Span::Style::Plain: out += escapeMarkdown(span.text); break;
-        case Span::Style::Bold: out += "**" + escapeMarkdown(span.text) + "**"; break;
+        case Span::Style::Bold: {
+            // "**text: **" does not close in CommonMark: trailing spaces go after the markers.
+            const auto end = span.text.find_last_not_of(' ');
+            const std::string text = end == std::string::npos ? std::string() : span.text.substr(0, end + 1);
+            out += "**" + escapeMarkdown(text) + "**" + std::string(span.text.size() - text.size(), ' ');
+            break;
+        }
         case Span::Style::Code:
             // Only report-made identifiers are styled as code; a backtick (or a line break) inside
             // falls back to escaped text so it can never close the span early.

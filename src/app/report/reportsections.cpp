@@ -39,15 +39,42 @@ std::string bytesText(std::int64_t bytes)
     return formatNumber(bytes / (1024.0 * 1024.0), 3) + " MiB";
 }
 
-// A token as a reader can see it: quotes around it, control characters spelled out.
+// Length of the valid UTF-8 sequence starting at text[i], 0 when the bytes there are not one.
+size_t utf8SequenceLength(const std::string& text, size_t i)
+{
+    const auto byte = [&](size_t k) { return static_cast<unsigned char>(text[k]); };
+    const unsigned char lead = byte(i);
+    size_t length = lead < 0x80 ? 1 : (lead >> 5) == 0x6 ? 2 : (lead >> 4) == 0xE ? 3 : (lead >> 3) == 0x1E ? 4 : 0;
+    if (length == 0 || (length == 2 && lead < 0xC2) || i + length > text.size())
+        return 0;
+    for (size_t k = 1; k < length; ++k)
+        if ((byte(i + k) >> 6) != 0x2)
+            return 0;
+    return length;
+}
+
+// A token as a reader can see it: quotes around it, control characters spelled out, and bytes
+// that are not whole UTF-8 characters (byte-level BPE pieces) as \xNN.
 std::string visibleToken(const std::string& token)
 {
+    static const char* hex = "0123456789abcdef";
     std::string out = "\"";
-    for (char c : token) {
+    for (size_t i = 0; i < token.size();) {
+        const unsigned char c = static_cast<unsigned char>(token[i]);
+        const size_t length = utf8SequenceLength(token, i);
         if (c == '\n') out += "\\n";
         else if (c == '\t') out += "\\t";
         else if (c == '\r') out += "\\r";
-        else out += c;
+        else if (length == 0 || c < 0x20 || c == 0x7f) {
+            out += "\\x";
+            out += hex[c >> 4];
+            out += hex[c & 0xF];
+        } else {
+            out += token.substr(i, length);
+            i += length;
+            continue;
+        }
+        ++i;
     }
     return out + "\"";
 }
@@ -158,7 +185,7 @@ void writeProvenance(DocumentWriter& w, const ReportData& data)
     if (!data.runs.empty()) {
         std::string runs;
         for (const auto& run : data.runs)
-            runs += (runs.empty() ? "" : ", ") + runLabel(run) + ", preset " + run.record.presetId + ", " +
+            runs += (runs.empty() ? "" : "; ") + runLabel(run) + ", preset " + run.record.presetId + ", " +
                     notebook::toString(run.record.status);
         rows.push_back({"Runs", runs});
         std::set<std::string> prompts;
@@ -233,7 +260,7 @@ void writeExecutiveSummary(DocumentWriter& w, const ReportData& data)
     if (data.verdict.present) {
         const ReportVerdict& v = data.verdict;
         if (v.scenario == "inconclusive" || v.scenario.empty()) {
-            w.paragraph({bold("Verdict: inconclusive."), plain(" " + v.inconclusiveReason + ".")});
+            w.paragraph({bold("Verdict: inconclusive."), plain(" Reason: " + v.inconclusiveReason + ".")});
         } else {
             std::string basis;
             for (const auto& c : v.criteria)
@@ -588,7 +615,8 @@ void writeScenarios(DocumentWriter& w, const ReportData& data)
                 "interaction; D different logits, same top-k. Preconditions must all hold before a scenario is decided.");
     std::vector<std::vector<std::string>> rows;
     for (const auto& c : v.criteria)
-        rows.push_back({c.name, c.comparison + " " + num(c.threshold), num(c.value), c.met ? "yes" : "no", c.meaning});
+        rows.push_back({c.name, c.comparison.rfind("finite", 0) == 0 ? c.comparison : c.comparison + " " + num(c.threshold),
+                        num(c.value), c.met ? "yes" : "no", c.meaning});
     w.table({"Criterion", "Test", "Value", "Met", "Meaning"}, rows);
     auto met = [&](const std::string& name) {
         const ReportCriterion* c = findCriterion(v, name);

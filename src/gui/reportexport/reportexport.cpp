@@ -206,6 +206,9 @@ void writePdf(const QString& file, const ReportDocument& document, const ChartIm
                          QImage::fromData(png, "PNG"));
     QFont font(QStringLiteral("DejaVu Sans"));
     font.setPointSizeF(9.0);
+    // Any letter spacing turns ligatures off in Qt's shaper, so "fi" stays two letters a reader can
+    // search and copy from the PDF (Qt 6.4 has no QFont::setFeature).
+    font.setLetterSpacing(QFont::AbsoluteSpacing, 0.1);
     text.setDefaultFont(font);
     text.setDefaultStyleSheet(QStringLiteral("h1 { font-size: 17pt; color: #003d66; } h2 { font-size: 14pt; color: #003d66; } "
                                              "h3 { font-size: 11.5pt; } h4 { font-size: 10pt; } th, td { font-size: 8pt; } "
