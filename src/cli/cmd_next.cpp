@@ -144,7 +144,7 @@ const char* const kComputeUsage = "  --device cpu|cuda   where the forward runs 
 CommandRegistration nextRegistration{{
     "next",
     "next-token distribution after a prompt (top-k, entropy) as JSON",
-    std::string("tempo-lab-cli next --model DIR (--prompt TEXT | --ids 1,2,3) [--top K]\n"
+    std::string("Usage: tempo-lab-cli next --model DIR (--prompt TEXT | --ids 1,2,3) [--top K]\n"
                 "  Prints {\"top\":[{\"id\",\"token\",\"prob\"}...],\"entropy\":nats,\"tokens\":n} for the position\n"
                 "  after the last input token. A prompt is encoded with special tokens (BOS).\n") +
         kComputeUsage,
@@ -155,7 +155,7 @@ CommandRegistration nextRegistration{{
 CommandRegistration generateRegistration{{
     "generate",
     "greedy generation from a prompt (plain decoding, stops at eos)",
-    std::string("tempo-lab-cli generate --model DIR --prompt TEXT --max-tokens N\n"
+    std::string("Usage: tempo-lab-cli generate --model DIR --prompt TEXT --max-tokens N\n"
                 "  Prints the prompt followed by the greedy continuation.\n") +
         kComputeUsage,
     false,

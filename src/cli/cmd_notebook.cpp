@@ -17,6 +17,7 @@
 #include "cli/args.h"
 #include "cli/command.h"
 #include "core/common/errors.h"
+#include "core/experiment/sweep.h"
 #include "core/notebook/notebook.h"
 #include "core/notebook/notebooktransfer.h"
 
@@ -346,7 +347,8 @@ void printTransfer(const notebook::TransferResult& result)
         std::cout << "  " << message << "\n";
     std::cout << result.runsCopied << " run(s) copied, " << result.runsSkipped << " skipped as duplicates; "
               << result.groupsCopied << " group(s) copied, " << result.groupsSkipped << " skipped; "
-              << result.sweepsCopied << " sweep(s) copied, " << result.sweepsSkipped << " skipped\n";
+              << result.sweepsCopied << " sweep(s) copied, " << result.sweepsExtended << " extended, "
+              << result.sweepsSkipped << " skipped\n";
 }
 
 int runExport(const std::vector<std::string>& words)
@@ -375,12 +377,28 @@ int runExport(const std::vector<std::string>& words)
 
 int runMerge(const std::vector<std::string>& words, const std::string& command)
 {
-    Args args(words, {"--notebook"}, {});
+    Args args(words, {"--notebook"}, {"--create"});
     const std::string from = oneRunArgument(args, command);
-    auto book = openNotebook(args, true);
+    std::unique_ptr<Notebook> book;
+    if (args.has("--create") && args.has("--notebook") && !std::filesystem::exists(*args.value("--notebook"))) {
+        // --create: a new notebook to gather runs in (the shards of a cluster sweep, merge.sh).
+        const std::filesystem::path path = *args.value("--notebook");
+        if (path.has_parent_path())
+            std::filesystem::create_directories(path.parent_path());
+        book = std::make_unique<Notebook>(path.string(), OpenMode::ReadWrite);
+    } else {
+        book = openNotebook(args, true);
+    }
     const auto result = notebook::mergeNotebook(*book, from);
     std::cout << (command == "import" ? "imported " : "merged ") << from << " into " << book->path() << "\n";
     printTransfer(result);
+    // A sweep's stored aggregate covers the runs it had: recompute it over the merged runs (the
+    // shards of a cluster sweep come home one by one).
+    for (std::int64_t sweepId : result.sweepsChanged) {
+        const auto state = refreshSweepAggregate(*book, sweepId);
+        std::cout << "sweep " << sweepId << ": " << state["complete_points"] << " of " << state["points"]
+                  << " points complete, aggregate recomputed (" << state["status"].get<std::string>() << ")\n";
+    }
     return kExitOk;
 }
 
@@ -413,14 +431,17 @@ CommandRegistration exportCommand{
      false, &runExport}};
 CommandRegistration importCommand{
     {"import", "copy the runs of an exported file into the notebook",
-     std::string("Usage: tempo-lab-cli import FILE [--notebook F]\n"
-                 "Runs already present (same UUID) are skipped with a message.\n") +
+     std::string("Usage: tempo-lab-cli import FILE [--notebook F] [--create]\n"
+                 "Runs already present (same UUID) are skipped with a message.\n"
+                 "--create: create the notebook named by --notebook when it does not exist.\n") +
          kNotebookFlagHelp,
      false, [](const std::vector<std::string>& words) { return runMerge(words, "import"); }}};
 CommandRegistration mergeCommand{
     {"merge", "copy every run, group and sweep of another notebook into this one",
-     std::string("Usage: tempo-lab-cli merge FROM [--notebook F]\n"
-                 "FROM is read only. Runs already present (same UUID) are skipped with a message.\n") +
+     std::string("Usage: tempo-lab-cli merge FROM [--notebook F] [--create]\n"
+                 "FROM is read only. Runs already present (same UUID) are skipped with a message.\n"
+                 "Shards of one sweep (tempo-lab-cli sweep --emit-slurm) merge into one sweep, whose aggregate\n"
+                 "is recomputed. --create: create the notebook named by --notebook when it does not exist.\n") +
          kNotebookFlagHelp,
      false, [](const std::vector<std::string>& words) { return runMerge(words, "merge"); }}};
 CommandRegistration tagCommand{{"tag", "add (or --remove) a tag on a run",

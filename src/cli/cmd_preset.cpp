@@ -14,6 +14,7 @@
 #include <fstream>
 #include <iostream>
 #include <sstream>
+#include <tuple>
 
 #include <nlohmann/json.hpp>
 
@@ -24,6 +25,7 @@
 #include "core/experiment/experimentrunner.h"
 #include "core/experiment/storedanalyses.h"
 #include "core/experiment/sweep.h"
+#include "core/experiment/sweepslurm.h"
 #include "core/notebook/notebook.h"
 
 namespace tempo::cli {
@@ -241,12 +243,58 @@ std::vector<double> parseThresholds(const std::string& text)
     return thresholds;
 }
 
+int executeSweep(const SweepRequest& request, const Args& args, notebook::Notebook& notebook);
+
+// --manifest FILE --slice i/N: one task of `--emit-slurm`'s array job, into its notebook shard.
+int runSweepSlice(const Args& args, const std::vector<std::string>& assignments)
+{
+    if (!args.positional().empty() || !assignments.empty())
+        throw InvalidArgument(expectedFound("sweep --manifest", "no preset id and no --set (the manifest holds them)",
+                                            args.positional().empty() ? "--set" : "'" + args.positional().front() + "'"));
+    for (const char* flag : {"--model", "--suite", "--thresholds", "--device", "--dtype", "--emit-slurm", "--tasks"})
+        if (args.has(flag))
+            throw InvalidArgument(expectedFound("sweep --manifest", std::string("no ") + flag + " (the manifest holds it)",
+                                                flag));
+    SweepRequest request = readSweepManifest(args.required("--manifest"));
+    std::tie(request.sliceIndex, request.sliceCount) = parseSlice(args.valueOr("--slice", "0/1"), "--slice");
+    const long long threads = args.integer("--threads", request.options.threads);
+    if (threads < 0)
+        throw InvalidArgument(expectedFound("--threads", "0 (every core) or more", std::to_string(threads)));
+    request.options.threads = static_cast<int>(threads);
+    auto book = openNotebook(args);
+    return executeSweep(request, args, *book);
+}
+
+int emitSweepSlurm(const SweepRequest& request, const Args& args)
+{
+    std::error_code error;
+    SlurmArrayOptions options;
+    options.tasks = args.integer("--tasks", 0);
+    options.cliPath = std::filesystem::read_symlink("/proc/self/exe", error);
+    if (error)
+        options.cliPath = "tempo-lab-cli";
+    const SlurmArrayFiles files = writeSlurmArray(request, args.required("--emit-slurm"), options);
+    std::cout << "wrote " << files.script.string() << ": " << files.points << " points in " << files.tasks
+              << " array tasks (sweep " << files.sweepUuid << ")\n"
+              << "  submit:           sbatch " << shellQuote(files.script.string()) << "\n"
+              << "  then bring home:  bash " << shellQuote(files.mergeScript.string()) << " [NOTEBOOK]\n";
+    return kExitOk;
+}
+
 int runSweep(const std::vector<std::string>& input)
 {
     std::vector<std::string> words = input;
     const auto assignments = takeAssignments(words);
-    Args args(words, {"--model", "--notebook", "--suite", "--thresholds", "--device", "--dtype", "--threads"},
+    Args args(words,
+              {"--model", "--notebook", "--suite", "--thresholds", "--device", "--dtype", "--threads", "--emit-slurm",
+               "--tasks", "--manifest", "--slice"},
               {"--json", "--new"});
+    if (args.has("--manifest"))
+        return runSweepSlice(args, assignments); // one task of a cluster array job (sweepslurm)
+    if (args.has("--slice"))
+        throw InvalidArgument(expectedFound("--slice", "--manifest FILE with it", "no --manifest"));
+    if (args.has("--tasks") && !args.has("--emit-slurm"))
+        throw InvalidArgument(expectedFound("--tasks", "--emit-slurm DIR with it", "no --emit-slurm"));
     const std::string id = onePositional(args, "preset id");
     SweepRequest request;
     request.modelFolder = args.required("--model");
@@ -257,6 +305,14 @@ int runSweep(const std::vector<std::string>& input)
     auto book = openNotebook(args);
     request.preset = findPreset(id, book.get());
     request.preset.preset = applyOverrides(request.preset.preset, assignments);
+    if (args.has("--emit-slurm"))
+        return emitSweepSlurm(request, args);
+    return executeSweep(request, args, *book);
+}
+
+int executeSweep(const SweepRequest& request, const Args& args, notebook::Notebook& notebook)
+{
+    notebook::Notebook* book = &notebook;
 
     SweepCallbacks callbacks;
     callbacks.run.cancel = &gCancel;
@@ -308,12 +364,22 @@ CommandRegistration presetCommand{
 CommandRegistration sweepCommand{
     {"sweep", "run a preset over a prompt suite and thresholds, with confidence intervals",
      std::string("Usage: tempo-lab-cli sweep ID --model DIR --suite FILE --thresholds 0.03,0.05,0.1\n"
-                 "                           [--notebook F] [--set key=value ...] [--new] [--json]\n") +
+                 "                           [--notebook F] [--set key=value ...] [--new] [--json]\n"
+                 "                           [--emit-slurm DIR [--tasks N]]\n"
+                 "       tempo-lab-cli sweep --manifest FILE --slice i/N [--notebook F] [--threads N] [--json]\n") +
          kModelHelp + kNotebookHelp +
          "  --suite FILE   JSON lines {\"category\": ..., \"prompt\": ...} (resources/suites/default.jsonl)\n"
          "  --new          start a new sweep even when the same sweep exists (default: resume it,\n"
          "                 skipping points whose runs finished)\n"
-         "Aggregates: mean, std and 95% t-interval of every scalar metric per threshold, category and overall.\n",
+         "Aggregates: mean, std and 95% t-interval of every scalar metric per threshold, category and overall.\n"
+         "Cluster fan-out (docs/cluster.md):\n"
+         "  --emit-slurm DIR  write DIR/sweep.sbatch (a Slurm array job), DIR/sweep.json (its manifest) and\n"
+         "                 DIR/merge.sh instead of running; task i runs slice i of the points into\n"
+         "                 DIR/shards/shard-i.sqlite, merge.sh merges the shards into one sweep\n"
+         "  --tasks N      array size for --emit-slurm (default: one task per point)\n"
+         "  --manifest FILE --slice i/N  run slice i of N (from 0) of the sweep FILE describes (what each\n"
+         "                 array task runs; --notebook names its shard)\n",
+
      false, &runSweep}};
 
 } // namespace

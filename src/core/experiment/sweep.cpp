@@ -100,11 +100,12 @@ bool complete(const PointRuns& point, const std::vector<std::string>& modes)
 }
 
 void storeSweepState(notebook::Notebook& notebook, int64_t sweepId, const json& spec, const std::string& status,
-                     const json& aggregate, const std::string& error = "")
+                     const json& aggregate, const std::string& error = "", const json& extra = json::object())
 {
     json state{{"spec", spec}, {"status", status}, {"aggregate", aggregate}};
     if (!error.empty())
         state["error"] = error;
+    state.update(extra);
     // The notebook has no sweep update yet: the sweep's JSON is replaced in place.
     notebook::Transaction transaction(notebook.database());
     notebook.database().prepare("UPDATE sweeps SET spec_json = ?1 WHERE id = ?2").bind(1, state.dump()).bind(2, sweepId).run();
@@ -142,7 +143,39 @@ json aggregateUnits(const std::vector<std::pair<std::string, Metrics>>& units,
             {"verdicts", verdictCounts}};
 }
 
+int64_t completePointCount(notebook::Notebook& notebook, const notebook::SweepRecord& sweep,
+                           const std::vector<std::string>& modes)
+{
+    int64_t count = 0;
+    for (const auto& entry : finishedPoints(notebook, sweep))
+        count += complete(entry.second, modes) ? 1 : 0;
+    return count;
+}
+
 } // namespace
+
+std::pair<int64_t, int64_t> sliceRange(int64_t items, int64_t index, int64_t count)
+{
+    if (count < 1 || index < 0 || index >= count)
+        throw InvalidArgument(expectedFound("sweep slice", "i/N with 0 <= i < N",
+                                            std::to_string(index) + "/" + std::to_string(count)));
+    return {items * index / count, items * (index + 1) / count};
+}
+
+std::pair<int64_t, int64_t> parseSlice(const std::string& text, const std::string& flag)
+{
+    const auto slash = text.find('/');
+    const auto isNumber = [](const std::string& word) {
+        return !word.empty() && word.size() < 10 && word.find_first_not_of("0123456789") == std::string::npos;
+    };
+    if (slash == std::string::npos || !isNumber(text.substr(0, slash)) || !isNumber(text.substr(slash + 1)))
+        throw InvalidArgument(expectedFound(flag, "i/N (slice i of N, counted from 0)", "'" + text + "'"));
+    const int64_t index = std::stoll(text.substr(0, slash));
+    const int64_t count = std::stoll(text.substr(slash + 1));
+    if (count < 1 || index >= count)
+        throw InvalidArgument(expectedFound(flag, "i/N with 0 <= i < N", "'" + text + "'"));
+    return {index, count};
+}
 
 std::vector<SuitePrompt> parseSuite(const std::string& text, const std::string& source)
 {
@@ -244,8 +277,22 @@ SweepResult SweepRunner::run(const SweepRequest& request, const SweepCallbacks& 
                     {"thresholds", request.thresholds}};
 
     SweepResult result;
-    result.points = static_cast<int64_t>(request.suite.size() * request.thresholds.size());
-    if (!request.forceNew) {
+    const int64_t workItems = static_cast<int64_t>(request.suite.size() * request.thresholds.size());
+    const auto [sliceFirst, sliceEnd] = sliceRange(workItems, request.sliceIndex, request.sliceCount);
+    const bool sliced = request.sliceCount > 1;
+    result.points = sliceEnd - sliceFirst;
+    if (!request.sweepUuid.empty()) {
+        // A cluster slice: the sweep is named by its UUID, shared by every slice of it.
+        if (auto id = notebook_.findSweepByUuid(request.sweepUuid)) {
+            const json state = json::parse(notebook_.sweep(*id)->specJson, nullptr, false);
+            if (!state.is_object() || !state.contains("spec") || state["spec"] != spec)
+                throw ConfigError(expectedFound("sweep " + request.sweepUuid + " in '" + notebook_.path() + "'",
+                                                "the same preset, model, suite and thresholds",
+                                                "a sweep with another specification"));
+            result.sweepId = *id;
+            result.resumed = true;
+        }
+    } else if (!request.forceNew) {
         for (int64_t id : notebook_.allSweeps()) {
             const json state = json::parse(notebook_.sweep(id)->specJson, nullptr, false);
             if (state.is_object() && state.contains("spec") && state["spec"] == spec) {
@@ -257,9 +304,13 @@ SweepResult SweepRunner::run(const SweepRequest& request, const SweepCallbacks& 
     if (!result.resumed) {
         const std::string name = "preset " + request.preset.preset.id + ": " + std::to_string(request.suite.size()) +
                                  " prompts x " + std::to_string(request.thresholds.size()) + " thresholds";
-        result.sweepId = notebook_.createSweep({0, "", name, json{{"spec", spec}, {"status", "running"}}.dump(), "", {}});
+        result.sweepId = notebook_.createSweep(
+            {0, request.sweepUuid, name, json{{"spec", spec}, {"status", "running"}}.dump(), "", {}});
     }
-    storeSweepState(notebook_, result.sweepId, spec, "running", json::object());
+    const json sliceState = sliced ? json{{"slice", std::to_string(request.sliceIndex) + "/" +
+                                                        std::to_string(request.sliceCount)}}
+                                   : json::object();
+    storeSweepState(notebook_, result.sweepId, spec, "running", json::object(), "", sliceState);
 
     const auto done = finishedPoints(notebook_, *notebook_.sweep(result.sweepId));
     const std::vector<std::string> modes = modesOf(spec);
@@ -273,9 +324,13 @@ SweepResult SweepRunner::run(const SweepRequest& request, const SweepCallbacks& 
     };
     const auto start = std::chrono::steady_clock::now();
     int64_t pointsDone = 0;
+    int64_t workItem = -1; // index of (threshold, prompt) in the sweep's fixed order
     try {
         for (double threshold : request.thresholds) {
             for (size_t i = 0; i < request.suite.size() && !result.cancelled; ++i) {
+                ++workItem;
+                if (workItem < sliceFirst || workItem >= sliceEnd)
+                    continue;
                 auto previous = done.find({static_cast<int64_t>(i), threshold});
                 if (previous != done.end() && complete(previous->second, modes)) {
                     ++result.pointsSkipped;
@@ -318,12 +373,32 @@ SweepResult SweepRunner::run(const SweepRequest& request, const SweepCallbacks& 
                 break;
         }
     } catch (const std::exception& failure) {
-        storeSweepState(notebook_, result.sweepId, spec, "failed", aggregateSweep(notebook_, result.sweepId), failure.what());
+        storeSweepState(notebook_, result.sweepId, spec, "failed", aggregateSweep(notebook_, result.sweepId),
+                        failure.what(), sliceState);
         throw;
     }
     result.aggregate = aggregateSweep(notebook_, result.sweepId);
-    storeSweepState(notebook_, result.sweepId, spec, result.cancelled ? "cancelled" : "finished", result.aggregate);
+    storeSweepState(notebook_, result.sweepId, spec, result.cancelled ? "cancelled" : "finished", result.aggregate, "",
+                    sliceState);
     return result;
+}
+
+json refreshSweepAggregate(notebook::Notebook& notebook, int64_t sweepId)
+{
+    const auto sweep = notebook.sweep(sweepId);
+    if (!sweep)
+        throw NotebookError(expectedFound("sweep " + std::to_string(sweepId), "a stored sweep", "no such sweep"));
+    const json state = json::parse(sweep->specJson, nullptr, false);
+    if (!state.is_object() || !state.contains("spec"))
+        throw NotebookError(expectedFound("sweep " + std::to_string(sweepId) + " state", "a JSON object with \"spec\"",
+                                          sweep->specJson.substr(0, 80)));
+    const json& spec = state["spec"];
+    const int64_t points = static_cast<int64_t>(spec.value("suite", json::array()).size() *
+                                                spec.value("thresholds", json::array()).size());
+    const int64_t completePoints = completePointCount(notebook, *sweep, modesOf(spec));
+    const std::string status = completePoints == points ? "finished" : "partial";
+    storeSweepState(notebook, sweepId, spec, status, aggregateSweep(notebook, sweepId));
+    return {{"complete_points", completePoints}, {"points", points}, {"status", status}};
 }
 
 } // namespace tempo

@@ -12,12 +12,19 @@
 // Cancel and resume: a cancelled sweep keeps its finished points. Running the same sweep again
 // (same preset, model folder, suite and thresholds) resumes it: points whose runs all finished
 // are skipped, the rest are run.
+//
+// Slices (cluster fan-out, see sweepslurm.h): the sweep's work items are its points in a fixed
+// order (threshold by threshold in the order given, prompts in suite order inside each); slice
+// i of N runs the contiguous items [i*W/N, (i+1)*W/N) of the W items. Slices of one sweep share
+// the sweep's UUID, so the notebook shards they write merge back into one sweep
+// (notebook::mergeNotebook) whose aggregate refreshSweepAggregate() recomputes.
 
 #include <atomic>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -42,12 +49,22 @@ struct SweepRequest {
     std::vector<SuitePrompt> suite;
     std::vector<double> thresholds; // each validated like a preset's threshold
     bool forceNew = false;          // true: never resume an earlier sweep with the same spec
+    // Cluster fan-out: a fixed UUID for the sweep (every slice's shard uses the same one; "" = a new
+    // random UUID, or the resumed sweep's) and the slice of the work items this call runs.
+    std::string sweepUuid;
+    int64_t sliceIndex = 0; // 0 <= sliceIndex < sliceCount
+    int64_t sliceCount = 1;
 };
+
+// The work item range [first, end) of slice `index` of `count` over `items` work items.
+std::pair<int64_t, int64_t> sliceRange(int64_t items, int64_t index, int64_t count);
+// Parses "i/N" (0 <= i < N), throwing InvalidArgument naming `flag`.
+std::pair<int64_t, int64_t> parseSlice(const std::string& text, const std::string& flag);
 
 struct SweepResult {
     int64_t sweepId = 0;
     bool resumed = false;
-    int64_t points = 0;        // prompts x thresholds
+    int64_t points = 0;        // prompts x thresholds (of this slice when sliced)
     int64_t pointsSkipped = 0; // already finished (resume)
     int64_t pointsRun = 0;     // run by this call and finished
     int64_t runsMade = 0;      // run rows created by this call
@@ -75,5 +92,10 @@ private:
 
 // The aggregate of a stored sweep, recomputed from the notebook (what run() stores).
 nlohmann::json aggregateSweep(notebook::Notebook& notebook, int64_t sweepId);
+
+// Recomputes and stores a sweep's aggregate after its runs changed outside SweepRunner (shards
+// merged home). Its status becomes "finished" when every point is complete, else "partial".
+// Returns {"complete_points", "points", "status"}.
+nlohmann::json refreshSweepAggregate(notebook::Notebook& notebook, int64_t sweepId);
 
 } // namespace tempo

@@ -7,6 +7,8 @@
 #include <cstdio>
 #include <set>
 
+#include <nlohmann/json.hpp>
+
 #include "core/common/errors.h"
 #include "core/notebook/database.h"
 #include "core/notebook/notebook.h"
@@ -29,6 +31,40 @@ bool sameFile(const std::string& a, const std::string& b)
 }
 
 std::string shortUuid(const std::string& uuid) { return uuid.substr(0, 8); }
+
+// A group's comparison names its runs by id at the top level ({"isolated_run": 7, "visible_run": 8}
+// from the experiment runner): keys ending in "_run" whose value is a transferred run's id.
+std::string remapComparisonRuns(const std::string& comparisonJson, const std::map<std::int64_t, std::int64_t>& runIds)
+{
+    nlohmann::json comparison = nlohmann::json::parse(comparisonJson, nullptr, false);
+    if (!comparison.is_object())
+        return comparisonJson;
+    bool changed = false;
+    for (auto& [key, value] : comparison.items()) {
+        if (key.size() < 4 || key.compare(key.size() - 4, 4, "_run") != 0 || !value.is_number_integer())
+            continue;
+        auto mapped = runIds.find(value.get<std::int64_t>());
+        if (mapped != runIds.end()) {
+            value = mapped->second;
+            changed = true;
+        }
+    }
+    return changed ? comparison.dump() : comparisonJson;
+}
+
+// A sweep point names its run's group by id ({"group_id": 7, ...}): ids change in a transfer.
+std::string remapPointGroup(const std::string& pointJson, const std::map<std::int64_t, std::int64_t>& groupIds)
+{
+    nlohmann::json point = nlohmann::json::parse(pointJson, nullptr, false);
+    if (!point.is_object() || !point.contains("group_id") || !point["group_id"].is_number_integer())
+        return pointJson;
+    auto mapped = groupIds.find(point["group_id"].get<std::int64_t>());
+    if (mapped == groupIds.end())
+        point.erase("group_id"); // the group was not transferred
+    else
+        point["group_id"] = mapped->second;
+    return point.dump();
+}
 
 void copyReport(const Notebook& source, Notebook& destination, std::int64_t reportId,
                 std::optional<std::int64_t> runId, std::optional<std::int64_t> groupId)
@@ -96,6 +132,7 @@ void copyGroup(const Notebook& source, Notebook& destination, std::int64_t sourc
     if (!group)
         return;
     if (auto existing = destination.findGroupByUuid(group->uuid)) {
+        result.groupIds[sourceGroupId] = *existing;
         ++result.groupsSkipped;
         result.messages.push_back("group " + group->uuid + " (" + group->kind + ") is already in '" +
                                   destination.path() + "' as id " + std::to_string(*existing) + "; skipped");
@@ -112,10 +149,12 @@ void copyGroup(const Notebook& source, Notebook& destination, std::int64_t sourc
     }
     Transaction transaction(destination.database());
     group->runIds = members;
+    group->comparisonJson = remapComparisonRuns(group->comparisonJson, result.runIds);
     const std::int64_t groupId = destination.createGroup(*group);
     for (std::int64_t reportId : source.reportsOfGroup(sourceGroupId))
         copyReport(source, destination, reportId, std::nullopt, groupId);
     transaction.commit();
+    result.groupIds[sourceGroupId] = groupId;
     ++result.groupsCopied;
 }
 
@@ -124,20 +163,40 @@ void copySweep(const Notebook& source, Notebook& destination, std::int64_t sourc
     auto sweep = source.sweep(sourceSweepId);
     if (!sweep)
         return;
-    if (auto existing = destination.findSweepByUuid(sweep->uuid)) {
-        ++result.sweepsSkipped;
-        result.messages.push_back("sweep " + sweep->uuid + " is already in '" + destination.path() + "' as id " +
-                                  std::to_string(*existing) + "; skipped");
-        return;
-    }
     std::vector<std::pair<std::int64_t, std::string>> runs;
     for (const auto& [runId, point] : sweep->runs) {
         auto mapped = result.runIds.find(runId);
         if (mapped != result.runIds.end())
-            runs.emplace_back(mapped->second, point);
+            runs.emplace_back(mapped->second, remapPointGroup(point, result.groupIds));
+    }
+    if (auto existing = destination.findSweepByUuid(sweep->uuid)) {
+        // Another shard of the same sweep (or the same sweep merged again): add what is missing.
+        std::set<std::int64_t> present;
+        const auto existingSweep = destination.sweep(*existing);
+        for (const auto& entry : existingSweep->runs)
+            present.insert(entry.first);
+        int added = 0;
+        Transaction transaction(destination.database());
+        for (const auto& [runId, point] : runs)
+            if (!present.count(runId)) {
+                destination.addRunToSweep(*existing, runId, point);
+                ++added;
+            }
+        transaction.commit();
+        if (added == 0) {
+            ++result.sweepsSkipped;
+            result.messages.push_back("sweep " + sweep->uuid + " is already in '" + destination.path() + "' as id " +
+                                      std::to_string(*existing) + "; skipped");
+            return;
+        }
+        ++result.sweepsExtended;
+        result.sweepsChanged.push_back(*existing);
+        result.messages.push_back("sweep " + sweep->uuid + " (id " + std::to_string(*existing) + ") gained " +
+                                  std::to_string(added) + " run(s)");
+        return;
     }
     sweep->runs = runs;
-    destination.createSweep(*sweep);
+    result.sweepsChanged.push_back(destination.createSweep(*sweep));
     ++result.sweepsCopied;
 }
 

@@ -5,6 +5,10 @@
 // group and sweep UUIDs stay, and a UUID already present in the destination is skipped with a
 // message (so merging twice changes nothing). Each run is copied in one transaction: a failure
 // leaves whole runs only, and running the transfer again completes it.
+// A sweep whose UUID is already in the destination gains the source's runs it does not have yet:
+// this is how the notebook shards of one sweep run as a cluster array job come back together.
+// A point's "group_id" (sweep_runs.point_json) is rewritten to the group's destination id, and
+// the run ids a group's comparison names ("isolated_run", "visible_run") to the runs' new ids.
 
 #include <cstdint>
 #include <map>
@@ -22,8 +26,11 @@ struct TransferResult {
     int groupsSkipped = 0;
     int sweepsCopied = 0;
     int sweepsSkipped = 0;
+    int sweepsExtended = 0;                         // already present (same UUID), gained runs
+    std::vector<std::int64_t> sweepsChanged;        // destination ids of sweeps created or extended
     std::vector<std::string> messages;            // one line per skipped item or dropped member
     std::map<std::int64_t, std::int64_t> runIds; // source run id -> destination run id
+    std::map<std::int64_t, std::int64_t> groupIds; // source group id -> destination group id
 };
 
 // Writes `runIds` to a new standalone notebook at `outPath` (with the groups and sweeps of `source`
