@@ -59,21 +59,22 @@ QCPAxisRect* resetPlot(QCustomPlot& plot, const QString& title)
     plot.yAxis = rect->axis(QCPAxis::atLeft);
     plot.xAxis2 = rect->axis(QCPAxis::atTop);
     plot.yAxis2 = rect->axis(QCPAxis::atRight);
-    auto* heading = new QCPTextElement(&plot, title, baseFont(14, true));
+    auto* heading = new QCPTextElement(&plot, title, baseFont(17, true));
     plot.plotLayout()->addElement(0, 0, heading);
     plot.plotLayout()->addElement(1, 0, rect);
     plot.legend = new QCPLegend;
-    plot.legend->setFont(baseFont(10));
+    plot.legend->setFont(baseFont(13));
     plot.legend->setFillOrder(QCPLayoutGrid::foColumnsFirst);
-    plot.legend->setWrap(4);
+    plot.legend->setWrap(3);
     plot.legend->setBorderPen(QPen(QColor(160, 160, 160)));
     plot.plotLayout()->addElement(2, 0, plot.legend);
     plot.legend->setLayer(QStringLiteral("legend"));
     plot.plotLayout()->setRowStretchFactor(0, 0.001);
     plot.plotLayout()->setRowStretchFactor(2, 0.001);
     for (QCPAxis* axis : {plot.xAxis, plot.yAxis, plot.yAxis2}) {
-        axis->setLabelFont(baseFont(11));
-        axis->setTickLabelFont(baseFont(10));
+        // Sized for a page: the 1200 px image is printed about 16 cm wide.
+        axis->setLabelFont(baseFont(15));
+        axis->setTickLabelFont(baseFont(13));
     }
     plot.setBackground(Qt::white);
     return rect;
@@ -338,8 +339,8 @@ void drawHeatmap(QCustomPlot& plot, QCPAxisRect* rect, const ReportData& data)
     plot.plotLayout()->addElement(1, 1, scale);
     scale->setType(QCPAxis::atRight);
     scale->axis()->setLabel(what);
-    scale->axis()->setLabelFont(baseFont(10));
-    scale->axis()->setTickLabelFont(baseFont(9));
+    scale->axis()->setLabelFont(baseFont(14));
+    scale->axis()->setTickLabelFont(baseFont(12));
     map->setColorScale(scale);
     map->setGradient(viridis());
     map->setDataRange(QCPRange(low, high));
