@@ -17,6 +17,7 @@
 #include "core/common/errors.h"
 #include "core/model/checkpoint.h"
 #include "core/model/llamamodel.h"
+#include "core/experiment/bundledmodel.h"
 #include "core/tokenizer/tokenizer.h"
 
 namespace tempo::cli {
@@ -63,7 +64,7 @@ int runNext(const std::vector<std::string>& words)
     if (top <= 0)
         throw InvalidArgument(expectedFound("--top", "a positive count", std::to_string(top)));
     const ComputeOptions options = computeOptionsFrom(args);
-    const std::filesystem::path dir = args.required("--model");
+    const std::filesystem::path dir = args.value("--model") ? std::filesystem::path(*args.value("--model")) : bundledModelFolder();
     const Tokenizer tokenizer = Tokenizer::fromFile(dir / "tokenizer.json");
     std::vector<int64_t> ids;
     if (hasPrompt) {
@@ -104,7 +105,7 @@ int runGenerate(const std::vector<std::string>& words)
     if (maxTokens < 0 || maxTokens > 1000000)
         throw InvalidArgument(expectedFound("--max-tokens", "a count in 0..1000000", std::to_string(maxTokens)));
     const ComputeOptions options = computeOptionsFrom(args);
-    const std::filesystem::path dir = args.required("--model");
+    const std::filesystem::path dir = args.value("--model") ? std::filesystem::path(*args.value("--model")) : bundledModelFolder();
     const Tokenizer tokenizer = Tokenizer::fromFile(dir / "tokenizer.json");
     const std::string prompt = args.required("--prompt");
     std::vector<int64_t> ids = tokenizer.encode(prompt, true);
@@ -137,14 +138,15 @@ int runGenerate(const std::vector<std::string>& words)
     return kExitOk;
 }
 
-const char* const kComputeUsage = "  --device cpu|cuda   where the forward runs (default cpu)\n"
+const char* const kComputeUsage = "  --model DIR         Llama folder (default: the bundled model tempo-kjv-small)\n"
+                                  "  --device cpu|cuda   where the forward runs (default cpu)\n"
                                   "  --dtype f32|bf16|f16 compute precision (default f32; f16 needs cuda)\n"
                                   "  --threads N         CPU threads (default: every core)\n";
 
 CommandRegistration nextRegistration{{
     "next",
     "next-token distribution after a prompt (top-k, entropy) as JSON",
-    std::string("Usage: tempo-lab-cli next --model DIR (--prompt TEXT | --ids 1,2,3) [--top K]\n"
+    std::string("Usage: tempo-lab-cli next [--model DIR] (--prompt TEXT | --ids 1,2,3) [--top K]\n"
                 "  Prints {\"top\":[{\"id\",\"token\",\"prob\"}...],\"entropy\":nats,\"tokens\":n} for the position\n"
                 "  after the last input token. A prompt is encoded with special tokens (BOS).\n") +
         kComputeUsage,
@@ -155,7 +157,7 @@ CommandRegistration nextRegistration{{
 CommandRegistration generateRegistration{{
     "generate",
     "greedy generation from a prompt (plain decoding, stops at eos)",
-    std::string("Usage: tempo-lab-cli generate --model DIR --prompt TEXT --max-tokens N\n"
+    std::string("Usage: tempo-lab-cli generate [--model DIR] --prompt TEXT --max-tokens N\n"
                 "  Prints the prompt followed by the greedy continuation.\n") +
         kComputeUsage,
     false,

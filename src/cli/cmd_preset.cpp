@@ -1,9 +1,9 @@
 // Experiment commands of tempo-lab-cli: list presets, run one against a model into a notebook, and
 // sweep a preset over a prompt suite and thresholds.
 //   preset list [--notebook F] [--json]
-//   preset run ID --model DIR [--notebook F] [--set key=value ...] [--device D] [--dtype T] [--threads N] [--json]
+//   preset run ID [--model DIR] [--notebook F] [--set key=value ...] [--device D] [--dtype T] [--threads N] [--json]
 //   preset save FILE [--notebook F]
-//   sweep ID --model DIR --suite FILE --thresholds 0.03,0.05 [--notebook F] [--set ...] [--new] [--json]
+//   sweep ID [--model DIR] --suite FILE --thresholds 0.03,0.05 [--notebook F] [--set ...] [--new] [--json]
 // Ctrl-C cancels between forwards: the run is kept as `cancelled` with its steps, a sweep resumes
 // where it stopped when run again.
 
@@ -22,6 +22,7 @@
 #include "cli/command.h"
 #include "cli/notebookfile.h"
 #include "core/common/errors.h"
+#include "core/experiment/bundledmodel.h"
 #include "core/experiment/experimentrunner.h"
 #include "core/experiment/storedanalyses.h"
 #include "core/experiment/sweep.h"
@@ -38,8 +39,8 @@ std::atomic<bool> gCancel{false};
 void onInterrupt(int) { gCancel.store(true); }
 
 const char* kModelHelp =
-    "  --model DIR    Hugging Face Llama folder (config.json, *.safetensors, tokenizer.json). Required:\n"
-    "                 there is no bundled model yet (a later release may make it optional)\n"
+    "  --model DIR    Hugging Face Llama folder (config.json, *.safetensors, tokenizer.json). Default:\n"
+    "                 the bundled model tempo-kjv-small ($TEMPO_LAB_MODEL overrides where it is found)\n"
     "  --device D     cpu | cuda (default cpu)    --dtype T  f32 | bf16 | f16 (default f32)\n"
     "  --threads N    CPU threads (default: every core)\n";
 const char* kNotebookHelp =
@@ -148,7 +149,7 @@ int presetRun(std::vector<std::string> words)
     const auto assignments = takeAssignments(words);
     Args args(words, {"--model", "--notebook", "--device", "--dtype", "--threads"}, {"--json"});
     const std::string id = onePositional(args, "preset id");
-    const std::string model = args.required("--model");
+    const std::string model = (args.has("--model") ? args.required("--model") : bundledModelFolder().string());
     const ComputeOptions options = computeOptions(args);
     auto book = openNotebook(args);
     CatalogEntry entry = findPreset(id, book.get());
@@ -297,7 +298,7 @@ int runSweep(const std::vector<std::string>& input)
         throw InvalidArgument(expectedFound("--tasks", "--emit-slurm DIR with it", "no --emit-slurm"));
     const std::string id = onePositional(args, "preset id");
     SweepRequest request;
-    request.modelFolder = args.required("--model");
+    request.modelFolder = (args.has("--model") ? args.required("--model") : bundledModelFolder().string());
     request.suite = loadSuite(args.required("--suite"));
     request.thresholds = parseThresholds(args.required("--thresholds"));
     request.options = computeOptions(args);
@@ -350,7 +351,7 @@ int executeSweep(const SweepRequest& request, const Args& args, notebook::Notebo
 CommandRegistration presetCommand{
     {"preset", "list experiment presets, run one into a notebook, save a user copy",
      std::string("Usage: tempo-lab-cli preset list [--notebook F] [--json]\n"
-                 "       tempo-lab-cli preset run ID --model DIR [--notebook F] [--set key=value ...]\n"
+                 "       tempo-lab-cli preset run ID [--model DIR] [--notebook F] [--set key=value ...]\n"
                  "                                [--device D] [--dtype T] [--threads N] [--json]\n"
                  "       tempo-lab-cli preset save FILE [--notebook F]\n") +
          kModelHelp + kNotebookHelp +
@@ -363,7 +364,7 @@ CommandRegistration presetCommand{
 
 CommandRegistration sweepCommand{
     {"sweep", "run a preset over a prompt suite and thresholds, with confidence intervals",
-     std::string("Usage: tempo-lab-cli sweep ID --model DIR --suite FILE --thresholds 0.03,0.05,0.1\n"
+     std::string("Usage: tempo-lab-cli sweep ID [--model DIR] --suite FILE --thresholds 0.03,0.05,0.1\n"
                  "                           [--notebook F] [--set key=value ...] [--new] [--json]\n"
                  "                           [--emit-slurm DIR [--tasks N]]\n"
                  "       tempo-lab-cli sweep --manifest FILE --slice i/N [--notebook F] [--threads N] [--json]\n") +
@@ -379,7 +380,6 @@ CommandRegistration sweepCommand{
          "  --tasks N      array size for --emit-slurm (default: one task per point)\n"
          "  --manifest FILE --slice i/N  run slice i of N (from 0) of the sweep FILE describes (what each\n"
          "                 array task runs; --notebook names its shard)\n",
-
      false, &runSweep}};
 
 } // namespace

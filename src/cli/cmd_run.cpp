@@ -19,6 +19,7 @@
 #include "cli/args.h"
 #include "cli/command.h"
 #include "cli/notebookfile.h"
+#include "core/experiment/bundledmodel.h"
 #include "core/experiment/modelcache.h"
 #include "core/experiment/runwriter.h"
 #include "core/notebook/notebook.h"
@@ -34,13 +35,14 @@ namespace tempo::cli {
 namespace {
 
 const char* kUsage =
-    "Usage: tempo-lab-cli run --model DIR --prompt TEXT [options]\n"
+    "Usage: tempo-lab-cli run [--model DIR] --prompt TEXT [options]\n"
     "\n"
     "Runs TEMPO decoding (DESIGN.md section 1) on a Hugging Face Llama folder and reports every step's\n"
     "parallel set and the mechanism checks. Exit code 1 when a check fails.\n"
     "\n"
     "Options:\n"
-    "  --model DIR            folder with config.json, *.safetensors and tokenizer.json\n"
+    "  --model DIR            folder with config.json, *.safetensors and tokenizer.json (default: the\n"
+    "                         bundled model tempo-kjv-small; $TEMPO_LAB_MODEL overrides where it is found)\n"
     "  --prompt TEXT          prompt (the tokenizer adds <|begin_of_text|> when its post-processor does)\n"
     "  --threshold X          members are the tokens with p >= X, 0 < X <= 1 (default 0.1)\n"
     "  --mode M               isolated | visible: whether members of a set see earlier siblings (default isolated)\n"
@@ -94,7 +96,7 @@ RunRequest parseRequest(const std::vector<std::string>& words)
     if (!args.positional().empty())
         throw InvalidArgument(expectedFound("arguments of run", "only flags", "'" + args.positional().front() + "'"));
     RunRequest request;
-    request.modelDir = args.required("--model");
+    request.modelDir = args.value("--model") ? std::filesystem::path(*args.value("--model")) : bundledModelFolder();
     request.prompt = args.required("--prompt");
     TempoConfig& c = request.config;
     c.threshold = args.number("--threshold", c.threshold);
