@@ -28,7 +28,7 @@ step() { echo "== $*"; }
 export CCACHE_BASEDIR="$PWD"
 
 step "configure and build the packaged executables in $build"
-cmake -S . -B "$build" -DTEMPO_BUILD_TESTS=OFF -DTEMPO_BUILD_BENCH=OFF > "$build.configure.log" 2>&1 \
+cmake -S . -B "$build" -DTEMPO_BUILD_TESTS=OFF -DTEMPO_BUILD_BENCH=OFF -DCMAKE_SKIP_INSTALL_ALL_DEPENDENCY=ON > "$build.configure.log" 2>&1 \
   || { cat "$build.configure.log"; fail "cmake configure"; }
 targets=(tempo-lab-cli tempo-lab-cli-man)
 if grep -q '^tempo-lab:' <(cmake --build "$build" --target help | sed 's/^\.\.\. //; s/ .*//; s/$/:/'); then
