@@ -239,11 +239,16 @@ std::int64_t Notebook::addReport(const ReportRecord& report)
     requireWritable("addReport");
     Transaction transaction(*db_);
     Statement insert = db_->prepare(
-        "INSERT INTO reports (run_id, group_id, title, markdown, created_at, sweep_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+        "INSERT INTO reports (run_id, group_id, title, markdown, created_at) VALUES (?1, ?2, ?3, ?4, ?5)");
     insert.bind(1, report.runId).bind(2, report.groupId).bind(3, report.title).bind(4, report.markdown)
-        .bind(5, report.createdAt.empty() ? nowIso8601() : report.createdAt).bind(6, report.sweepId);
+        .bind(5, report.createdAt.empty() ? nowIso8601() : report.createdAt);
     insert.run();
     const std::int64_t id = db_->lastInsertId();
+    if (report.sweepId) {
+        Statement link = db_->prepare("INSERT INTO report_sweeps (report_id, sweep_id) VALUES (?1, ?2)");
+        link.bind(1, id).bind(2, *report.sweepId);
+        link.run();
+    }
     Statement image = db_->prepare("INSERT INTO report_images (report_id, name, png) VALUES (?1, ?2, ?3)");
     for (const auto& [name, png] : report.images) {
         image.reset();
@@ -256,7 +261,8 @@ std::int64_t Notebook::addReport(const ReportRecord& report)
 
 std::optional<ReportRecord> Notebook::report(std::int64_t reportId) const
 {
-    Statement query = db_->prepare("SELECT id, run_id, group_id, title, markdown, created_at, sweep_id FROM reports WHERE id = ?1");
+    Statement query = db_->prepare("SELECT r.id, r.run_id, r.group_id, r.title, r.markdown, r.created_at, s.sweep_id FROM reports r"
+                                   " LEFT JOIN report_sweeps s ON s.report_id = r.id WHERE r.id = ?1");
     query.bind(1, reportId);
     if (!query.step())
         return std::nullopt;
@@ -297,7 +303,7 @@ std::vector<std::int64_t> Notebook::reportsOfGroup(std::int64_t groupId) const
 
 std::vector<std::int64_t> Notebook::reportsOfSweep(std::int64_t sweepId) const
 {
-    Statement query = db_->prepare("SELECT id FROM reports WHERE sweep_id = ?1 ORDER BY id");
+    Statement query = db_->prepare("SELECT report_id FROM report_sweeps WHERE sweep_id = ?1 ORDER BY report_id");
     query.bind(1, sweepId);
     std::vector<std::int64_t> ids;
     while (query.step())

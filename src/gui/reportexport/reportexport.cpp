@@ -54,6 +54,16 @@ struct HtmlStyle {
     std::function<std::string(const std::string&)> imageSource;
 };
 
+// On an A4 page a wide table (the per-step comparisons) gets a smaller font, and a number never
+// breaks in the middle ("0.\n09701"): short cells without spaces do not wrap.
+std::string pdfCellOpen(const HtmlStyle& style, size_t columns, const std::string& cell)
+{
+    if (!style.forPdf)
+        return "<td>";
+    const bool noWrap = cell.size() <= 12 && cell.find(' ') == std::string::npos;
+    return std::string("<td") + (noWrap ? " nowrap" : "") + (columns > 6 ? " style=\"font-size: 7pt\"" : "") + ">";
+}
+
 std::string renderBody(const ReportDocument& document, const HtmlStyle& style)
 {
     std::string out;
@@ -80,12 +90,14 @@ std::string renderBody(const ReportDocument& document, const HtmlStyle& style)
             out += style.forPdf ? "<table border=\"1\" cellspacing=\"0\" cellpadding=\"3\" width=\"100%\">\n<tr>"
                                 : "<table>\n<thead><tr>";
             for (const auto& cell : block.header)
-                out += (style.forPdf ? "<th bgcolor=\"#e8e8e8\">" : "<th>") + escapeHtml(cell) + "</th>";
+                out += (style.forPdf ? std::string("<th bgcolor=\"#e8e8e8\"") + (block.header.size() > 6 ? " style=\"font-size: 7pt\"" : "") + ">"
+                                     : std::string("<th>")) +
+                       escapeHtml(cell) + "</th>";
             out += style.forPdf ? "</tr>\n" : "</tr></thead>\n<tbody>\n";
             for (const auto& row : block.rows) {
                 out += "<tr>";
                 for (const auto& cell : row)
-                    out += "<td>" + escapeHtml(cell) + "</td>";
+                    out += pdfCellOpen(style, block.header.size(), cell) + escapeHtml(cell) + "</td>";
                 out += "</tr>\n";
             }
             out += style.forPdf ? "</table>\n" : "</tbody>\n</table>\n";
