@@ -195,6 +195,8 @@ TEST_F(ReportExport, charts_draw_their_series_in_the_palette)
     EXPECT_EQ(report::chartsFor(sweep), std::vector<ChartKind>{ChartKind::SweepCategoryMeans});
     const QImage means = charts::renderChartImage(ChartKind::SweepCategoryMeans, sweep, {800, 500});
     EXPECT_GT(pixelsOf(means, blue), 500);
+    if (const char* keep = std::getenv("TEMPO_REPORT_KEEP")) // for looking at it by hand
+        charts::renderChartImage(ChartKind::SweepCategoryMeans, sweep).save(QString::fromUtf8(keep) + "/sweep_means.png");
 }
 
 TEST_F(ReportExport, cli_writes_every_format_for_run_group_and_sweep)

@@ -443,7 +443,8 @@ void drawSweepMeans(QCustomPlot& plot, const ReportData& data)
                     std::isfinite(st.mean)) {
                     x << static_cast<double>(i);
                     mean << st.mean;
-                    error << (std::isfinite(st.ciHigh) ? st.ciHigh - st.mean : 0.0);
+                    // NaN: no bar at all where n < 2 (a zero-length bar would read as a certain mean).
+                    error << (std::isfinite(st.ciHigh) ? st.ciHigh - st.mean : std::numeric_limits<double>::quiet_NaN());
                     all.push_back(st.mean);
                     if (std::isfinite(st.ciHigh)) {
                         all.push_back(st.ciHigh);
