@@ -22,6 +22,17 @@ std::vector<notebook::NoteRecord> storedNotes(const QString& path, int64_t runId
     notebook::Notebook notebook(path.toStdString(), notebook::OpenMode::ReadOnly);
     return notebook.notes(runId);
 }
+// Types like a person: characters as key clicks, each newline as Return (keyClicks refuses '\n').
+void typeText(QWidget* widget, const QString& text)
+{
+    const QStringList lines = text.split('\n');
+    for (int i = 0; i < lines.size(); ++i) {
+        if (i > 0)
+            QTest::keyClick(widget, Qt::Key_Return);
+        if (!lines[i].isEmpty())
+            QTest::keyClicks(widget, lines[i]);
+    }
+}
 } // namespace
 
 class NotesTest : public QObject {
@@ -55,7 +66,7 @@ void NotesTest::typedNotesAreSavedAndReloaded()
         NotesEditor editor(context);
         editor.showRun(runA_);
         editor.show();
-        QTest::keyClicks(editor.editor(), typed);
+        typeText(editor.editor(), typed);
         QCOMPARE(editor.editor()->toPlainText(), typed);
         // Nothing is written while typing goes on; the save comes kSaveDelayMs after the last key.
         QVERIFY(storedNotes(fixture_->notebookPath, runA_).empty());
@@ -69,7 +80,7 @@ void NotesTest::typedNotesAreSavedAndReloaded()
         testing::PagesFixture::grab(editor, "notes");
 
         // An edit replaces the note (still one note).
-        QTest::keyClicks(editor.editor(), "- and the positions\n");
+        typeText(editor.editor(), "- and the positions\n");
         QTRY_COMPARE_WITH_TIMEOUT(QString::fromStdString(storedNotes(fixture_->notebookPath, runA_).front().markdown),
                                   typed + "- and the positions\n", 5000);
         QCOMPARE(storedNotes(fixture_->notebookPath, runA_).size(), size_t{1});

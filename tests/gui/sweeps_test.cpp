@@ -7,6 +7,7 @@
 #include <ctime>
 #include <numeric>
 
+#include <QComboBox>
 #include <QElapsedTimer>
 #include <QFile>
 #include <QFileInfo>

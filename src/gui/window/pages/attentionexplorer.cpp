@@ -110,6 +110,7 @@ AttentionExplorer::AttentionExplorer(LabContext& context, QWidget* parent) : QWi
     scale->axis()->setTickLabelColor(palette.color(QPalette::Text));
     scale->axis()->setLabelColor(palette.color(QPalette::Text));
     heatmap_->setColorScale(scale);
+    scale->setGradient(gradient); // the scale's gradient wins over the map's
     auto* group = new QCPMarginGroup(plot_);
     plot_->axisRect()->setMarginGroup(QCP::msBottom | QCP::msTop, group);
     scale->setMarginGroup(QCP::msBottom | QCP::msTop, group);

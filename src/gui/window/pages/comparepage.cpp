@@ -325,10 +325,10 @@ void ComparePage::fillBanner()
         return "{" + tokens.join(", ") + "}";
     };
     style::setBanner(banner_, "divergence",
-                     tr("<b>First divergence at step %1</b> (%2 identical steps before it): run A selected %3, "
+                     tr("<b>First divergence at step %1</b> (%2 before it identical): run A selected %3, "
                         "run B selected %4.")
                          .arg(row.step)
-                         .arg(row.step)
+                         .arg(row.step == 0 ? tr("no step") : row.step == 1 ? tr("step 0") : tr("steps 0\u2013%1").arg(row.step - 1))
                          .arg(describe(row.a))
                          .arg(describe(row.b)));
 }
@@ -401,7 +401,7 @@ void ComparePage::fillCharts()
     double maxWidth = 1;
     for (double w : widthA + widthB)
         maxWidth = std::max(maxWidth, w);
-    widthPlot_->yAxis->setRange(0, maxWidth + 1);
+    widthPlot_->yAxis->setRange(0, maxWidth * 1.45 + 0.5); // headroom for the legend
 
     // The per-step divergence of the stored comparison, when a group holds both runs.
     QVector<double> jsX, jsY, klX, klY, attX, attY;
@@ -455,10 +455,16 @@ void ComparePage::fillCharts()
         const double last = alignment_.rows.empty() ? 1.0 : alignment_.rows.back().step;
         plot->xAxis->setRange(-0.6, last + 0.6);
     }
-    differencePlot_->yAxis->rescale();
-    QCPRange range = differencePlot_->yAxis->range();
-    const double pad = std::max(1e-6, range.size() * 0.1);
-    differencePlot_->yAxis->setRange(range.lower - pad, range.upper + pad);
+    // The y range from the data itself (every graph, every point), with room for the legend above.
+    double low = 0, high = 0;
+    for (int g = 0; g < differencePlot_->graphCount(); ++g)
+        for (auto it = differencePlot_->graph(g)->data()->constBegin(); it != differencePlot_->graph(g)->data()->constEnd(); ++it)
+            if (std::isfinite(it->value)) {
+                low = std::min(low, it->value);
+                high = std::max(high, it->value);
+            }
+    const double span = std::max(1e-6, high - low);
+    differencePlot_->yAxis->setRange(low - span * 0.08, high + span * 0.35);
     widthPlot_->replot();
     differencePlot_->replot();
 }

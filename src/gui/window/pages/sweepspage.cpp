@@ -485,8 +485,10 @@ void SweepsPage::fillAggregate()
             metricRow = row;
         ++row;
     }
+    // Metric names are long ("cross_parallel.mean_sibling_mass"): every column fits its contents
+    // and the table scrolls sideways rather than cutting names.
     table_->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
-    table_->horizontalHeader()->setSectionResizeMode(kMetricColumn, QHeaderView::Stretch);
+    table_->horizontalHeader()->setStretchLastSection(false);
     // Keep the chosen metric; else a headline one: the first of a preference list that is present.
     if (metricRow < 0) {
         for (const char* preferred : {"distribution.max_abs_diff", "attention.max_abs_diff", "run.max_width",
