@@ -57,7 +57,7 @@ NotesEditor::NotesEditor(LabContext& context, QWidget* parent) : QWidget(parent)
     tagsRow->addWidget(tagChips_, 1);
     tagField_ = new QLineEdit(tagsCard);
     tagField_->setObjectName("tagField");
-    tagField_->setPlaceholderText(tr("add a tag, press Enter"));
+    tagField_->setPlaceholderText(tr("new tag \u23ce"));
     tagField_->setClearButtonEnabled(true);
     tagField_->setMaximumWidth(240);
     tagsRow->addWidget(tagField_);

@@ -9,16 +9,14 @@ namespace tempo::gui::pagestyle {
 QLabel* pageTitle(const QString& text, QWidget* parent)
 {
     auto* label = new QLabel(text, parent);
-    QFont font = label->font();
-    font.setPointSizeF(font.pointSizeF() * 1.45);
-    font.setWeight(QFont::DemiBold);
-    label->setFont(font);
+    label->setObjectName("pageTitle"); // the application style sheet (resources/styles/app.qss) sizes it
     return label;
 }
 
 QLabel* subtitle(const QString& text, QWidget* parent)
 {
     auto* label = new QLabel(text, parent);
+    label->setObjectName("muted");
     label->setWordWrap(true);
     label->setForegroundRole(QPalette::PlaceholderText);
     return label;
@@ -27,10 +25,7 @@ QLabel* subtitle(const QString& text, QWidget* parent)
 QLabel* sectionTitle(const QString& text, QWidget* parent)
 {
     auto* label = new QLabel(text, parent);
-    QFont font = label->font();
-    font.setWeight(QFont::DemiBold);
-    font.setPointSizeF(font.pointSizeF() * 1.1);
-    label->setFont(font);
+    label->setObjectName("sectionTitle");
     return label;
 }
 

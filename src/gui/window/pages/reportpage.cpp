@@ -89,7 +89,6 @@ ReportPage::ReportPage(LabContext& context, QWidget* parent) : QWidget(parent), 
     layout->setSpacing(style::kSpacing);
     auto* titleRow = new QHBoxLayout;
     title_ = style::pageTitle(tr("Report"), this);
-    title_->setObjectName("reportTitle");
     titleRow->addWidget(title_, 1);
     regenerate_ = new QPushButton(tr("Regenerate"), this);
     regenerate_->setObjectName("reportRegenerate");
