@@ -103,10 +103,12 @@ QCustomPlot* chart(QWidget* parent)
         axis->grid()->setPen(QPen(palette.color(QPalette::Midlight), 1, Qt::DotLine));
     }
     plot->legend->setVisible(true);
-    plot->legend->setBrush(QBrush(palette.color(QPalette::Base)));
+    QColor legendFill = palette.color(QPalette::Base);
+    legendFill.setAlpha(200); // a line passing under the legend stays visible
+    plot->legend->setBrush(QBrush(legendFill));
     plot->legend->setTextColor(palette.color(QPalette::Text));
     plot->legend->setBorderPen(QPen(palette.color(QPalette::Mid)));
-    plot->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignTop | Qt::AlignRight);
+    plot->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignTop | Qt::AlignLeft); // series start low and grow with steps
     return plot;
 }
 

@@ -36,7 +36,7 @@ QLabel* banner(QWidget* parent = nullptr);
 void setBanner(QLabel* banner, const QString& kind, const QString& text);
 
 // A QCustomPlot drawn in the palette's colours (base background, text-coloured labels, dotted grid),
-// zoom and drag along x, legend top right.
+// zoom and drag along x, legend top left (translucent).
 QCustomPlot* chart(QWidget* parent = nullptr);
 
 // Token text made visible in a table cell: newlines and tabs shown as symbols, leading spaces kept.
