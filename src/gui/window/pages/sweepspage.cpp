@@ -134,8 +134,8 @@ SweepsPage::SweepsPage(LabContext& context, QWidget* parent) : QWidget(parent), 
     modelField_ = new QLineEdit(form);
     modelField_->setObjectName("sweepModel");
     modelField_->setPlaceholderText(tr("model folder"));
-    auto* browseModel = new QPushButton(tr("\u2026"), form);
-    browseModel->setFixedWidth(32);
+    auto* browseModel = new QPushButton(QIcon(":/icons/folder.svg"), QString(), form);
+    browseModel->setToolTip(tr("Choose a model folder"));
     auto* modelRow = new QHBoxLayout;
     modelRow->addWidget(modelField_, 1);
     modelRow->addWidget(browseModel);
@@ -204,7 +204,8 @@ SweepsPage::SweepsPage(LabContext& context, QWidget* parent) : QWidget(parent), 
     auto* chartRow = new QHBoxLayout;
     thresholdPlot_ = style::chart(charts);
     thresholdPlot_->setObjectName("sweepThresholdPlot");
-    thresholdPlot_->xAxis->setLabel(tr("threshold"));
+    thresholdPlot_->xAxis->setLabel(tr("threshold (all categories)"));
+    thresholdPlot_->legend->setVisible(false); // the axis labels say what each chart pools
     categoryPlot_ = style::chart(charts);
     categoryPlot_->setObjectName("sweepCategoryPlot");
     categoryPlot_->xAxis->setLabel(tr("category (all thresholds)"));
