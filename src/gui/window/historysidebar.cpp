@@ -74,11 +74,14 @@ HistorySidebar::HistorySidebar(LabContext& context, QWidget* parent)
     // A sidebar shows what tells runs apart; the rest is one right-click on the header away.
     for (int column : {int(HistoryModel::ModelColumn), int(HistoryModel::TagsColumn), int(HistoryModel::StepsColumn)})
         table_->setColumnHidden(column, true);
+    // Widths that fit each header and its values at the default font; Text takes the rest.
     table_->setColumnWidth(HistoryModel::IdColumn, 40);
-    table_->setColumnWidth(HistoryModel::PresetColumn, 52);
+    table_->setColumnWidth(HistoryModel::PresetColumn, 62);
     table_->setColumnWidth(HistoryModel::ModeColumn, 64);
-    table_->setColumnWidth(HistoryModel::StatusColumn, 70);
-    table_->setColumnWidth(HistoryModel::StartedColumn, 56);
+    table_->setColumnWidth(HistoryModel::StatusColumn, 72);
+    table_->setColumnWidth(HistoryModel::StartedColumn, 70);
+    table_->horizontalHeader()->setSectionResizeMode(HistoryModel::TextColumn, QHeaderView::Stretch);
+    table_->horizontalHeader()->setMinimumSectionSize(36);
     table_->horizontalHeader()->setContextMenuPolicy(Qt::CustomContextMenu);
     connect(table_->horizontalHeader(), &QWidget::customContextMenuRequested, this, [this](const QPoint& at) {
         QMenu menu;

@@ -1,0 +1,211 @@
+// The window end to end on a real model run: launch preset 1a by clicking its card's Run button,
+// watch it finish, find it at the top of the history and on the Run page with its text and every
+// check green; cancel a run mid-way; and the UI thread never blocks for 100 ms or more while a
+// run goes (a 10 ms timer measures the worst gap).
+
+#include <QLabel>
+#include <QLineEdit>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QSignalSpy>
+#include <QSpinBox>
+#include <QTableView>
+#include <QTableWidget>
+#include <QtTest>
+
+#include "core/notebook/notebook.h"
+#include "gui/window/historymodel.h"
+#include "gui/window/historysidebar.h"
+#include "gui/window/labcontext.h"
+#include "gui/window/launchpage.h"
+#include "gui/window/mainwindow.h"
+#include "gui/window/modelpicker.h"
+#include "gui/window/presetcard.h"
+#include "gui/window/runpage.h"
+#include "gui/window/tokenchips.h"
+#include "guifixture.h"
+
+using namespace tempo;
+using namespace tempo::gui;
+
+namespace {
+constexpr int kRunWaitMs = 240000; // a ceiling for a loaded 2-core machine; a run takes seconds
+}
+
+class LaunchTest : public QObject {
+    Q_OBJECT
+private slots:
+    void initTestCase();
+    void launchPreset1aByClicking();
+    void cancelRunMidWay();
+    void failureShownInWords();
+
+private:
+    test::GuiFixture fixture_;
+};
+
+void LaunchTest::initTestCase()
+{
+    fixture_.setUp();
+}
+
+void LaunchTest::launchPreset1aByClicking()
+{
+    LabContext context(fixture_.notebookPath("launch"));
+    MainWindow window(context);
+    window.resize(1280, 800);
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+
+    // The picker's default is the bundled model (or TEMPO_LAB_MODEL's generated one).
+    QCOMPARE(window.launchPage().modelPicker().modelFolder(), QFileInfo(fixture_.modelFolder).absoluteFilePath());
+    PresetCard* card = window.launchPage().card("1a");
+    QVERIFY(card);
+    QCOMPARE(window.launchPage().cards().size(), 6); // 1a, 1b, 2, 3, 4, 5
+
+    QSignalSpy finished(&window, &MainWindow::runFinished);
+    QSignalSpy failed(&window, &MainWindow::runFailed);
+    QSignalSpy steps(&context.worker(), &RunWorker::stepFinished);
+    test::UiResponsiveness responsiveness;
+    responsiveness.start();
+    QTest::mouseClick(card->runButton(), Qt::LeftButton);
+    QVERIFY(window.isRunning());
+    QVERIFY(!card->runButton()->isEnabled()); // one run at a time
+    QVERIFY(window.cancelButton().isVisible());
+    QVERIFY2(finished.wait(kRunWaitMs) || !failed.isEmpty(), "the run neither finished nor failed in time");
+    responsiveness.stop();
+    QVERIFY2(failed.isEmpty(), failed.isEmpty() ? "" : qPrintable(failed.first().first().toString()));
+    QCOMPARE(finished.count(), 1);
+    const qint64 runId = finished.first().first().toLongLong();
+    QVERIFY(runId > 0);
+    QVERIFY(!steps.isEmpty()); // steps arrived while the run went
+
+    qInfo("UI thread during the run: worst gap between 10 ms ticks %.1f ms wall, %.1f ms of UI-thread CPU "
+          "(%d ticks)", responsiveness.worstWallMs, responsiveness.worstCpuMs, responsiveness.ticks);
+    QVERIFY2(responsiveness.worstCpuMs < 100.0, qPrintable(QString::number(responsiveness.worstCpuMs)));
+    QVERIFY(responsiveness.ticks > 0);
+
+    // What the notebook holds, read through its own connection (independent of the window).
+    notebook::Notebook reader(fixture_.notebookPath("launch").toStdString(), notebook::OpenMode::ReadOnly);
+    const auto run = reader.run(runId);
+    QVERIFY(run);
+    QCOMPARE(QString::fromStdString(run->presetId), QString("1a"));
+    QVERIFY(run->status == notebook::RunStatus::Finished);
+    const auto storedSteps = reader.steps(runId);
+    const auto storedChecks = reader.checks(runId);
+    QVERIFY(!storedSteps.empty());
+    QVERIFY(!storedChecks.empty());
+    QVERIFY(!run->generatedText.empty());
+
+    // Top of the history.
+    HistoryModel& history = window.history().model();
+    QVERIFY(history.loadedRows() >= 1);
+    QCOMPARE(history.runIdAt(0), runId);
+    QCOMPARE(history.data(history.index(0, HistoryModel::StatusColumn), Qt::DisplayRole).toString(),
+             QString("finished"));
+
+    // Its page: the text (one chip group per stored step, prompt first) and all checks green.
+    QCOMPARE(window.currentPage(), MainWindow::Page::Run);
+    RunPage& page = window.runPage();
+    QCOMPARE(page.runId(), runId);
+    QCOMPARE(page.generatedText(), QString::fromStdString(run->generatedText));
+    QCOMPARE(page.chips().stepCount(), int(storedSteps.size()));
+    QCOMPARE(page.stepTable().rowCount(), int(storedSteps.size()));
+    int multiMember = 0;
+    for (const auto& step : storedSteps)
+        multiMember += step.tokenIds.size() > 1 ? 1 : 0;
+    QCOMPARE(page.chips().parallelSetCount(), multiMember);
+    const QList<QLabel*> badges = page.checkBadges();
+    QCOMPARE(badges.size(), int(storedChecks.size()));
+    for (std::size_t i = 0; i < storedChecks.size(); ++i) {
+        QCOMPARE(badges[int(i)]->property("checkName").toString(), QString::fromStdString(storedChecks[i].name));
+        QVERIFY2(storedChecks[i].passed, storedChecks[i].name.c_str());
+        QVERIFY2(badges[int(i)]->property("passed").toBool(), storedChecks[i].name.c_str());
+        QTRY_VERIFY(badges[int(i)]->isVisible()); // shown once the layout has run
+    }
+    QVERIFY(window.progressText().contains("every check passed"));
+    QVERIFY(card->runButton()->isEnabled());
+    QVERIFY(!window.cancelButton().isVisible());
+}
+
+void LaunchTest::cancelRunMidWay()
+{
+    LabContext context(fixture_.notebookPath("cancel"));
+    MainWindow window(context);
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+
+    // Many steps without stopping at end-of-text, so the run is still going when Cancel is clicked.
+    PresetCard* card = window.launchPage().card("1b");
+    QVERIFY(card);
+    Preset preset = card->editedPreset();
+    preset.maxSteps = 160; // 7 prompt tokens + 160 * 3 <= 512 positions of the bundled model
+    preset.maxWidth = 3;
+    preset.stopAtEos = false;
+    ExperimentRequest request;
+    request.preset = CatalogEntry{preset, true};
+    request.modelFolder = window.launchPage().modelPicker().modelFolder().toStdString();
+    request.options = window.launchPage().modelPicker().computeOptions();
+
+    QSignalSpy started(&context.worker(), &RunWorker::started);
+    QSignalSpy cancelled(&window, &MainWindow::runCancelled);
+    QSignalSpy finished(&window, &MainWindow::runFinished);
+    QSignalSpy failed(&window, &MainWindow::runFailed);
+    window.startRun(request);
+    // Wait until a few steps reached the page, then click Cancel.
+    QTRY_VERIFY_WITH_TIMEOUT(window.runPage().chips().stepCount() >= 2 || !failed.isEmpty(), kRunWaitMs);
+    QVERIFY2(failed.isEmpty(), failed.isEmpty() ? "" : qPrintable(failed.first().first().toString()));
+    QVERIFY(window.progressBar().isVisible());
+    QVERIFY(window.progressText().contains("step"));
+    QTest::mouseClick(&window.cancelButton(), Qt::LeftButton);
+    QVERIFY(cancelled.wait(kRunWaitMs));
+    QCOMPARE(finished.count(), 0);
+    QCOMPARE(started.count(), 1);
+    const qint64 runId = cancelled.first().first().toLongLong();
+    QCOMPARE(runId, started.first().first().toLongLong());
+
+    notebook::Notebook reader(fixture_.notebookPath("cancel").toStdString(), notebook::OpenMode::ReadOnly);
+    const auto run = reader.run(runId);
+    QVERIFY(run);
+    QVERIFY(run->status == notebook::RunStatus::Cancelled);
+    const int stored = int(reader.steps(runId).size());
+    qInfo("cancelled after %d of 160 steps", stored);
+    QVERIFY(stored >= 2);
+    QVERIFY(stored < 160);
+    QCOMPARE(window.runPage().runId(), runId);
+    QCOMPARE(window.runPage().chips().stepCount(), stored);
+    QVERIFY(window.progressText().contains("cancelled"));
+    QVERIFY(!window.isRunning());
+    QCOMPARE(window.history().model().runIdAt(0), runId);
+}
+
+void LaunchTest::failureShownInWords()
+{
+    // A folder that is not a model: the engine's loader refuses it; the window says so plainly.
+    LabContext context(fixture_.notebookPath("failure"));
+    MainWindow window(context);
+    window.show();
+    const QString broken = QDir(fixture_.dir.path()).filePath("not-a-model");
+    QDir().mkpath(broken);
+    QFile config(QDir(broken).filePath("config.json"));
+    QVERIFY(config.open(QIODevice::WriteOnly));
+    config.write("{\"model_type\": \"llama\"}"); // no sizes, no weights
+    config.close();
+    window.launchPage().modelPicker().selectFolder(broken);
+    QSignalSpy failed(&window, &MainWindow::runFailed);
+    QTest::mouseClick(window.launchPage().card("1a")->runButton(), Qt::LeftButton);
+    QVERIFY(failed.wait(kRunWaitMs));
+    const QString message = failed.first().first().toString();
+    QVERIFY(!message.isEmpty());
+    QCOMPARE(window.currentPage(), MainWindow::Page::Run);
+    const QString shown = window.runPage().failureText();
+    QVERIFY(shown.contains(message)); // the engine's words are kept, after a plain first line
+    QVERIFY2(shown.startsWith("The model could not be loaded"), qPrintable(shown));
+    QVERIFY(!window.isRunning());
+    QCOMPARE(window.history().model().data(window.history().model().index(0, HistoryModel::StatusColumn),
+                                           Qt::DisplayRole).toString(),
+             QString("failed"));
+}
+
+QTEST_MAIN(LaunchTest)
+#include "launch_test.moc"
