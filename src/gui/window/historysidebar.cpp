@@ -75,11 +75,12 @@ HistorySidebar::HistorySidebar(LabContext& context, QWidget* parent)
     for (int column : {int(HistoryModel::ModelColumn), int(HistoryModel::TagsColumn), int(HistoryModel::StepsColumn)})
         table_->setColumnHidden(column, true);
     // Widths that fit each header and its values at the default font; Text takes the rest.
-    table_->setColumnWidth(HistoryModel::IdColumn, 40);
-    table_->setColumnWidth(HistoryModel::PresetColumn, 62);
-    table_->setColumnWidth(HistoryModel::ModeColumn, 64);
-    table_->setColumnWidth(HistoryModel::StatusColumn, 72);
-    table_->setColumnWidth(HistoryModel::StartedColumn, 70);
+    table_->setColumnWidth(HistoryModel::IdColumn, 34);
+    table_->setColumnWidth(HistoryModel::PresetColumn, 58);
+    table_->setColumnWidth(HistoryModel::ModeColumn, 60);
+    table_->setColumnWidth(HistoryModel::StatusColumn, 68);
+    table_->setColumnWidth(HistoryModel::StartedColumn, 66);
+    table_->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff); // Text stretches into what is left
     table_->horizontalHeader()->setSectionResizeMode(HistoryModel::TextColumn, QHeaderView::Stretch);
     table_->horizontalHeader()->setMinimumSectionSize(36);
     table_->horizontalHeader()->setContextMenuPolicy(Qt::CustomContextMenu);
