@@ -108,8 +108,13 @@ TEST(PresetCli, RunPrintsRunsGroupChecksAndVerdict)
                             dir / "err2.txt");
     EXPECT_EQ(bad.exitCode, 2);
     EXPECT_NE(readFileBytes(dir / "err2.txt").find("field 'threshold'"), std::string::npos);
-    // --model is required until a bundled model exists.
-    EXPECT_EQ(runCli("preset run 5 --notebook " + quoted(notebookFile), dir / "err3.txt").exitCode, 2);
+    // A model folder that is not there is an input error naming it (without --model the bundled
+    // model is used: tests/training checks that path).
+    const auto missing = runCli("preset run 5 --model " + quoted(dir / "no-such-model") + " --notebook " +
+                                    quoted(notebookFile),
+                                dir / "err3.txt");
+    EXPECT_EQ(missing.exitCode, 3);
+    EXPECT_NE(readFileBytes(dir / "err3.txt").find("no-such-model"), std::string::npos);
 }
 
 TEST(PresetCli, SweepPrintsAggregatesAsJson)
