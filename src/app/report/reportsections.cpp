@@ -428,6 +428,25 @@ void writeCrossParallel(DocumentWriter& w, const ReportRun& run)
     w.table({"Layer", "Mean sibling mass", "Mean prior mass", "Ratio"}, rows);
 }
 
+// Metrics named "<prefix><index>.<field>" holding two fields per index, as formatted numbers:
+// .first is `firstField`, .second the other one. Sorted by index.
+std::map<int, std::pair<std::string, std::string>> indexedPairs(const std::vector<notebook::MetricRecord>& metrics,
+                                                                const std::string& prefix, const std::string& firstField)
+{
+    std::map<int, std::pair<std::string, std::string>> pairs;
+    for (const auto& m : metrics) {
+        if (m.name.rfind(prefix, 0) != 0)
+            continue;
+        const std::string rest = m.name.substr(prefix.size());
+        const auto dot = rest.find('.');
+        if (dot == std::string::npos)
+            continue;
+        const int index = std::atoi(rest.substr(0, dot).c_str());
+        (rest.substr(dot + 1) == firstField ? pairs[index].first : pairs[index].second) = num(m.value);
+    }
+    return pairs;
+}
+
 void writeRope(DocumentWriter& w, const ReportRun& run)
 {
     if (!hasPrefix(run.metrics, "rope."))
@@ -441,18 +460,7 @@ void writeRope(DocumentWriter& w, const ReportRun& run)
                         {"unreported_slots", "slots with no reported position"},
                         {"shared_position_slots", "slots sharing a position with another slot"},
                         {"all_layers_passed", "1: every inspected layer passed"}}));
-    std::map<int, std::pair<std::string, std::string>> slots;
-    for (const auto& m : run.metrics) {
-        const std::string prefix = "rope.by_slot.";
-        if (m.name.rfind(prefix, 0) != 0)
-            continue;
-        const std::string rest = m.name.substr(prefix.size());
-        const auto dot = rest.find('.');
-        if (dot == std::string::npos)
-            continue;
-        const int slot = std::atoi(rest.substr(0, dot).c_str());
-        (rest.substr(dot + 1) == "position_used" ? slots[slot].first : slots[slot].second) = num(m.value);
-    }
+    const auto slots = indexedPairs(run.metrics, "rope.by_slot.", "position_used");
     std::vector<std::vector<std::string>> rows;
     for (const auto& [slot, positions] : slots)
         rows.push_back({integer(slot), positions.first, positions.second});
@@ -475,18 +483,7 @@ void writeParallelism(DocumentWriter& w, const ReportRun& run)
                         {"non_finite_values", "NaN/Inf among readouts"},
                         {"non_finite_readouts", "readouts holding a NaN/Inf"},
                         {"max_probability_sum_error", "max |sum(p) - 1|"}}));
-    std::map<int, std::pair<std::string, std::string>> widths;
-    for (const auto& m : run.metrics) {
-        const std::string prefix = "parallelism.by_width.";
-        if (m.name.rfind(prefix, 0) != 0)
-            continue;
-        const std::string rest = m.name.substr(prefix.size());
-        const auto dot = rest.find('.');
-        if (dot == std::string::npos)
-            continue;
-        const int width = std::atoi(rest.substr(0, dot).c_str());
-        (rest.substr(dot + 1) == "steps" ? widths[width].first : widths[width].second) = num(m.value);
-    }
+    const auto widths = indexedPairs(run.metrics, "parallelism.by_width.", "steps");
     std::vector<std::vector<std::string>> rows;
     for (const auto& [width, numbers] : widths)
         rows.push_back({integer(width), numbers.first, numbers.second});
