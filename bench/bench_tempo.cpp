@@ -8,7 +8,8 @@
 //
 // Models: the tiny peaked test model, and a 1B-shaped random model (16 layers, hidden 2048,
 // 32 heads, 8 KV heads, intermediate 8192, vocab 128256, tied) built in memory in f32.
-// Usage: bench_tempo [--reps N] [--only tiny|1b] [--context N] [--threads N]
+// Usage: bench_tempo [--reps N] [--only tiny|1b] [--context N] [--threads N] [--dtype f32|bf16]
+// (bf16 on CPU: few-row projections run on AMX tiles where the CPU has them, see rowprojection.h)
 // Targets on CPU: width 8 <= 1.5x a greedy step; attention capture of all layers adds <= 15%.
 
 #include <algorithm>
@@ -192,6 +193,7 @@ int main(int argc, char** argv)
     std::string only;
     int64_t context = 64;
     int threads = 0;
+    std::string dtype = "f32";
     for (int i = 1; i + 1 < argc; i += 2) {
         const std::string flag = argv[i];
         if (flag == "--reps")
@@ -202,8 +204,12 @@ int main(int argc, char** argv)
             context = std::atoll(argv[i + 1]);
         else if (flag == "--threads")
             threads = std::atoi(argv[i + 1]);
+        else if (flag == "--dtype")
+            dtype = argv[i + 1];
     }
     ComputeOptions options;
+    options.dtype = ComputeOptions::parseDtype(dtype);
+    options.validate();
     options.threads = threads;
     options.applyThreads();
     std::printf("bench_tempo: %d threads\n", options.effectiveThreads());
@@ -220,7 +226,7 @@ int main(int argc, char** argv)
         const Checkpoint big = oneBillionShaped();
         const LlamaModel model(big, options);
         std::printf("\n(1B-shaped model built in %.1f s)\n", msSince(start) / 1000.0);
-        benchModel("1B-shaped random model (f32)", model, context, reps, 4, 0.1);
+        benchModel("1B-shaped random model (" + dtype + ")", model, context, reps, 4, 0.1);
     }
     return 0;
 }

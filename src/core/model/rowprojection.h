@@ -16,12 +16,22 @@ namespace tempo {
 // The most activation rows the kernel takes; more rows go to BLAS gemm, where packing pays off.
 constexpr int64_t kMaxKernelRows = 16;
 
-// True when projectRows handles x with this weight: CPU, float32, both contiguous, 1..16 rows.
+// True when projectRows handles x with this weight: CPU, both contiguous, 1..16 rows, and either
+// float32 or bfloat16 with an inner size divisible by 32 on a CPU with AMX.
 bool rowProjectionApplies(const at::Tensor& x, const at::Tensor& weight);
 
-// x [n, in] times weight [out, in]^T -> [n, out], float32. Each output element is one dot product
+// Which code computes the product. For float32, Best picks Avx512 when the CPU has it, else
+// Portable (4x2 blocking vectorised by the compiler for AVX-512, AVX2 or SSE2). bfloat16 runs only
+// on AmxBf16 (Intel AMX tiles, f32 sums rounded to bf16); elsewhere bf16 goes to LibTorch.
+// Tests run every kernel the CPU has.
+enum class RowKernel { Best, Portable, Avx512, AmxBf16 };
+
+// False for Avx512 / AmxBf16 on a CPU (or a build, or a Linux kernel for AMX) without them.
+bool rowKernelAvailable(RowKernel kernel);
+
+// x [n, in] times weight [out, in]^T -> [n, out], in x's dtype. Each output element is one dot product
 // summed in a fixed order by one thread, so results do not depend on the thread count.
 // Precondition: rowProjectionApplies(x, weight).
-at::Tensor projectRows(const at::Tensor& x, const at::Tensor& weight);
+at::Tensor projectRows(const at::Tensor& x, const at::Tensor& weight, RowKernel kernel = RowKernel::Best);
 
 } // namespace tempo
