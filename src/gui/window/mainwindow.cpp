@@ -29,18 +29,10 @@
 #include "gui/window/runpage.h"
 #include "gui/window/settingsdialog.h"
 
-#ifdef TEMPO_GUI_HAS_COMPAREPAGE
 #include "gui/window/pages/comparepage.h"
-#endif
-#ifdef TEMPO_GUI_HAS_NOTESEDITOR
 #include "gui/window/pages/noteseditor.h"
-#endif
-#ifdef TEMPO_GUI_HAS_REPORTPAGE
 #include "gui/window/pages/reportpage.h"
-#endif
-#ifdef TEMPO_GUI_HAS_SWEEPSPAGE
 #include "gui/window/pages/sweepspage.h"
-#endif
 
 namespace tempo::gui {
 
@@ -80,30 +72,10 @@ MainWindow::MainWindow(LabContext& context, QWidget* parent) : QMainWindow(paren
     run_ = new RunPage(context_, stack_);
     pages_[Page::Launch] = launch_;
     pages_[Page::Run] = run_;
-#ifdef TEMPO_GUI_HAS_COMPAREPAGE
     pages_[Page::Compare] = new ComparePage(context_, stack_);
-#else
-    pages_[Page::Compare] = placeholder(tr("Compare"), tr("Side-by-side comparison of two runs or a group is coming "
-                                                          "in this release."));
-#endif
-#ifdef TEMPO_GUI_HAS_REPORTPAGE
     pages_[Page::Report] = new ReportPage(context_, stack_);
-#else
-    pages_[Page::Report] = placeholder(tr("Report"), tr("The findings report with export to Markdown, HTML and PDF "
-                                                        "is coming in this release."));
-#endif
-#ifdef TEMPO_GUI_HAS_NOTESEDITOR
     pages_[Page::Notes] = new NotesEditor(context_, stack_);
-#else
-    pages_[Page::Notes] = placeholder(tr("Notes and tags"), tr("A Markdown editor for each run's notes and its tags "
-                                                               "is coming in this release."));
-#endif
-#ifdef TEMPO_GUI_HAS_SWEEPSPAGE
     pages_[Page::Sweeps] = new SweepsPage(context_, stack_);
-#else
-    pages_[Page::Sweeps] = placeholder(tr("Sweeps"), tr("Sweeps over a prompt suite and thresholds are coming in "
-                                                        "this release."));
-#endif
     for (QWidget* widget : pages_)
         stack_->addWidget(widget);
 
@@ -139,28 +111,6 @@ MainWindow::MainWindow(LabContext& context, QWidget* parent) : QMainWindow(paren
 }
 
 MainWindow::~MainWindow() = default;
-
-QWidget* MainWindow::placeholder(const QString& title, const QString& text)
-{
-    auto* page = new QWidget(stack_);
-    auto* layout = new QVBoxLayout(page);
-    layout->setContentsMargins(20, 16, 20, 16);
-    auto* heading = new QLabel(title, page);
-    heading->setObjectName(QStringLiteral("pageTitle"));
-    layout->addWidget(heading);
-    auto* frame = new QFrame(page);
-    frame->setObjectName(QStringLiteral("placeholder"));
-    auto* inner = new QVBoxLayout(frame);
-    auto* label = new QLabel(text, frame);
-    label->setObjectName(QStringLiteral("muted"));
-    label->setWordWrap(true);
-    label->setAlignment(Qt::AlignCenter);
-    inner->addWidget(label);
-    frame->setMinimumHeight(160);
-    layout->addWidget(frame);
-    layout->addStretch(1);
-    return page;
-}
 
 void MainWindow::buildNavigation()
 {
@@ -396,12 +346,8 @@ void MainWindow::openRun(qint64 runId)
         return;
     if (!(running_ && jobRunIds_.contains(runId) && run_->runId() == runId))
         run_->showRun(runId); // a live run keeps growing on its own
-#ifdef TEMPO_GUI_HAS_NOTESEDITOR
     static_cast<NotesEditor*>(pages_[Page::Notes])->showRun(runId);
-#endif
-#ifdef TEMPO_GUI_HAS_REPORTPAGE
     static_cast<ReportPage*>(pages_[Page::Report])->showRun(runId);
-#endif
     if (currentPage() == Page::Launch || currentPage() == Page::Compare || currentPage() == Page::Sweeps)
         showPage(Page::Run);
 }
@@ -410,33 +356,20 @@ void MainWindow::openGroup(qint64 groupId)
 {
     if (groupId <= 0)
         return;
-#ifdef TEMPO_GUI_HAS_COMPAREPAGE
     static_cast<ComparePage*>(pages_[Page::Compare])->showGroup(groupId);
-#endif
-#ifdef TEMPO_GUI_HAS_REPORTPAGE
     static_cast<ReportPage*>(pages_[Page::Report])->showGroup(groupId);
-#endif
     showPage(Page::Compare);
 }
 
 void MainWindow::compareRuns(qint64 runA, qint64 runB)
 {
-#ifdef TEMPO_GUI_HAS_COMPAREPAGE
     static_cast<ComparePage*>(pages_[Page::Compare])->showRuns(runA, runB);
-#else
-    Q_UNUSED(runA);
-    Q_UNUSED(runB);
-#endif
     showPage(Page::Compare);
 }
 
 void MainWindow::openSweep(qint64 sweepId)
 {
-#ifdef TEMPO_GUI_HAS_SWEEPSPAGE
     static_cast<SweepsPage*>(pages_[Page::Sweeps])->showSweep(sweepId);
-#else
-    Q_UNUSED(sweepId);
-#endif
     showPage(Page::Sweeps);
 }
 
@@ -449,12 +382,10 @@ void MainWindow::selectedRunsChanged(const QList<qint64>& runIds)
 void MainWindow::exportReport()
 {
     showPage(Page::Report);
-#ifdef TEMPO_GUI_HAS_REPORTPAGE
     auto* report = static_cast<ReportPage*>(pages_[Page::Report]);
     if (QPushButton* button = report->exportButton(reportexport::ReportFormat::Html))
         if (button->isEnabled())
             button->click();
-#endif
 }
 
 void MainWindow::openSettings()

@@ -71,7 +71,6 @@ private:
     void buildMenus();
     void buildStatusBar();
     void applyShortcuts();
-    QWidget* placeholder(const QString& title, const QString& text);
     void setRunning(bool running);
     void onStarted(qint64 runId);
     void onProgress(int done, int total, double etaSeconds);

@@ -5,10 +5,7 @@
 #include <QDir>
 #include <QFileInfo>
 
-#if __has_include("core/experiment/bundledmodel.h")
 #include "core/experiment/bundledmodel.h"
-#define TEMPO_GUI_HAS_BUNDLED_MODEL 1
-#endif
 
 namespace tempo::gui {
 
@@ -19,7 +16,6 @@ bool isModelFolder(const QString& folder)
 
 QString bundledModelFolderOrEmpty(QString* whyNot)
 {
-#ifdef TEMPO_GUI_HAS_BUNDLED_MODEL
     try {
         return QString::fromStdString(tempo::bundledModelFolder().string());
     } catch (const std::exception& error) {
@@ -27,15 +23,6 @@ QString bundledModelFolderOrEmpty(QString* whyNot)
             *whyNot = QString::fromStdString(error.what());
         return {};
     }
-#else
-    // Until the bundled model lands: $TEMPO_LAB_MODEL names the default model.
-    const QString fromEnvironment = qEnvironmentVariable("TEMPO_LAB_MODEL");
-    if (isModelFolder(fromEnvironment))
-        return QFileInfo(fromEnvironment).absoluteFilePath();
-    if (whyNot)
-        *whyNot = QStringLiteral("this build has no bundled model; set TEMPO_LAB_MODEL or open a folder");
-    return {};
-#endif
 }
 
 QString bundledModelLabel()
@@ -43,11 +30,7 @@ QString bundledModelLabel()
     const QString fromEnvironment = qEnvironmentVariable("TEMPO_LAB_MODEL");
     if (!fromEnvironment.isEmpty())
         return QFileInfo(fromEnvironment).fileName() + QStringLiteral(" (TEMPO_LAB_MODEL)");
-#ifdef TEMPO_GUI_HAS_BUNDLED_MODEL
     return QString::fromStdString(tempo::bundledModelName()) + QStringLiteral(" (bundled)");
-#else
-    return QStringLiteral("default model (TEMPO_LAB_MODEL)");
-#endif
 }
 
 QList<ModelFolder> huggingFaceCacheModels()

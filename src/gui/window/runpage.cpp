@@ -19,17 +19,13 @@
 #include "gui/window/labcontext.h"
 #include "gui/window/tokenchips.h"
 
-#ifdef TEMPO_GUI_HAS_TEMPO_CHARTS
 #include <qcustomplot.h>
 
 #include "app/report/reportdata.h"
 #include "gui/charts/chartbuilders.h"
 #include "gui/window/interactiveplot.h"
-#endif
 
-#ifdef TEMPO_GUI_HAS_ATTENTIONEXPLORER
 #include "gui/window/pages/attentionexplorer.h"
-#endif
 
 namespace tempo::gui {
 
@@ -97,6 +93,10 @@ RunPage::RunPage(LabContext& context, QWidget* parent) : QWidget(parent), contex
     auto* scroll = new QScrollArea(this);
     scroll->setWidgetResizable(true);
     scroll->setFrameShape(QFrame::NoFrame);
+    // The page scrolls down only: its sections follow the window's width (charts and tables
+    // resize), and a few pixels of minimum width over the viewport at 1280x800 otherwise showed a
+    // horizontal bar that scrolled nothing useful.
+    scroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
     outer->addWidget(scroll);
     body_ = new QWidget(scroll);
     scroll->setWidget(body_);
@@ -157,16 +157,10 @@ RunPage::RunPage(LabContext& context, QWidget* parent) : QWidget(parent), contex
     layout->addWidget(chartsBox_);
 
     layout->addWidget(sectionTitle(tr("Attention explorer"), body_));
-#ifdef TEMPO_GUI_HAS_ATTENTIONEXPLORER
     auto* explorer = new AttentionExplorer(context_, body_);
     explorer->setMinimumHeight(420);
     explorer_ = explorer;
     layout->addWidget(explorer_);
-#else
-    auto* coming = new QLabel(tr("The attention explorer is coming in this release."), body_);
-    coming->setObjectName(QStringLiteral("muted"));
-    layout->addWidget(coming);
-#endif
 
     layout->addWidget(sectionTitle(tr("Steps"), body_));
     steps_ = new QTableWidget(0, 6, body_);
@@ -315,7 +309,6 @@ void RunPage::showChecks(qint64 runId)
 
 void RunPage::showCharts(qint64 runId)
 {
-#ifdef TEMPO_GUI_HAS_TEMPO_CHARTS
     std::shared_ptr<const report::ReportData> data;
     try {
         data = std::make_shared<const report::ReportData>(
@@ -355,12 +348,6 @@ void RunPage::showCharts(qint64 runId)
             ++chartCount_;
         });
     }
-#else
-    Q_UNUSED(runId);
-    auto* coming = new QLabel(tr("The report charts are coming in this release."), chartsBox_);
-    coming->setObjectName(QStringLiteral("muted"));
-    chartsLayout_->addWidget(coming);
-#endif
 }
 
 void RunPage::showRun(qint64 runId)
@@ -371,9 +358,7 @@ void RunPage::showRun(qint64 runId)
     addStepRows(context_.notebook().steps(runId));
     showChecks(runId);
     showCharts(runId);
-#ifdef TEMPO_GUI_HAS_ATTENTIONEXPLORER
     static_cast<AttentionExplorer*>(explorer_)->showRun(runId);
-#endif
 }
 
 void RunPage::beginLiveRun(qint64 runId)

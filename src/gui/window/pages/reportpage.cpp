@@ -2,7 +2,6 @@
 
 // The report libraries (src/gui/charts, src/gui/reportexport) are separate targets; a build
 // without them gets a page that says so instead of failing to link.
-#if defined(TEMPO_GUI_HAS_TEMPO_CHARTS) && defined(TEMPO_GUI_HAS_TEMPO_REPORTEXPORT)
 
 #include <algorithm>
 #include <exception>
@@ -337,35 +336,3 @@ void ReportPage::exportTo(ReportFormat format, const QString& path)
 
 } // namespace tempo::gui
 
-#else // no report libraries in this build
-
-#include <QLabel>
-#include <QPushButton>
-#include <QTextBrowser>
-#include <QVBoxLayout>
-
-#include "gui/window/labcontext.h"
-
-namespace tempo::gui {
-
-struct ReportPage::Built {};
-
-ReportPage::ReportPage(LabContext& context, QWidget* parent) : QWidget(parent), context_(context)
-{
-    auto* layout = new QVBoxLayout(this);
-    view_ = new QTextBrowser(this);
-    view_->setPlainText(tr("This build has no report libraries (tempo_charts, tempo_reportexport)."));
-    layout->addWidget(view_);
-}
-ReportPage::~ReportPage() = default;
-void ReportPage::showRun(qint64) {}
-void ReportPage::showGroup(qint64) {}
-void ReportPage::showSweep(qint64) {}
-void ReportPage::regenerate() {}
-QString ReportPage::markdown() const { return {}; }
-QPushButton* ReportPage::exportButton(reportexport::ReportFormat) const { return nullptr; }
-void ReportPage::exportTo(reportexport::ReportFormat, const QString&) { emit exportFailed(tr("no report libraries in this build")); }
-
-} // namespace tempo::gui
-
-#endif
