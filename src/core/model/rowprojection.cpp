@@ -12,7 +12,7 @@
 #define TEMPO_HAS_AVX512_KERNEL 1
 // GCC 12's _mm512_reduce_add_ps starts from _mm512_undefined_ps and trips this warning falsely.
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#if __GNUC__ >= 11 && defined(__linux__)
+#if __GNUC__ >= 12 && defined(__linux__) // AMX names in __builtin_cpu_supports
 #include <sys/syscall.h>
 #include <unistd.h>
 #define TEMPO_HAS_AMX_KERNEL 1
