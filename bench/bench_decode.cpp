@@ -21,6 +21,7 @@
 
 #include "core/model/checkpoint.h"
 #include "core/model/llamamodel.h"
+#include "core/testmodel/randommodel.h"
 #include "core/testmodel/testmodel.h"
 
 using namespace tempo;
@@ -47,41 +48,6 @@ double readBandwidth(int threads, int repeats = 4)
         best = std::max(best, double(count * sizeof(float)) / (seconds() - start) / 1e9);
     }
     return best;
-}
-
-LlamaConfig oneBConfig()
-{
-    LlamaConfig c;
-    c.hiddenSize = 2048;
-    c.intermediateSize = 8192;
-    c.numHiddenLayers = 16;
-    c.numAttentionHeads = 32;
-    c.numKeyValueHeads = 8;
-    c.headDim = 64;
-    c.vocabSize = 128256;
-    c.maxPositionEmbeddings = 131072;
-    c.rmsNormEps = 1e-5;
-    c.ropeTheta = 500000.0;
-    c.ropeScaling.type = RopeScaling::Type::Llama3;
-    c.ropeScaling.factor = 32.0;
-    c.ropeScaling.lowFreqFactor = 1.0;
-    c.ropeScaling.highFreqFactor = 4.0;
-    c.ropeScaling.originalMaxPositionEmbeddings = 8192;
-    c.tieWordEmbeddings = true;
-    return c;
-}
-
-// Random weights straight in memory: uniform with std ~0.02 (fast to fill), norms = 1.
-Checkpoint randomCheckpoint(const LlamaConfig& config)
-{
-    Checkpoint checkpoint;
-    checkpoint.config = config;
-    for (const auto& [name, shape] : expectedTensorShapes(config)) {
-        const bool isNorm = name.find("norm") != std::string::npos;
-        checkpoint.tensors[name] = isNorm ? at::ones(shape, at::kFloat)
-                                          : at::empty(shape, at::kFloat).uniform_(-0.035, 0.035);
-    }
-    return checkpoint;
 }
 
 // Bytes of weights one decoded token reads: every matrix once (the LM head included; with tied
@@ -197,7 +163,7 @@ int main(int argc, char** argv)
             promptLength, steps, roofline, one, all);
     if (!tinyOnly) {
         const double start = seconds();
-        const Checkpoint checkpoint = randomCheckpoint(oneBConfig());
+        const Checkpoint checkpoint = randomCheckpoint(llama32OneBillionConfig());
         std::printf("\n(1B-shape random weights filled in %.1f s)\n", seconds() - start);
         runCase("Llama 3.2 1B shape, random f32 weights", checkpoint, threads, promptLength, steps, roofline, one, all);
     }

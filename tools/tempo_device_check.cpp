@@ -25,6 +25,7 @@
 #include "core/common/errors.h"
 #include "core/model/checkpoint.h"
 #include "core/model/llamamodel.h"
+#include "core/testmodel/randommodel.h"
 #include "core/testmodel/testmodel.h"
 
 using namespace tempo;
@@ -109,41 +110,14 @@ int compareLogits(const ComputeOptions& device)
     return ok ? 0 : 1;
 }
 
-LlamaConfig oneBShape()
-{
-    LlamaConfig c;
-    c.hiddenSize = 2048;
-    c.intermediateSize = 8192;
-    c.numHiddenLayers = 16;
-    c.numAttentionHeads = 32;
-    c.numKeyValueHeads = 8;
-    c.headDim = 64;
-    c.vocabSize = 128256;
-    c.maxPositionEmbeddings = 131072;
-    c.rmsNormEps = 1e-5;
-    c.ropeTheta = 500000.0;
-    c.ropeScaling.type = RopeScaling::Type::Llama3;
-    c.ropeScaling.factor = 32.0;
-    c.ropeScaling.lowFreqFactor = 1.0;
-    c.ropeScaling.highFreqFactor = 4.0;
-    c.ropeScaling.originalMaxPositionEmbeddings = 8192;
-    c.tieWordEmbeddings = true;
-    return c;
-}
-
 double now() { return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count(); }
 
 void bench(const ComputeOptions& options, int64_t promptLength, int64_t steps)
 {
-    Checkpoint checkpoint;
-    checkpoint.config = oneBShape();
+    Checkpoint checkpoint = randomCheckpoint(llama32OneBillionConfig());
     double parameters = 0;
-    for (const auto& [name, shape] : expectedTensorShapes(checkpoint.config)) {
-        const bool isNorm = name.find("norm") != std::string::npos;
-        at::Tensor t = isNorm ? at::ones(shape, at::kFloat) : at::empty(shape, at::kFloat).uniform_(-0.035, 0.035);
-        parameters += double(t.numel());
-        checkpoint.tensors[name] = t;
-    }
+    for (const auto& [name, tensor] : checkpoint.tensors)
+        parameters += double(tensor.numel());
     const LlamaModel model(checkpoint, options);
     checkpoint.tensors.clear(); // the model holds its converted copies
     const LlamaConfig& c = model.config();
