@@ -66,14 +66,21 @@ std::string remapPointGroup(const std::string& pointJson, const std::map<std::in
     return point.dump();
 }
 
-void copyReport(const Notebook& source, Notebook& destination, std::int64_t reportId,
-                std::optional<std::int64_t> runId, std::optional<std::int64_t> groupId)
+// A report belongs to exactly one of a run, a group or a sweep: the destination's id of it.
+struct ReportSubject {
+    std::optional<std::int64_t> runId;
+    std::optional<std::int64_t> groupId;
+    std::optional<std::int64_t> sweepId;
+};
+
+void copyReport(const Notebook& source, Notebook& destination, std::int64_t reportId, const ReportSubject& subject)
 {
     auto report = source.report(reportId);
     if (!report)
         return;
-    report->runId = runId;
-    report->groupId = groupId;
+    report->runId = subject.runId;
+    report->groupId = subject.groupId;
+    report->sweepId = subject.sweepId;
     destination.addReport(*report);
 }
 
@@ -120,7 +127,7 @@ void copyRun(const Notebook& source, Notebook& destination, std::int64_t sourceR
     for (const std::string& tag : source.tags(sourceRunId))
         destination.addTag(runId, tag);
     for (std::int64_t reportId : source.reportsOfRun(sourceRunId))
-        copyReport(source, destination, reportId, runId, std::nullopt);
+        copyReport(source, destination, reportId, {runId, std::nullopt, std::nullopt});
     transaction.commit();
     result.runIds[sourceRunId] = runId;
     ++result.runsCopied;
@@ -152,7 +159,7 @@ void copyGroup(const Notebook& source, Notebook& destination, std::int64_t sourc
     group->comparisonJson = remapComparisonRuns(group->comparisonJson, result.runIds);
     const std::int64_t groupId = destination.createGroup(*group);
     for (std::int64_t reportId : source.reportsOfGroup(sourceGroupId))
-        copyReport(source, destination, reportId, std::nullopt, groupId);
+        copyReport(source, destination, reportId, {std::nullopt, groupId, std::nullopt});
     transaction.commit();
     result.groupIds[sourceGroupId] = groupId;
     ++result.groupsCopied;
@@ -196,7 +203,11 @@ void copySweep(const Notebook& source, Notebook& destination, std::int64_t sourc
         return;
     }
     sweep->runs = runs;
-    result.sweepsChanged.push_back(destination.createSweep(*sweep));
+    const std::int64_t sweepId = destination.createSweep(*sweep);
+    // Its reports travel with it (a shard's report describes that shard when it was written).
+    for (std::int64_t reportId : source.reportsOfSweep(sourceSweepId))
+        copyReport(source, destination, reportId, {std::nullopt, std::nullopt, sweepId});
+    result.sweepsChanged.push_back(sweepId);
     ++result.sweepsCopied;
 }
 

@@ -160,6 +160,63 @@ TEST(NotebookTransfer, GroupExportCarriesItsRunsAndComparison)
     testing::expectSameRun(notebook, b, file, group->runIds[1]);
 }
 
+TEST(NotebookTransfer, SweepReportsTravelWithTheirSweep)
+{
+    test::TempDir dir;
+    const std::string clusterPath = (dir / "cluster.sqlite").string();
+    std::int64_t firstRun = 0;
+    const std::vector<std::uint8_t> png = {0x89, 'P', 'N', 'G', 0x0d, 0x0a, 0x1a, 0x0a, 1, 2, 3};
+    {
+        Notebook cluster(clusterPath);
+        firstRun = testing::writeFullRun(cluster, "The cat sat on the");
+        const std::int64_t secondRun = testing::writeFullRun(cluster, "When the storm finally passed");
+        SweepRecord sweep;
+        sweep.name = "threshold sweep";
+        sweep.runs = {{firstRun, R"({"threshold":0.1})"}, {secondRun, R"({"threshold":0.2})"}};
+        const std::int64_t sweepId = cluster.createSweep(sweep);
+        ReportRecord sweepReport;
+        sweepReport.sweepId = sweepId;
+        sweepReport.title = "Sweep findings";
+        sweepReport.markdown = "# Sweep findings\n\n![width](width.png)\n";
+        sweepReport.images["width.png"] = png;
+        cluster.addReport(sweepReport);
+        ReportRecord runReport; // a report of one of its runs, to see the subjects stay apart
+        runReport.runId = firstRun;
+        runReport.title = "Run findings";
+        runReport.markdown = "# Run findings\n";
+        cluster.addReport(runReport);
+    }
+
+    Notebook home((dir / "home.sqlite").string());
+    home.createRun(testing::sampleRun("a home run first, so ids differ"));
+    const TransferResult merged = mergeNotebook(home, clusterPath);
+    EXPECT_EQ(merged.sweepsCopied, 1);
+    ASSERT_EQ(merged.sweepsChanged.size(), 1u);
+    const std::int64_t homeSweep = merged.sweepsChanged[0];
+    const std::vector<std::int64_t> sweepReports = home.reportsOfSweep(homeSweep);
+    ASSERT_EQ(sweepReports.size(), 1u) << "the sweep's report was left behind";
+    const auto copied = home.report(sweepReports[0]);
+    ASSERT_TRUE(copied.has_value());
+    EXPECT_EQ(copied->title, "Sweep findings");
+    EXPECT_EQ(copied->markdown, "# Sweep findings\n\n![width](width.png)\n");
+    ASSERT_EQ(copied->images.count("width.png"), 1u);
+    EXPECT_EQ(copied->images.at("width.png"), png);
+    EXPECT_EQ(copied->sweepId, homeSweep);
+    EXPECT_FALSE(copied->runId.has_value());
+    EXPECT_FALSE(copied->groupId.has_value());
+    // The run keeps its own reports (the fixture writes one, plus "Run findings"), none of them a sweep's.
+    int runFindings = 0;
+    for (std::int64_t reportId : home.reportsOfRun(merged.runIds.at(firstRun))) {
+        runFindings += home.report(reportId)->title == "Run findings";
+        EXPECT_FALSE(home.report(reportId)->sweepId.has_value());
+    }
+    EXPECT_EQ(runFindings, 1);
+
+    // The same file again: the sweep is skipped and its report is not doubled.
+    mergeNotebook(home, clusterPath);
+    EXPECT_EQ(home.reportsOfSweep(homeSweep).size(), 1u);
+}
+
 TEST(NotebookTransfer, RunningRunIsCopiedAsInterrupted)
 {
     test::TempDir dir;
