@@ -483,8 +483,6 @@ const std::vector<QColor>& okabeItoPalette()
 
 QString chartTitle(ChartKind kind) { return QString::fromStdString(report::chartTitle(kind)); }
 
-std::vector<ChartKind> chartsFor(const ReportData& data) { return report::chartsFor(data); }
-
 void drawChart(QCustomPlot& plot, ChartKind kind, const ReportData& data)
 {
     QCPAxisRect* rect = resetPlot(plot, charts::chartTitle(kind));

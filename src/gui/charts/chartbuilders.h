@@ -21,9 +21,9 @@ namespace tempo::charts {
 
 using report::ChartKind;
 
+// report::chartTitle as a QString. Which charts a subject has: report::chartsFor (one list for
+// the window and the exported reports).
 QString chartTitle(ChartKind kind);
-// The charts `data` can fill, in report order (same as report::chartsFor).
-std::vector<ChartKind> chartsFor(const report::ReportData& data);
 
 // Clears `plot` and draws the chart. Leaves the plot's size and interactions to the caller.
 void drawChart(QCustomPlot& plot, ChartKind kind, const report::ReportData& data);

@@ -320,7 +320,7 @@ void RunPage::showCharts(qint64 runId)
         chartsLayout_->addWidget(problem);
         return;
     }
-    const std::vector<report::ChartKind> kinds = charts::chartsFor(*data);
+    const std::vector<report::ChartKind> kinds = report::chartsFor(*data);
     if (kinds.empty()) {
         auto* none = new QLabel(tr("This run captured nothing the charts draw."), chartsBox_);
         none->setObjectName(QStringLiteral("muted"));
