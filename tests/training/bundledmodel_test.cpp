@@ -10,6 +10,8 @@
 #include <sstream>
 #include <string>
 
+#include <unistd.h>
+
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>
 
@@ -72,6 +74,89 @@ TEST(TrainingBundledModel, folderIsTheSourceTreeCopyUnlessOverridden)
     {
         ScopedModelEnvironment environment(kSourceModel.string() + "/.");
         EXPECT_EQ(bundledModelFolder(), std::filesystem::path(kSourceModel.string() + "/."));
+    }
+}
+
+// A scratch folder with a fake installation prefix (prefix/bin/tempo-lab-cli next to
+// prefix/share/tempo-lab/models/tempo-kjv-small) and a fake source tree
+// (source/resources/models/tempo-kjv-small); each model folder holds a config.json (all the search
+// checks for) unless a test removes it.
+struct FakeLayout {
+    std::filesystem::path root;
+    std::filesystem::path executable;
+    std::filesystem::path installedModel;
+    std::filesystem::path sourceTree;
+    std::filesystem::path sourceModel;
+    std::filesystem::path overrideFolder; // an override folder, without config.json until a test adds one
+    FakeLayout()
+    {
+        root = std::filesystem::temp_directory_path() / ("tempo-training-bundled-" + std::to_string(getpid()));
+        std::filesystem::remove_all(root);
+        executable = root / "prefix" / "bin" / "tempo-lab-cli";
+        installedModel = root / "prefix" / "share" / "tempo-lab" / "models" / "tempo-kjv-small";
+        sourceTree = root / "source";
+        sourceModel = sourceTree / "resources" / "models" / "tempo-kjv-small";
+        overrideFolder = root / "override";
+        std::filesystem::create_directories(executable.parent_path());
+        std::filesystem::create_directories(overrideFolder);
+        for (const std::filesystem::path& model : {installedModel, sourceModel}) {
+            std::filesystem::create_directories(model);
+            std::ofstream(model / "config.json") << "{}\n";
+        }
+    }
+    ~FakeLayout()
+    {
+        std::error_code ignored;
+        std::filesystem::remove_all(root, ignored);
+    }
+};
+
+TEST(TrainingBundledModel, searchOrderIsEnvironmentThenInstalledThenSourceTree)
+{
+    unsetenv("TEMPO_LAB_MODEL");
+    const FakeLayout layout;
+    // An installed binary uses <prefix>/share/tempo-lab/models/... although the source tree it was
+    // built from also holds the model.
+    EXPECT_EQ(bundledModelFolderFor(layout.executable, layout.sourceTree), layout.installedModel);
+    // A binary with no installed copy next to it (a build-tree binary): the source tree.
+    EXPECT_EQ(bundledModelFolderFor(layout.root / "build" / "src" / "cli" / "tempo-lab-cli", layout.sourceTree),
+              layout.sourceModel);
+    EXPECT_EQ(bundledModelFolderFor({}, layout.sourceTree), layout.sourceModel);
+    {
+        // An override without config.json is skipped ...
+        ScopedModelEnvironment environment(layout.overrideFolder.string());
+        EXPECT_EQ(bundledModelFolderFor(layout.executable, layout.sourceTree), layout.installedModel);
+        // ... and one with config.json beats both.
+        std::ofstream(layout.overrideFolder / "config.json") << "{}\n";
+        EXPECT_EQ(bundledModelFolderFor(layout.executable, layout.sourceTree), layout.overrideFolder);
+    }
+    // Without the installed copy, the installed binary falls back to the source tree.
+    std::filesystem::remove(layout.installedModel / "config.json");
+    EXPECT_EQ(bundledModelFolderFor(layout.executable, layout.sourceTree), layout.sourceModel);
+}
+
+TEST(TrainingBundledModel, errorNamesEveryPlaceLookedAtInOrder)
+{
+    const FakeLayout layout;
+    std::filesystem::remove(layout.installedModel / "config.json");
+    std::filesystem::remove(layout.sourceModel / "config.json");
+    ScopedModelEnvironment environment(layout.overrideFolder.string()); // no config.json
+    try {
+        bundledModelFolderFor(layout.executable, layout.sourceTree);
+        FAIL() << "expected a ConfigError";
+    } catch (const ConfigError& error) {
+        const std::string message = error.what();
+        std::printf("%s\n", message.c_str());
+        const size_t atOverride = message.find(layout.overrideFolder.string());
+        const size_t atInstalled = message.find(layout.installedModel.string());
+        const size_t atSource = message.find(layout.sourceModel.string());
+        ASSERT_NE(atOverride, std::string::npos) << message;
+        ASSERT_NE(atInstalled, std::string::npos) << message;
+        ASSERT_NE(atSource, std::string::npos) << message;
+        EXPECT_LT(atOverride, atInstalled);
+        EXPECT_LT(atInstalled, atSource);
+        EXPECT_NE(message.find("tempo-kjv-small"), std::string::npos);
+        EXPECT_NE(message.find("config.json"), std::string::npos);
     }
 }
 

@@ -37,13 +37,22 @@ std::string bundledModelName()
 
 std::filesystem::path bundledModelFolder()
 {
+    return bundledModelFolderFor(executablePath(), std::filesystem::path(TEMPO_SOURCE_DIR));
+}
+
+std::filesystem::path bundledModelFolderFor(const std::filesystem::path& executable,
+                                            const std::filesystem::path& sourceTree)
+{
     std::vector<std::filesystem::path> candidates;
     if (const char* fromEnvironment = std::getenv("TEMPO_LAB_MODEL"); fromEnvironment && *fromEnvironment)
         candidates.emplace_back(fromEnvironment);
-    if (const std::string sourceDir = TEMPO_SOURCE_DIR; !sourceDir.empty())
-        candidates.push_back(std::filesystem::path(sourceDir) / "resources" / "models" / bundledModelName());
-    if (const std::filesystem::path exe = executablePath(); !exe.empty())
-        candidates.push_back(exe.parent_path().parent_path() / "share" / "tempo-lab" / "models" / bundledModelName());
+    // Installed (<prefix>/bin/<exe> next to <prefix>/share) before the compiled-in source tree, so
+    // an installed binary never silently runs on the checkout it was built from.
+    if (!executable.empty())
+        candidates.push_back(executable.parent_path().parent_path() / "share" / "tempo-lab" / "models" /
+                             bundledModelName());
+    if (!sourceTree.empty())
+        candidates.push_back(sourceTree / "resources" / "models" / bundledModelName());
 
     std::string lookedAt;
     for (const std::filesystem::path& folder : candidates) {
@@ -52,8 +61,8 @@ std::filesystem::path bundledModelFolder()
         lookedAt += (lookedAt.empty() ? "" : ", ") + folder.string();
     }
     throw ConfigError(expectedFound("bundled model " + bundledModelName(),
-                                    "a folder with config.json ($TEMPO_LAB_MODEL, the source tree, or "
-                                    "<exe>/../share/tempo-lab/models)",
+                                    "a folder with config.json ($TEMPO_LAB_MODEL, "
+                                    "<exe>/../share/tempo-lab/models, or the source tree)",
                                     "none in: " + (lookedAt.empty() ? std::string("no candidate") : lookedAt)));
 }
 
