@@ -69,12 +69,6 @@ std::unique_ptr<Notebook> openNotebook(const Args& args, bool needsWrite)
     return std::make_unique<Notebook>(where.path, mode);
 }
 
-std::string dumpJson(const nlohmann::json& value)
-{
-    // Generated text can end inside a UTF-8 sequence; never let that crash the output.
-    return value.dump(2, ' ', false, nlohmann::json::error_handler_t::replace);
-}
-
 std::string oneLine(const std::string& text, std::size_t width)
 {
     std::string out;

@@ -47,8 +47,6 @@ const char* kNotebookHelp =
     "  --notebook F   notebook file, created when missing (default $XDG_DATA_HOME/tempo-lab/notebook.sqlite,\n"
     "                 or ~/.local/share/tempo-lab/notebook.sqlite)\n";
 
-std::string dumpJson(const json& value) { return value.dump(2, ' ', false, json::error_handler_t::replace); }
-
 // Pulls every `--set key=value` (or --set=key=value) out of the words: Args keeps one value per flag.
 std::vector<std::string> takeAssignments(std::vector<std::string>& words)
 {

@@ -2,6 +2,8 @@
 
 #include <cstdio>
 
+#include <nlohmann/json.hpp>
+
 namespace tempo::cli {
 
 std::vector<Command>& commandRegistry()
@@ -31,6 +33,11 @@ std::string jsonString(const std::string& text)
         }
     }
     return out + "\"";
+}
+
+std::string dumpJson(const nlohmann::json& value)
+{
+    return value.dump(2, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 } // namespace tempo::cli

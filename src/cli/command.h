@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json_fwd.hpp>
+
 namespace tempo::cli {
 
 // Exit codes shared by every command.
@@ -33,5 +35,9 @@ struct CommandRegistration {
 
 // Writes `text` as a JSON string literal (UTF-8 kept, control characters escaped).
 std::string jsonString(const std::string& text);
+
+// `value` as indented JSON for --json output. Generated text can end inside a UTF-8 sequence:
+// invalid bytes are replaced, never thrown on.
+std::string dumpJson(const nlohmann::json& value);
 
 } // namespace tempo::cli

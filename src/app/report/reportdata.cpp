@@ -25,12 +25,6 @@ constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
 double numberOrNaN(const json& value) { return value.is_number() ? value.get<double>() : kNaN; }
 
-json parseObject(const std::string& text)
-{
-    json value = json::parse(text, nullptr, false);
-    return value.is_object() ? value : json::object();
-}
-
 bool hasMetricPrefix(const std::vector<notebook::MetricRecord>& metrics, const std::string& prefix)
 {
     return std::any_of(metrics.begin(), metrics.end(), [&](const auto& m) { return m.name.rfind(prefix, 0) == 0; });
@@ -269,6 +263,12 @@ ReportData loadSweepSubject(notebook::Notebook& notebook, std::int64_t sweepId)
 }
 
 } // namespace
+
+nlohmann::json parseObject(const std::string& text)
+{
+    nlohmann::json value = nlohmann::json::parse(text, nullptr, false);
+    return value.is_object() ? value : nlohmann::json::object();
+}
 
 SubjectId parseSubjectId(const std::string& text)
 {

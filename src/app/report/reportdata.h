@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json_fwd.hpp>
+
 #include "core/notebook/records.h"
 
 namespace tempo::notebook {
@@ -155,5 +157,8 @@ std::vector<std::pair<int, double>> stepSeries(const std::vector<notebook::Metri
 std::vector<std::pair<int, double>> layerSeries(const std::vector<notebook::MetricRecord>& metrics, const std::string& name);
 // ((layer, head), value) of `name` rows with layer and head.
 std::map<std::pair<int, int>, double> headGrid(const std::vector<notebook::MetricRecord>& metrics, const std::string& name);
+
+// `text` (a JSON column of the notebook) as an object; invalid JSON or any other value gives {}.
+nlohmann::json parseObject(const std::string& text);
 
 } // namespace tempo::report

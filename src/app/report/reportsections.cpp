@@ -84,12 +84,6 @@ std::string runLabel(const ReportRun& run)
     return "run " + integer(run.record.id) + (run.mode.empty() ? "" : " (" + run.mode + ")");
 }
 
-json parseObject(const std::string& text)
-{
-    json value = json::parse(text, nullptr, false);
-    return value.is_object() ? value : json::object();
-}
-
 class DocumentWriter {
 public:
     explicit DocumentWriter(ReportDocument& document) : doc_(document) {}

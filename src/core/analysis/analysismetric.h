@@ -7,6 +7,7 @@
 // (e.g. a Pearson correlation of a constant series); each analysis says where that happens.
 
 #include <cstdint>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -21,5 +22,8 @@ struct AnalysisMetric {
 };
 
 using AnalysisMetrics = std::vector<AnalysisMetric>;
+
+// The value of a metric that is undefined (see above).
+inline constexpr double kUndefined = std::numeric_limits<double>::quiet_NaN();
 
 } // namespace tempo

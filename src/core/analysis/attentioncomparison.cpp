@@ -14,8 +14,6 @@ namespace tempo {
 
 namespace {
 
-constexpr double kUndefined = std::numeric_limits<double>::quiet_NaN();
-
 class DifferenceAccumulator {
 public:
     void add(double a, double b)

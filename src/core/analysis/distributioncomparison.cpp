@@ -15,8 +15,6 @@ namespace tempo {
 
 namespace {
 
-constexpr double kUndefined = std::numeric_limits<double>::quiet_NaN();
-
 void requireSameSize(const std::vector<float>& p, const std::vector<float>& q, const char* what)
 {
     if (p.size() != q.size())

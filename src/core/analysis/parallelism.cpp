@@ -13,7 +13,6 @@ namespace tempo {
 
 ParallelismSummary summariseParallelism(const ParallelismInput& in)
 {
-    constexpr double kUndefined = std::numeric_limits<double>::quiet_NaN();
     if (!in.stepMilliseconds.empty() && in.stepMilliseconds.size() != in.widths.size())
         throw InvalidArgument(expectedFound("step timings", "none or one per step (" + std::to_string(in.widths.size()) + ")",
                                             std::to_string(in.stepMilliseconds.size()) + " timings"));

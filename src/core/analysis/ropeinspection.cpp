@@ -10,10 +10,6 @@
 
 namespace tempo {
 
-namespace {
-constexpr double kUndefined = std::numeric_limits<double>::quiet_NaN();
-}
-
 RopeInspection inspectRope(const std::vector<RopeLayerCheck>& layers, const SlotMapInput& in)
 {
     RopeInspection out;

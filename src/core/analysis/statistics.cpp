@@ -4,13 +4,10 @@
 #include <cmath>
 #include <limits>
 
+#include "core/analysis/analysismetric.h"
 #include "core/common/errors.h"
 
 namespace tempo {
-
-namespace {
-constexpr double kUndefined = std::numeric_limits<double>::quiet_NaN();
-}
 
 void RunningSummary::add(double x)
 {

@@ -12,8 +12,6 @@ namespace tempo {
 
 namespace {
 
-constexpr double kUndefined = std::numeric_limits<double>::quiet_NaN();
-
 VerdictCriterion lessThan(const std::string& name, double value, double threshold, const std::string& meaning)
 {
     return {name, "<", threshold, value, value < threshold, meaning}; // NaN: not met

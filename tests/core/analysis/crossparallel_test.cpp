@@ -32,7 +32,7 @@ RunAttention run()
     return r;
 }
 
-constexpr double kTol = 1e-6; // float32 inputs such as 0.3f carry ~1e-8 relative error
+constexpr double kFloatInputTol = 1e-6; // float32 inputs such as 0.3f carry ~1e-8 relative error
 
 TEST(CrossParallel, SiblingTwoTenthsPriorEightTenthsGivesRatioOneQuarter)
 {
@@ -42,10 +42,10 @@ TEST(CrossParallel, SiblingTwoTenthsPriorEightTenthsGivesRatioOneQuarter)
     // Layer 0: sibling 0.2 and prior 0.8 for both members -> ratio 0.2 / 0.8 = 0.25.
     const AttentionMassSummary& l0 = c.perLayer[0].mass;
     EXPECT_EQ(l0.rows, 2);
-    EXPECT_NEAR(l0.meanSibling, 0.2, kTol);
-    EXPECT_NEAR(l0.meanPrior, 0.8, kTol);
-    EXPECT_NEAR(l0.ratio, 0.25, kTol);
-    EXPECT_NEAR(l0.meanSelf, 0.0, kTol);
+    EXPECT_NEAR(l0.meanSibling, 0.2, kFloatInputTol);
+    EXPECT_NEAR(l0.meanPrior, 0.8, kFloatInputTol);
+    EXPECT_NEAR(l0.ratio, 0.25, kFloatInputTol);
+    EXPECT_NEAR(l0.meanSelf, 0.0, kFloatInputTol);
 }
 
 TEST(CrossParallel, MeanMaxMinAndRatioOverLayersAndSet)
@@ -53,29 +53,29 @@ TEST(CrossParallel, MeanMaxMinAndRatioOverLayersAndSet)
     const CrossParallelAttention c = analyseCrossParallelAttention(run());
     // Layer 1: siblings [0.0, 0.3] mean 0.15; prior [0.8, 0.6] mean 0.7 -> ratio 0.15/0.7 = 3/14.
     const AttentionMassSummary& l1 = c.perLayer[1].mass;
-    EXPECT_NEAR(l1.meanSibling, 0.15, kTol);
-    EXPECT_NEAR(l1.maxSibling, 0.3, kTol);
-    EXPECT_NEAR(l1.minSibling, 0.0, kTol);
-    EXPECT_NEAR(l1.meanPrior, 0.7, kTol);
-    EXPECT_NEAR(l1.ratio, 3.0 / 14.0, kTol);
-    EXPECT_NEAR(l1.meanSelf, 0.15, kTol);
+    EXPECT_NEAR(l1.meanSibling, 0.15, kFloatInputTol);
+    EXPECT_NEAR(l1.maxSibling, 0.3, kFloatInputTol);
+    EXPECT_NEAR(l1.minSibling, 0.0, kFloatInputTol);
+    EXPECT_NEAR(l1.meanPrior, 0.7, kFloatInputTol);
+    EXPECT_NEAR(l1.ratio, 3.0 / 14.0, kFloatInputTol);
+    EXPECT_NEAR(l1.meanSelf, 0.15, kFloatInputTol);
     // Overall (= the one set): siblings [0.2, 0.2, 0.0, 0.3] mean 0.175, max 0.3, min 0;
     // prior [0.8, 0.8, 0.8, 0.6] mean 0.75, max 0.8, min 0.6; ratio 0.175 / 0.75 = 7/30.
     for (const AttentionMassSummary* m : {&c.overall, &c.sets[0].mass}) {
         EXPECT_EQ(m->rows, 4);
-        EXPECT_NEAR(m->meanSibling, 0.175, kTol);
-        EXPECT_NEAR(m->maxSibling, 0.3, kTol);
-        EXPECT_NEAR(m->minSibling, 0.0, kTol);
-        EXPECT_NEAR(m->meanPrior, 0.75, kTol);
-        EXPECT_NEAR(m->maxPrior, 0.8, kTol);
-        EXPECT_NEAR(m->minPrior, 0.6, kTol);
-        EXPECT_NEAR(m->ratio, 7.0 / 30.0, kTol);
+        EXPECT_NEAR(m->meanSibling, 0.175, kFloatInputTol);
+        EXPECT_NEAR(m->maxSibling, 0.3, kFloatInputTol);
+        EXPECT_NEAR(m->minSibling, 0.0, kFloatInputTol);
+        EXPECT_NEAR(m->meanPrior, 0.75, kFloatInputTol);
+        EXPECT_NEAR(m->maxPrior, 0.8, kFloatInputTol);
+        EXPECT_NEAR(m->minPrior, 0.6, kFloatInputTol);
+        EXPECT_NEAR(m->ratio, 7.0 / 30.0, kFloatInputTol);
     }
     EXPECT_EQ(c.sets[0].step, 0);
     EXPECT_EQ(c.sets[0].width, 2);
     // Per head (one head per layer) equals per layer here.
     ASSERT_EQ(c.perHead.size(), 2u);
-    EXPECT_NEAR(c.perHead[1].mass.ratio, 3.0 / 14.0, kTol);
+    EXPECT_NEAR(c.perHead[1].mass.ratio, 3.0 / 14.0, kFloatInputTol);
 }
 
 TEST(CrossParallel, RatioWhenPriorIsZero)
@@ -105,11 +105,11 @@ TEST(CrossParallel, MetricsCarrySetStepLayerHead)
     for (const auto& x : m) {
         if (x.name == "cross_parallel.by_set.ratio" && x.step == 0) {
             bySet = true;
-            EXPECT_NEAR(x.value, 7.0 / 30.0, kTol);
+            EXPECT_NEAR(x.value, 7.0 / 30.0, kFloatInputTol);
         }
         if (x.name == "cross_parallel.by_head.ratio" && x.layer == 0 && x.head == 0) {
             byHead = true;
-            EXPECT_NEAR(x.value, 0.25, kTol);
+            EXPECT_NEAR(x.value, 0.25, kFloatInputTol);
         }
     }
     EXPECT_TRUE(bySet && byHead);

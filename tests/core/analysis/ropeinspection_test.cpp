@@ -10,8 +10,6 @@
 namespace tempo {
 namespace {
 
-constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-
 // Prompt of 2 tokens at positions 0,1; step 0 feeds 2 members at position 2 (slots 2,3);
 // step 1 feeds 1 member at position 3 (slot 4).
 SlotMapInput slotMap()
@@ -32,7 +30,7 @@ TEST(RopeInspection, LayerVerdictsAndBoundaries)
         {1, 5, 2e-5, 0.5, tol},      // logical error above tolerance: fails
         {2, 5, 1e-6, 1.5e-5, tol},   // slot rotation within 2 x tolerance: fails
         {3, 5, tol, 2.0 * tol, tol}, // boundaries: error == tolerance passes, physical == 2 x tol fails (must exceed)
-        {4, 2, 1e-6, kNaN, tol},     // every slot equals its position: physical not applicable, passes
+        {4, 2, 1e-6, kUndefined, tol}, // every slot equals its position: physical not applicable, passes
     };
     const RopeInspection r = inspectRope(layers, slotMap());
     ASSERT_EQ(r.layers.size(), 5u);
@@ -56,7 +54,7 @@ TEST(RopeInspection, LayerVerdictsAndBoundaries)
 
 TEST(RopeInspection, NanErrorIsNeverAPass)
 {
-    const RopeInspection r = inspectRope({{0, 5, 1e-6, 0.5, 1e-5}, {1, 5, kNaN, 0.5, 1e-5}}, slotMap());
+    const RopeInspection r = inspectRope({{0, 5, 1e-6, 0.5, 1e-5}, {1, 5, kUndefined, 0.5, 1e-5}}, slotMap());
     EXPECT_FALSE(r.layers[1].passed);
     EXPECT_TRUE(std::isnan(r.maxLogicalError));
 }
