@@ -73,6 +73,8 @@ if(TARGET tempo-lab)
   list(APPEND CPACK_COMPONENTS_ALL gui)
 endif()
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
+# The build type is RelWithDebInfo: strip the installed executables, as Debian packages do.
+set(CPACK_STRIP_FILES ON)
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 set(CPACK_DEBIAN_PACKAGE_SECTION "science")
 set(CPACK_DEBIAN_PACKAGE_HOMEPAGE "https://github.com/JoeLuker/tempo")

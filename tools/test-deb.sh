@@ -49,7 +49,8 @@ if [[ " ${targets[*]} " == *" tempo-lab "* ]] && [ -z "$gui_deb" ]; then fail "t
 
 for deb in "${debs[@]}"; do
   step "$(basename "$deb")"
-  dpkg-deb -f "$deb" Package Version Depends | sed 's/^/  /'
+  dpkg-deb -f "$deb" Package Version Installed-Size Depends | sed 's/^/  /'
+  echo "  file size: $(du -h "$deb" | cut -f1)"
   # Every dependency (one alternative of each "a | b" suffices) is installed here.
   while IFS= read -r alternatives; do
     ok=0
@@ -101,7 +102,11 @@ if [ -n "$gui_deb" ]; then
   grep -q '^Exec=tempo-lab$' "$desktop" && grep -q '^Icon=tempo-lab$' "$desktop" || fail "$desktop: Exec or Icon"
   icon="$root/usr/share/icons/hicolor/scalable/apps/tempo-lab.svg"
   [ -f "$icon" ] && grep -q '<svg' "$icon" || fail "no SVG icon $icon"
-  if command -v desktop-file-validate > /dev/null; then desktop-file-validate "$desktop"; fi
+  if command -v desktop-file-validate > /dev/null; then
+    validation=$(desktop-file-validate "$desktop" 2>&1) || { echo "$validation"; fail "desktop-file-validate $desktop"; }
+    [ -z "$validation" ] || { echo "$validation"; fail "desktop-file-validate warns about $desktop"; }
+    echo "  desktop-file-validate: clean"
+  fi
 fi
 "$cli" --version
 "$cli" --help > /dev/null
@@ -129,9 +134,15 @@ check_run "$scratch/run.json" || fail "preset run 1a did not finish with every c
 "$cli" show 1 --notebook "$scratch/notebook.sqlite" | grep -i "model" | head -3 | sed 's/^/  /'
 
 step "tempo-lab-cli preset run 1a --json without --model (the bundled model as the CLI finds it)"
-if "$cli" preset run 1a --notebook "$scratch/notebook2.sqlite" --json > "$scratch/run2.json" 2> "$scratch/run2.err"; then
+# Without $TEMPO_LAB_MODEL the installed CLI must pick the installed model (<exe>/../share/...),
+# not the source tree it was built from (which exists on this machine).
+if env -u TEMPO_LAB_MODEL "$cli" preset run 1a --notebook "$scratch/notebook2.sqlite" --json > "$scratch/run2.json" 2> "$scratch/run2.err"; then
   check_run "$scratch/run2.json" || fail "preset run 1a without --model"
-  "$cli" show 1 --notebook "$scratch/notebook2.sqlite" | grep -i "folder" | head -1 | sed 's/^/  /'
+  "$cli" show 1 --notebook "$scratch/notebook2.sqlite" --json > "$scratch/show2.json"
+  picked=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["model"]["folder"])' "$scratch/show2.json" 2>/dev/null \
+    || sed -n 's/.*"folder": "\(.*\)".*/\1/p' "$scratch/show2.json" | head -1)
+  echo "  model folder picked: $picked"
+  [ "$(realpath -m "$picked")" = "$(realpath -m "$model")" ] || fail "without --model the installed CLI used '$picked', not the installed model '$model'"
 else
   cat "$scratch/run2.err" >&2
   fail "preset run 1a without --model"
