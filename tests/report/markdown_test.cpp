@@ -20,7 +20,7 @@ namespace {
 using report::SubjectId;
 using report::SubjectKind;
 
-const char* kHostile = "<script>alert(1)</script> ](javascript:x) [click](javascript:alert(2)) *em* `tick` | pipe & amp\n# not a heading";
+const char* kHostileMarkdown = "<script>alert(1)</script> ](javascript:x) [click](javascript:alert(2)) *em* `tick` | pipe & amp\n# not a heading";
 
 // Text of the section that starts with `heading` ("## Executive summary") up to the next "## ".
 std::string section(const std::string& markdown, const std::string& heading)
@@ -140,7 +140,7 @@ TEST(ReportEscaping, hostile_text_stays_text_in_markdown)
 {
     TempDir dir("tempo-report-hostile");
     notebook::Notebook book((dir.path() / "hostile.sqlite").string());
-    const ReportFixture ids = writeReportFixture(book, kHostile);
+    const ReportFixture ids = writeReportFixture(book, kHostileMarkdown);
     const std::string md = report::buildMarkdown(report::loadReportData(book, {SubjectKind::Run, ids.failedRun}));
     // No raw HTML tag, no link or image can form: every '<', '[' and ']' of user text is escaped.
     for (size_t at = md.find('<'); at != std::string::npos; at = md.find('<', at + 1))

@@ -64,13 +64,13 @@ notebook::RunRecord runRecord(const std::string& uuidTail, const std::string& pr
     return run;
 }
 
-StepRecord step(int index, int position, std::vector<std::int64_t> slots, std::vector<std::int64_t> ids,
+StepRecord step(int index, int position, std::vector<std::int64_t> physicalSlots, std::vector<std::int64_t> ids,
                 std::vector<std::string> tokens, std::vector<double> probabilities, double ms)
 {
     StepRecord s;
     s.step = index;
     s.logicalPosition = position;
-    s.physicalSlots = std::move(slots);
+    s.physicalSlots = std::move(physicalSlots);
     s.tokenIds = std::move(ids);
     s.tokens = std::move(tokens);
     s.probabilities = std::move(probabilities);
