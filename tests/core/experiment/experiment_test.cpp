@@ -154,8 +154,9 @@ TEST_P(PresetEndToEnd, StoresTheExpectedRecords)
                         above.insert(static_cast<int64_t>(v));
                 if (above.empty())
                     above.insert(std::max_element(p.begin(), p.end()) - p.begin());
-                if (static_cast<int64_t>(above.size()) <= preset.maxWidth)
+                if (static_cast<int64_t>(above.size()) <= preset.maxWidth) {
                     EXPECT_EQ(std::set<int64_t>(step.tokenIds.begin(), step.tokenIds.end()), above) << "step " << step.step;
+                }
             }
         }
 

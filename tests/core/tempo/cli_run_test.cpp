@@ -92,9 +92,10 @@ TEST_F(CliRun, BothModesGiveMultiMemberSetsPassEveryCheckAndDifferFromTheFirstMu
             ASSERT_EQ(step["tokens"].size(), step["ids"].size());
             ASSERT_EQ(step["probs"].size(), step["ids"].size());
             // Members pass the threshold; a single token below it is the empty set's argmax fallback.
-            if (step["ids"].size() >= 2)
+            if (step["ids"].size() >= 2) {
                 for (const auto& p : step["probs"])
                     EXPECT_GE(p.get<double>(), 0.1 - 1e-12);
+            }
         }
         // The kv capture's position ids are the steps' logical positions, shared by each set.
         const auto& used = (*run)["captures"]["kv"]["position_ids_used"];
