@@ -3,12 +3,13 @@
 #include <ATen/Parallel.h>
 
 #include <algorithm>
-#include <cstring>
 #include <stdexcept>
 #include <vector>
 
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
 #include <immintrin.h>
+// One build for every x86-64 level: the loader picks AVX-512, AVX2+FMA or SSE2 at run time.
+#define TEMPO_CPU_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
 #define TEMPO_HAS_AVX512_KERNEL 1
 // GCC 12's _mm512_reduce_add_ps starts from _mm512_undefined_ps and trips this warning falsely.
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
@@ -17,18 +18,13 @@
 #include <unistd.h>
 #define TEMPO_HAS_AMX_KERNEL 1
 #endif
+#else
+#define TEMPO_CPU_CLONES
 #endif
 
 namespace tempo {
 
 namespace {
-
-// One build for every x86-64 level: the loader picks AVX-512, AVX2+FMA or SSE2 at run time.
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
-#define TEMPO_CPU_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
-#else
-#define TEMPO_CPU_CLONES
-#endif
 
 // y[j, o] = sum_k w[o, k] * x[j, k] for output rows [rowBegin, rowEnd).
 // Blocks of 4 weight rows x 2 activation rows: 8 independent accumulators keep the FMA units busy
@@ -180,40 +176,29 @@ struct AmxTileConfig {
     uint8_t rows[16] = {};
 };
 
-// x [n, in] bf16 -> pairs [in / 32][16 pairs][16 rows][2]: for inputs 32c..32c+31 one 1 KB block
-// holding, for pair p and row j, inputs 32c+2p and 32c+2p+1 of row j. Rows n..15 are zero.
-std::vector<uint16_t> activationPairs(const uint16_t* x, int64_t n, int64_t in)
+// Activations in AMX's pair layout [in / 32][16 pairs][16 rows][2]: for inputs 32c..32c+31 one
+// 1 KB block holding, for pair p and row j, inputs 32c+2p and 32c+2p+1 of row j.
+size_t pairIndex(int64_t row, int64_t input)
 {
-    std::vector<uint16_t> pairs(static_cast<size_t>(in / 32) * 512, 0);
+    return static_cast<size_t>((input / 32) * 512 + ((input % 32) / 2) * 32 + row * 2 + (input % 2));
+}
+
+// x [n, in] -> the pair layout; rows n..15 are zero.
+std::vector<at::BFloat16> activationPairs(const at::BFloat16* x, int64_t n, int64_t in)
+{
+    std::vector<at::BFloat16> pairs(static_cast<size_t>(in / 32) * 512, at::BFloat16(0.0f));
     for (int64_t j = 0; j < n; ++j)
         for (int64_t k = 0; k < in; ++k)
-            pairs[static_cast<size_t>((k / 32) * 512 + ((k % 32) / 2) * 32 + j * 2 + (k % 2))] = x[j * in + k];
+            pairs[pairIndex(j, k)] = x[j * in + k];
     return pairs;
-}
-
-float bf16ToFloat(uint16_t bits)
-{
-    const uint32_t widened = static_cast<uint32_t>(bits) << 16;
-    float value;
-    std::memcpy(&value, &widened, sizeof value);
-    return value;
-}
-
-uint16_t floatToBf16(float value) // round to nearest even, as at::BFloat16 does (NaN stays NaN)
-{
-    uint32_t bits;
-    std::memcpy(&bits, &value, sizeof bits);
-    if ((bits & 0x7fffffffu) > 0x7f800000u)
-        return static_cast<uint16_t>((bits >> 16) | 0x40u);
-    bits += 0x7fffu + ((bits >> 16) & 1u);
-    return static_cast<uint16_t>(bits >> 16);
 }
 
 // y[j, o] for o in [rowBegin, rowEnd): 32 weight rows per pass (two C tiles sharing one B tile),
 // then 16, then the last rows one by one in f32. Sums are f32 in a fixed order, rounded to bf16.
-__attribute__((target("amx-tile,amx-bf16"))) void projectRowRangeAmx(const uint16_t* pairs, int64_t n, int64_t in,
-                                                                    const uint16_t* w, int64_t rowBegin,
-                                                                    int64_t rowEnd, uint16_t* y, int64_t out)
+__attribute__((target("amx-tile,amx-bf16"))) void projectRowRangeAmx(const at::BFloat16* pairs, int64_t n,
+                                                                    int64_t in, const at::BFloat16* w,
+                                                                    int64_t rowBegin, int64_t rowEnd,
+                                                                    at::BFloat16* y, int64_t out)
 {
     AmxTileConfig config;
     for (int tile = 0; tile < 5; ++tile) {
@@ -222,17 +207,17 @@ __attribute__((target("amx-tile,amx-bf16"))) void projectRowRangeAmx(const uint1
     }
     _tile_loadconfig(&config); // per thread: tiles 0, 1 = C; 2, 3 = weights; 4 = activation pairs
     alignas(64) float sums[2][16][16]; // [tile][output][row]
-    const int64_t stride = in * static_cast<int64_t>(sizeof(uint16_t));
+    const int64_t stride = in * static_cast<int64_t>(sizeof(at::BFloat16));
     const int64_t chunks = in / 32;
     auto writeRows = [&](int tile, int64_t o, int64_t count) {
         for (int64_t r = 0; r < count; ++r)
             for (int64_t j = 0; j < n; ++j)
-                y[j * out + o + r] = floatToBf16(sums[tile][r][j]);
+                y[j * out + o + r] = at::BFloat16(sums[tile][r][j]); // rounded to nearest even
     };
     int64_t o = rowBegin;
     for (; o + 32 <= rowEnd; o += 32) {
-        const uint16_t* w0 = w + o * in;
-        const uint16_t* w1 = w0 + 16 * in;
+        const at::BFloat16* w0 = w + o * in;
+        const at::BFloat16* w1 = w0 + 16 * in;
         _tile_zero(0);
         _tile_zero(1);
         for (int64_t c = 0; c < chunks; ++c) {
@@ -263,9 +248,8 @@ __attribute__((target("amx-tile,amx-bf16"))) void projectRowRangeAmx(const uint1
         for (int64_t j = 0; j < n; ++j) {
             float sum = 0.0f;
             for (int64_t k = 0; k < in; ++k)
-                sum += bf16ToFloat(w[o * in + k]) *
-                       bf16ToFloat(pairs[static_cast<size_t>((k / 32) * 512 + ((k % 32) / 2) * 32 + j * 2 + (k % 2))]);
-            y[j * out + o] = floatToBf16(sum);
+                sum += static_cast<float>(w[o * in + k]) * static_cast<float>(pairs[pairIndex(j, k)]);
+            y[j * out + o] = at::BFloat16(sum);
         }
 }
 #endif
@@ -319,11 +303,10 @@ at::Tensor projectRows(const at::Tensor& x, const at::Tensor& weight, RowKernel 
         if (kernel != RowKernel::Best && kernel != RowKernel::AmxBf16)
             throw std::logic_error("projectRows: bf16 rows go through the AMX kernel only");
         const int64_t n = x.size(0), in = x.size(1), out = weight.size(0);
-        const std::vector<uint16_t> pairs =
-            activationPairs(reinterpret_cast<const uint16_t*>(x.data_ptr<at::BFloat16>()), n, in);
+        const std::vector<at::BFloat16> pairs = activationPairs(x.data_ptr<at::BFloat16>(), n, in);
         at::Tensor y = at::empty({n, out}, x.options()); // [n, out] bf16
-        const uint16_t* wData = reinterpret_cast<const uint16_t*>(weight.data_ptr<at::BFloat16>());
-        uint16_t* yData = reinterpret_cast<uint16_t*>(y.data_ptr<at::BFloat16>());
+        const at::BFloat16* wData = weight.data_ptr<at::BFloat16>();
+        at::BFloat16* yData = y.data_ptr<at::BFloat16>();
         // Tasks of whole 32-row passes (at least 8 of them); the last task also takes the out % 32
         // rows, so which rows go through the f32 tail loop does not depend on the thread count.
         const int64_t passes = std::max<int64_t>(out / 32, 1);
