@@ -72,10 +72,14 @@ MainWindow::MainWindow(LabContext& context, QWidget* parent) : QMainWindow(paren
     run_ = new RunPage(context_, stack_);
     pages_[Page::Launch] = launch_;
     pages_[Page::Run] = run_;
-    pages_[Page::Compare] = new ComparePage(context_, stack_);
-    pages_[Page::Report] = new ReportPage(context_, stack_);
-    pages_[Page::Notes] = new NotesEditor(context_, stack_);
-    pages_[Page::Sweeps] = new SweepsPage(context_, stack_);
+    compare_ = new ComparePage(context_, stack_);
+    report_ = new ReportPage(context_, stack_);
+    notes_ = new NotesEditor(context_, stack_);
+    sweeps_ = new SweepsPage(context_, stack_);
+    pages_[Page::Compare] = compare_;
+    pages_[Page::Report] = report_;
+    pages_[Page::Notes] = notes_;
+    pages_[Page::Sweeps] = sweeps_;
     for (QWidget* widget : pages_)
         stack_->addWidget(widget);
 
@@ -346,8 +350,8 @@ void MainWindow::openRun(qint64 runId)
         return;
     if (!(running_ && jobRunIds_.contains(runId) && run_->runId() == runId))
         run_->showRun(runId); // a live run keeps growing on its own
-    static_cast<NotesEditor*>(pages_[Page::Notes])->showRun(runId);
-    static_cast<ReportPage*>(pages_[Page::Report])->showRun(runId);
+    notes_->showRun(runId);
+    report_->showRun(runId);
     if (currentPage() == Page::Launch || currentPage() == Page::Compare || currentPage() == Page::Sweeps)
         showPage(Page::Run);
 }
@@ -356,20 +360,20 @@ void MainWindow::openGroup(qint64 groupId)
 {
     if (groupId <= 0)
         return;
-    static_cast<ComparePage*>(pages_[Page::Compare])->showGroup(groupId);
-    static_cast<ReportPage*>(pages_[Page::Report])->showGroup(groupId);
+    compare_->showGroup(groupId);
+    report_->showGroup(groupId);
     showPage(Page::Compare);
 }
 
 void MainWindow::compareRuns(qint64 runA, qint64 runB)
 {
-    static_cast<ComparePage*>(pages_[Page::Compare])->showRuns(runA, runB);
+    compare_->showRuns(runA, runB);
     showPage(Page::Compare);
 }
 
 void MainWindow::openSweep(qint64 sweepId)
 {
-    static_cast<SweepsPage*>(pages_[Page::Sweeps])->showSweep(sweepId);
+    sweeps_->showSweep(sweepId);
     showPage(Page::Sweeps);
 }
 
@@ -382,8 +386,7 @@ void MainWindow::selectedRunsChanged(const QList<qint64>& runIds)
 void MainWindow::exportReport()
 {
     showPage(Page::Report);
-    auto* report = static_cast<ReportPage*>(pages_[Page::Report]);
-    if (QPushButton* button = report->exportButton(reportexport::ReportFormat::Html))
+    if (QPushButton* button = report_->exportButton(reportexport::ReportFormat::Html))
         if (button->isEnabled())
             button->click();
 }

@@ -21,8 +21,12 @@ namespace tempo::gui {
 
 class HistorySidebar;
 class LabContext;
+class ComparePage;
 class LaunchPage;
+class NotesEditor;
+class ReportPage;
 class RunPage;
+class SweepsPage;
 
 class MainWindow : public QMainWindow {
     Q_OBJECT
@@ -85,6 +89,10 @@ private:
     QStackedWidget* stack_;
     LaunchPage* launch_;
     RunPage* run_;
+    ComparePage* compare_;
+    ReportPage* report_;
+    NotesEditor* notes_;
+    SweepsPage* sweeps_;
     QMap<Page, QWidget*> pages_;
     QMap<Page, QAction*> pageActions_;
     QActionGroup* navigation_;

@@ -157,9 +157,8 @@ RunPage::RunPage(LabContext& context, QWidget* parent) : QWidget(parent), contex
     layout->addWidget(chartsBox_);
 
     layout->addWidget(sectionTitle(tr("Attention explorer"), body_));
-    auto* explorer = new AttentionExplorer(context_, body_);
-    explorer->setMinimumHeight(420);
-    explorer_ = explorer;
+    explorer_ = new AttentionExplorer(context_, body_);
+    explorer_->setMinimumHeight(420);
     layout->addWidget(explorer_);
 
     layout->addWidget(sectionTitle(tr("Steps"), body_));
@@ -358,7 +357,7 @@ void RunPage::showRun(qint64 runId)
     addStepRows(context_.notebook().steps(runId));
     showChecks(runId);
     showCharts(runId);
-    static_cast<AttentionExplorer*>(explorer_)->showRun(runId);
+    explorer_->showRun(runId);
 }
 
 void RunPage::beginLiveRun(qint64 runId)

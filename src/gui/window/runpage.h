@@ -20,6 +20,7 @@ class QVBoxLayout;
 
 namespace tempo::gui {
 
+class AttentionExplorer;
 class FlowLayout;
 class LabContext;
 class TokenChips;
@@ -72,7 +73,7 @@ private:
     QVBoxLayout* chartsLayout_;
     int chartCount_ = 0;
     int chartGeneration_ = 0; // charts queued for an earlier run are dropped
-    QWidget* explorer_ = nullptr;
+    AttentionExplorer* explorer_ = nullptr;
     QTableWidget* steps_;
     QLabel* emptyHint_;
     QWidget* body_;
