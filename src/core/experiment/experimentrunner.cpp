@@ -42,6 +42,9 @@ bool ExperimentResult::allChecksPassed() const
 
 ExperimentResult ExperimentRunner::run(const ExperimentRequest& request, const RunCallbacks& callbacks)
 {
+    // Bad compute options (threads past the cores, f16 on CPU) are the caller's mistake, refused
+    // before anything is recorded.
+    request.options.validate();
     const Preset& preset = request.preset.preset;
     rememberPresetUsed(notebook_, request.preset);
     const json presetJson = presetToJson(preset);

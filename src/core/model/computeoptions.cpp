@@ -49,8 +49,18 @@ std::string ComputeOptions::deviceName(c10::DeviceType device)
     }
 }
 
+int ComputeOptions::maxThreads()
+{
+    return static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+}
+
 void ComputeOptions::validate() const
 {
+    // Checked first and for every device: the CPU pool also serves a CUDA run (applyThreads).
+    if (threads < 0 || threads > maxThreads())
+        throw InvalidArgument(expectedFound("threads", "0 (every core) or a count in 1.." + std::to_string(maxThreads()) +
+                                                " (the cores of this machine)",
+                                            std::to_string(threads)));
     if (dtype != c10::ScalarType::Float && dtype != c10::ScalarType::BFloat16 && dtype != c10::ScalarType::Half)
         throw InvalidArgument(expectedFound("dtype", "f32, bf16 or f16", dtypeName(dtype)));
     if (device == c10::DeviceType::CUDA) {
@@ -67,21 +77,21 @@ void ComputeOptions::validate() const
             "dtype on cpu", "f32 or bf16",
             "f16 (LibTorch does not support fp16 matrix multiplication on CPU; use --dtype bf16 or f32, "
             "or --device cuda)"));
-    if (threads < 0)
-        throw InvalidArgument(expectedFound("threads", "0 (every core) or a positive count", std::to_string(threads)));
 }
 
 int ComputeOptions::effectiveThreads() const
 {
     if (threads > 0)
         return threads;
-    return std::max(1u, std::thread::hardware_concurrency());
+    return maxThreads();
 }
 
 void ComputeOptions::applyThreads() const
 {
     // The intra-op pool also drives the CPU-side work of a CUDA run (copies, sampling), so it is
-    // set for both devices.
+    // set for both devices. Validated here too: callers that set `threads` after construction
+    // (recordTempoRun's per-run count) must not reach at::set_num_threads with 100000.
+    validate();
     if (at::get_num_threads() != effectiveThreads())
         at::set_num_threads(effectiveThreads());
 }

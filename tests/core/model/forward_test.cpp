@@ -10,6 +10,7 @@
 #include <vector>
 
 #include <ATen/ATen.h>
+#include <ATen/Parallel.h>
 
 #include "core/common/errors.h"
 #include "core/model/llamamodel.h"
@@ -526,6 +527,30 @@ TEST(ForwardTest, F16OnCpuAndCudaWithoutCudaAreRefused)
     EXPECT_THROW(ComputeOptions::parseDevice("tpu"), InvalidArgument);
     EXPECT_EQ(ComputeOptions::parseDtype("bf16"), at::kBFloat16);
     EXPECT_EQ(ComputeOptions::dtypeName(at::kHalf), "f16");
+}
+
+TEST(ForwardTest, ThreadCountsPastTheMachinesCoresAreRefusedBeforeTheyReachLibTorch)
+{
+    // --threads 100000 used to reach at::set_num_threads and start hundreds of threads (the CLI
+    // hung). validate() and applyThreads() refuse it; the pool keeps its size.
+    const int poolBefore = at::get_num_threads();
+    ComputeOptions options = cpuOptions();
+    options.threads = 100000;
+    try {
+        options.applyThreads();
+        FAIL() << "100000 threads accepted";
+    } catch (const InvalidArgument& error) {
+        std::cout << "threads 100000: " << error.what() << "\n";
+        EXPECT_NE(std::string(error.what()).find("1.." + std::to_string(ComputeOptions::maxThreads())), std::string::npos);
+        EXPECT_NE(std::string(error.what()).find("found 100000"), std::string::npos);
+    }
+    EXPECT_EQ(at::get_num_threads(), poolBefore);
+    options.threads = -1;
+    EXPECT_THROW(options.validate(), InvalidArgument);
+    options.threads = ComputeOptions::maxThreads();
+    EXPECT_NO_THROW(options.validate());
+    EXPECT_EQ(options.effectiveThreads(), ComputeOptions::maxThreads());
+    EXPECT_GE(ComputeOptions::maxThreads(), 1);
 }
 
 TEST(ForwardTest, InconsistentInputsAreRefusedWithExpectedAndFound)
