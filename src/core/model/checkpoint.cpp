@@ -98,8 +98,35 @@ void loadShards(Checkpoint& checkpoint, Origins& origins, const std::filesystem:
     }
 }
 
+// The layer count the weights hold: 1 + the highest N of any "model.layers.N." tensor (0 when
+// none). Read from the names alone, so a config.json that claims more layers than the files
+// hold is refused before anything is built per layer.
+int64_t layersInWeights(const std::map<std::string, at::Tensor>& tensors)
+{
+    static const std::string prefix = "model.layers.";
+    int64_t layers = 0;
+    for (const auto& entry : tensors) {
+        const std::string& name = entry.first;
+        if (name.compare(0, prefix.size(), prefix) != 0)
+            continue;
+        const size_t digitsEnd = name.find('.', prefix.size());
+        const std::string digits = name.substr(prefix.size(), digitsEnd - prefix.size());
+        if (digits.empty() || digits.size() > 9 || digits.find_first_not_of("0123456789") != std::string::npos)
+            continue; // an odd name: reported as an unexpected tensor below
+        layers = std::max<int64_t>(layers, std::stoll(digits) + 1);
+    }
+    return layers;
+}
+
 void checkAgainstConfig(const Checkpoint& checkpoint, const Origins& origins)
 {
+    const int64_t layersHeld = layersInWeights(checkpoint.tensors);
+    if (checkpoint.config.numHiddenLayers != layersHeld)
+        throw CheckpointError(expectedFound(
+            "config.json key 'num_hidden_layers'",
+            "the " + std::to_string(layersHeld) + " layers the weights hold" +
+                (layersHeld > 0 ? " (model.layers.0 .. model.layers." + std::to_string(layersHeld - 1) + ")" : ""),
+            std::to_string(checkpoint.config.numHiddenLayers)));
     const auto expected = expectedTensorShapes(checkpoint.config);
     std::set<std::string> expectedNames;
     std::vector<std::string> missing;

@@ -58,6 +58,20 @@ public:
             fail(key, "a positive integer", std::to_string(value));
         return value;
     }
+    // A positive integer no larger than `limit` (LlamaConfigLimits).
+    int64_t boundedInteger(const std::string& key, int64_t limit) const
+    {
+        const int64_t value = integer(key);
+        requireWithin(key, value, limit);
+        return value;
+    }
+    void requireWithin(const std::string& key, int64_t value, int64_t limit) const
+    {
+        if (value <= 0)
+            fail(key, "a positive integer", std::to_string(value));
+        if (value > limit)
+            fail(key, "at most " + std::to_string(limit) + " (the largest size this app accepts)", std::to_string(value));
+    }
     double number(const std::string& key, double fallback) const
     {
         if (!has(key))
@@ -175,13 +189,13 @@ LlamaConfig LlamaConfig::fromJson(const json& root, const std::string& source)
     }
 
     LlamaConfig config;
-    config.hiddenSize = reader.positiveInteger("hidden_size");
-    config.intermediateSize = reader.positiveInteger("intermediate_size");
-    config.numHiddenLayers = reader.positiveInteger("num_hidden_layers");
-    config.numAttentionHeads = reader.positiveInteger("num_attention_heads");
+    using Limits = LlamaConfigLimits;
+    config.hiddenSize = reader.boundedInteger("hidden_size", Limits::kMaxHiddenSize);
+    config.intermediateSize = reader.boundedInteger("intermediate_size", Limits::kMaxIntermediateSize);
+    config.numHiddenLayers = reader.boundedInteger("num_hidden_layers", Limits::kMaxLayers);
+    config.numAttentionHeads = reader.boundedInteger("num_attention_heads", Limits::kMaxHeads);
     config.numKeyValueHeads = reader.integerOr("num_key_value_heads", config.numAttentionHeads);
-    if (config.numKeyValueHeads <= 0)
-        reader.fail("num_key_value_heads", "a positive integer", std::to_string(config.numKeyValueHeads));
+    reader.requireWithin("num_key_value_heads", config.numKeyValueHeads, Limits::kMaxHeads);
     if (config.numAttentionHeads % config.numKeyValueHeads != 0)
         reader.fail("num_key_value_heads",
                     "a divisor of num_attention_heads (" + std::to_string(config.numAttentionHeads) + ")",
@@ -199,11 +213,11 @@ LlamaConfig LlamaConfig::fromJson(const json& root, const std::string& source)
     }
     if (config.headDim <= 0 || config.headDim % 2 != 0)
         reader.fail("head_dim", "a positive even integer (RoPE rotates pairs)", std::to_string(config.headDim));
+    reader.requireWithin("head_dim", config.headDim, Limits::kMaxHeadDim);
 
-    config.vocabSize = reader.positiveInteger("vocab_size");
+    config.vocabSize = reader.boundedInteger("vocab_size", Limits::kMaxVocabSize);
     config.maxPositionEmbeddings = reader.integerOr("max_position_embeddings", 2048);
-    if (config.maxPositionEmbeddings <= 0)
-        reader.fail("max_position_embeddings", "a positive integer", std::to_string(config.maxPositionEmbeddings));
+    reader.requireWithin("max_position_embeddings", config.maxPositionEmbeddings, Limits::kMaxPositionEmbeddings);
     config.rmsNormEps = reader.positiveNumber("rms_norm_eps", config.rmsNormEps);
     config.ropeTheta = reader.positiveNumber("rope_theta", config.ropeTheta);
     config.ropeScaling = parseRopeScaling(reader, source);

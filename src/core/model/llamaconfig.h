@@ -22,6 +22,21 @@ struct RopeScaling {
     int64_t originalMaxPositionEmbeddings = 8192;
 };
 
+// Sizes past these are refused when config.json is read, before anything loops over layers or
+// allocates: a typo like num_hidden_layers = 10^9 must fail at once, not after minutes and
+// gigabytes. Each is several times the largest published Llama (405B: 126 layers, hidden 16384,
+// 128 heads, intermediate 53248, vocab 128256).
+struct LlamaConfigLimits {
+    static constexpr int64_t kMaxLayers = 1024;
+    static constexpr int64_t kMaxHiddenSize = 1 << 17;       // 131072
+    static constexpr int64_t kMaxIntermediateSize = 1 << 20; // 1048576
+    static constexpr int64_t kMaxHeads = 1024;               // query and key/value heads
+    static constexpr int64_t kMaxHeadDim = 1024;
+    static constexpr int64_t kMaxVocabSize = 1 << 24;        // 16777216
+    // Logical positions are stored as 32-bit integers in the notebook.
+    static constexpr int64_t kMaxPositionEmbeddings = 2147483647;
+};
+
 struct LlamaConfig {
     int64_t hiddenSize = 0;
     int64_t intermediateSize = 0;

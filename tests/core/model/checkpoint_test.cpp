@@ -179,6 +179,21 @@ TEST(CheckpointErrors, MissingTensor)
                    {"tensor 'model.layers.1.mlp.down_proj.weight'", "missing", "1 more missing"});
 }
 
+TEST(CheckpointErrors, ConfigClaimingMoreLayersThanTheWeightsHoldIsRefusedByName)
+{
+    // Read from the tensor names before any per-layer list is built (the loader used to list
+    // every tensor the config implies first).
+    TempDir dir;
+    json config = testConfigJson();
+    config["num_hidden_layers"] = 1000;
+    writeFolder(dir.path(), config, testTensors());
+    expectContains(loadError<CheckpointError>(dir.path()),
+                   {"num_hidden_layers", "the 2 layers the weights hold", "model.layers.1", "found 1000"});
+    config["num_hidden_layers"] = 1;
+    writeFolder(dir.path(), config, testTensors());
+    expectContains(loadError<CheckpointError>(dir.path()), {"num_hidden_layers", "the 2 layers", "found 1"});
+}
+
 TEST(CheckpointErrors, UnexpectedTensorsAndLmHeadWhileTied)
 {
     TempDir dir;

@@ -182,6 +182,39 @@ TEST(LlamaConfigErrors, NameKeyExpectedAndFound)
     }
 }
 
+TEST(LlamaConfigErrors, SizesPastTheLimitsAreRefusedAtOnce)
+{
+    // num_hidden_layers = 10^9 used to hang and grow past 3 GB while the loader listed the
+    // tensors such a model must have; every size now has a ceiling checked on parsing.
+    struct Case {
+        const char* key;
+        int64_t value;
+        int64_t limit;
+    };
+    const std::vector<Case> cases = {
+        {"num_hidden_layers", 1000000000, LlamaConfigLimits::kMaxLayers},
+        {"hidden_size", int64_t{1} << 40, LlamaConfigLimits::kMaxHiddenSize},
+        {"intermediate_size", int64_t{1} << 40, LlamaConfigLimits::kMaxIntermediateSize},
+        {"num_attention_heads", 1 << 20, LlamaConfigLimits::kMaxHeads},
+        {"num_key_value_heads", 1 << 20, LlamaConfigLimits::kMaxHeads},
+        {"head_dim", 1 << 20, LlamaConfigLimits::kMaxHeadDim},
+        {"vocab_size", int64_t{1} << 40, LlamaConfigLimits::kMaxVocabSize},
+        {"max_position_embeddings", int64_t{1} << 40, LlamaConfigLimits::kMaxPositionEmbeddings},
+    };
+    for (const Case& c : cases) {
+        json config = llama32Config();
+        config[c.key] = c.value;
+        const std::string message = configError(config);
+        SCOPED_TRACE(std::string(c.key) + " = " + std::to_string(c.value) + ": " + message);
+        EXPECT_NE(message.find(std::string("key '") + c.key + "'"), std::string::npos);
+        EXPECT_NE(message.find("at most " + std::to_string(c.limit)), std::string::npos);
+        EXPECT_NE(message.find("found " + std::to_string(c.value)), std::string::npos);
+    }
+    json atLimit = llama32Config();
+    atLimit["max_position_embeddings"] = 2000000000; // large but allowed: runs size their cache to use
+    EXPECT_EQ(configError(atLimit), "");
+}
+
 TEST(LlamaConfigErrors, MissingRequiredKey)
 {
     for (const char* key : {"hidden_size", "intermediate_size", "num_hidden_layers", "num_attention_heads", "vocab_size"}) {
