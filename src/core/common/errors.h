@@ -45,6 +45,13 @@ public:
     using Error::Error;
 };
 
+// The machine cannot provide what a run needs (memory for the KV cache, weights or a forward):
+// a one-line message with the size asked for, instead of LibTorch's allocator trace.
+class ResourceError : public Error {
+public:
+    using Error::Error;
+};
+
 // "<what>: expected <expected>, found <found>" — the one shape every error message follows.
 std::string expectedFound(const std::string& what, const std::string& expected, const std::string& found);
 

@@ -13,6 +13,7 @@
 #include <ATen/ATen.h>
 
 #include "core/common/errors.h"
+#include "core/model/allocation.h"
 #include "core/model/shapetext.h"
 #include "core/model/rope.h"
 #include "core/model/rowprojection.h"
@@ -86,7 +87,10 @@ LlamaModel::LlamaModel(const Checkpoint& checkpoint, const ComputeOptions& optio
     // peak memory of loading a large model at one copy of the weights.
     const auto prepare = [&](const std::string& name) {
         const at::Tensor& source = checkpoint.tensors.at(name);
-        return source.to(options_.device, options_.dtype).contiguous();
+        const uint64_t bytes = static_cast<uint64_t>(source.numel()) * c10::elementSize(options_.dtype);
+        return guardAllocation("weights '" + name + "' in " + ComputeOptions::dtypeName(options_.dtype) + " on " +
+                                   ComputeOptions::deviceName(options_.device),
+                               bytes, [&] { return source.to(options_.device, options_.dtype).contiguous(); });
     };
     Weights& w = *weights_;
     w.embed = prepare("model.embed_tokens.weight");

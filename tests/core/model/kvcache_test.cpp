@@ -1,6 +1,9 @@
-// KVCache: preallocated [L, H_kv, capacity, D], rows written by slot, views, truncate rollback.
+// KVCache: [L, H_kv, allocated, D] growing up to the capacity, rows written by slot, views,
+// truncate rollback, allocation failures as one-line ResourceErrors.
 
 #include <gtest/gtest.h>
+
+#include <cstdio>
 
 #include <ATen/ATen.h>
 
@@ -87,6 +90,59 @@ TEST(KVCacheTest, StoresInTheRequestedDtype)
     EXPECT_EQ(cache.dtype(), at::kBFloat16);
     cache.write(0, rows(1, 0), rows(1, 0)); // float32 input converted on write
     EXPECT_TRUE(at::equal(cache.keys(0, 1).to(at::kFloat), rows(1, 0))); // small integers are exact in bf16
+}
+
+TEST(KVCacheTest, AllocatesWhatIsUsedAndGrowsUpToTheCapacity)
+{
+    // A run that may use 2e9 slots (issue 14 asked LibTorch for 256 GB up front) starts small.
+    KVCache cache(cacheConfig(), 2000000000, ComputeOptions{});
+    EXPECT_EQ(cache.capacity(), 2000000000);
+    EXPECT_EQ(cache.allocated(), KVCache::kInitialSlots);
+    // Fill past the first allocation; every row must survive each growth.
+    const int64_t rowsToWrite = KVCache::kInitialSlots + 5;
+    for (int64_t slot = 0; slot < rowsToWrite; ++slot) {
+        for (int64_t layer = 0; layer < 2; ++layer)
+            cache.write(layer, rows(1, static_cast<double>(slot * 10 + layer)), rows(1, static_cast<double>(-slot)));
+        cache.advance(1);
+    }
+    EXPECT_EQ(cache.allocated(), 2 * KVCache::kInitialSlots); // doubled once
+    EXPECT_EQ(cache.length(), rowsToWrite);
+    for (int64_t slot : {int64_t{0}, KVCache::kInitialSlots - 1, KVCache::kInitialSlots, rowsToWrite - 1}) {
+        EXPECT_TRUE(at::equal(cache.keys(1, 0).narrow(1, slot, 1), rows(1, static_cast<double>(slot * 10 + 1)))) << slot;
+        EXPECT_TRUE(at::equal(cache.values(0, 0).narrow(1, slot, 1), rows(1, static_cast<double>(-slot)))) << slot;
+    }
+    // A small capacity is allocated whole and never grows past it.
+    KVCache small(cacheConfig(), 6, ComputeOptions{});
+    EXPECT_EQ(small.allocated(), 6);
+    EXPECT_EQ(KVCache::bytesPerSlot(cacheConfig(), at::kFloat), 2u * 2 * 3 * 4 * 4);
+}
+
+TEST(KVCacheTest, AnAllocationTheMachineCannotServeIsAOneLineResourceError)
+{
+    // Keys and values of 4096 layers x 4096 heads x 1024 slots x 4096 dims x 4 bytes = 512 TiB:
+    // past any x86-64 or arm64 user address space, so it fails whatever the overcommit setting.
+#if defined(__SANITIZE_ADDRESS__)
+    GTEST_SKIP() << "AddressSanitizer aborts on a request this size instead of failing it (allocator_may_return_null=0)";
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+    GTEST_SKIP() << "AddressSanitizer aborts on a request this size instead of failing it (allocator_may_return_null=0)";
+#endif
+#endif
+    LlamaConfig huge;
+    huge.numHiddenLayers = 4096;
+    huge.numKeyValueHeads = 4096;
+    huge.headDim = 4096;
+    try {
+        KVCache cache(huge, 1000000, ComputeOptions{});
+        FAIL() << "a 512 TiB cache was allocated";
+    } catch (const ResourceError& error) {
+        const std::string message = error.what();
+        std::printf("message: %s\n", message.c_str());
+        EXPECT_EQ(message.find('\n'), std::string::npos) << message;
+        EXPECT_NE(message.find("KV cache of 1024 slots"), std::string::npos) << message;
+        EXPECT_NE(message.find("524288.0 GiB"), std::string::npos) << message;
+        EXPECT_NE(message.find("the allocation failed"), std::string::npos) << message;
+    }
 }
 
 } // namespace
