@@ -8,6 +8,7 @@
 #include "core/common/errors.h"
 #include "core/notebook/notebook.h"
 #include "core/tempo/render.h"
+#include "core/tempo/runlimits.h"
 
 namespace tempo {
 
@@ -138,6 +139,11 @@ RecordedRun recordTempoRun(notebook::Notebook& notebook, const LoadedModel& mode
         options.threads = request.threads;
     options.applyThreads();
     const std::vector<int64_t> promptIds = model.tokenizer->encode(request.prompt, true);
+    // Before the run row exists: a request that cannot fit the model or the machine is refused
+    // without leaving a failed 0-step run behind (the decoder checks the same rules again).
+    const int64_t promptTokens = static_cast<int64_t>(promptIds.size());
+    validateRunFits(request.config, promptTokens, model.model->config());
+    validateRunMemory(request.config, promptTokens, model.model->config(), options);
 
     notebook::RunRecord row;
     row.presetId = request.presetId;

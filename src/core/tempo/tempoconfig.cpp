@@ -6,6 +6,7 @@
 
 #include "core/common/errors.h"
 #include "core/model/llamaconfig.h"
+#include "core/tempo/runlimits.h"
 
 namespace tempo {
 
@@ -78,32 +79,7 @@ int64_t TempoConfig::resolvedKeysLayer(const LlamaConfig& model) const
 
 void TempoConfig::validate(const LlamaConfig& model, int64_t promptLength) const
 {
-    validate();
-    if (promptLength < 1)
-        throw InvalidArgument(expectedFound("TEMPO prompt", "at least 1 token", std::to_string(promptLength) + " tokens"));
-    const int64_t maxPositions = model.maxPositionEmbeddings;
-    if (maxPositions > 0) {
-        const int64_t lastLogical = positionOffset + promptLength + maxSteps;
-        if (lastLogical > maxPositions)
-            throw InvalidArgument(expectedFound(
-                "TEMPO config fields max_steps/position_offset",
-                "position_offset + prompt length + max_steps <= max_position_embeddings (" + std::to_string(maxPositions) + ")",
-                std::to_string(positionOffset) + " + " + std::to_string(promptLength) + " + "
-                    + std::to_string(maxSteps) + " = " + std::to_string(lastLogical)));
-        const int64_t slots = cacheSlotsNeeded(promptLength);
-        if (slots > maxPositions)
-            throw InvalidArgument(expectedFound(
-                "TEMPO config fields max_steps/max_width",
-                "prompt length + max_steps * widest set <= max_position_embeddings (" + std::to_string(maxPositions) + ")",
-                std::to_string(promptLength) + " + " + std::to_string(maxSteps) + " * " + std::to_string(widestSet())
-                    + " = " + std::to_string(slots))
-                + " (widest set = min(max_width, floor(1 / threshold)))");
-    }
-    const int64_t layer = resolvedKeysLayer(model);
-    if (layer >= model.numHiddenLayers)
-        throw InvalidArgument(expectedFound("TEMPO config field keys_layer",
-                                            "-1 or a layer in [0, " + std::to_string(model.numHiddenLayers - 1) + "]",
-                                            std::to_string(keysLayer)));
+    validateRunFits(*this, promptLength, model); // the one rule (runlimits.h)
 }
 
 } // namespace tempo

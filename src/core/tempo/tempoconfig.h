@@ -64,9 +64,7 @@ struct TempoConfig {
 
     // Ranges that need no model: threshold, maxWidth, maxSteps, positionOffset.
     void validate() const;
-    // Everything, including that the run fits the model: logical positions
-    // positionOffset + promptLength + maxSteps <= max_position_embeddings, cache slots
-    // promptLength + maxSteps * widestSet() <= max_position_embeddings, keysLayer in range.
+    // Everything, including that the run fits the model: validateRunFits (runlimits.h).
     void validate(const LlamaConfig& model, int64_t promptLength) const;
 
     // The widest set this config can select: at most floor(1 / threshold) tokens can each have

@@ -7,8 +7,10 @@
 #include <ATen/ATen.h>
 
 #include "core/common/errors.h"
+#include "core/model/allocation.h"
 #include "core/model/llamamodel.h"
 #include "core/tempo/checks.h"
+#include "core/tempo/runlimits.h"
 #include "core/tempo/selection.h"
 #include "core/tempo/slotlayout.h"
 
@@ -146,6 +148,7 @@ TempoRun TempoDecoder::run(const std::vector<int64_t>& promptIds, const TempoCon
     const LlamaConfig& mc = model_.config();
     const int64_t promptLength = static_cast<int64_t>(promptIds.size());
     config.validate(mc, promptLength);
+    validateRunMemory(config, promptLength, mc, model_.options());
     for (size_t i = 0; i < promptIds.size(); ++i)
         if (promptIds[i] < 0 || promptIds[i] >= mc.vocabSize)
             throw InvalidArgument(expectedFound("prompt token " + std::to_string(i),
@@ -182,7 +185,9 @@ TempoRun TempoDecoder::run(const std::vector<int64_t>& promptIds, const TempoCon
     at::Tensor prefillPositions = layout.positionIds(0, promptLength); // [P]
     if (faults.rotateByPhysicalSlot)
         prefillPositions = at::arange(promptLength, at::kLong);
-    ForwardOutputs prefill = model_.forward({idTensor(promptIds), prefillPositions, causalMask(promptLength)}, cache, capture);
+    ForwardOutputs prefill = guardAllocation("prefill forward of " + std::to_string(promptLength) + " tokens", 0, [&] {
+        return model_.forward({idTensor(promptIds), prefillPositions, causalMask(promptLength)}, cache, capture);
+    });
     at::Tensor distribution = recorder.record(0, -1, 0, toIds(layout.positionIds(0, promptLength)), prefill, cache.length()); // [V]
     run.timing.prefillMs = millisecondsSince(runStart);
 
@@ -218,8 +223,10 @@ TempoRun TempoDecoder::run(const std::vector<int64_t>& promptIds, const TempoCon
             maskMode = maskMode == SiblingMode::Isolated ? SiblingMode::Visible : SiblingMode::Isolated;
         ForwardCapture stepCapture = capture;
         stepCapture.attention = captures.attention || width >= 2; // sibling_attention needs the set's rows
-        ForwardOutputs out = model_.forward({idTensor(fed), positionIds, parallelSetMask(cachedSlots, width, maskMode)},
-                                            cache, stepCapture);
+        ForwardOutputs out = guardAllocation("forward of step " + std::to_string(step), 0, [&] {
+            return model_.forward({idTensor(fed), positionIds, parallelSetMask(cachedSlots, width, maskMode)}, cache,
+                                  stepCapture);
+        });
 
         // 4. Read out p_{step + 1}.
         distribution = recorder.record(step + 1, step, firstSlot, toIds(logicalIds), out, cache.length());

@@ -109,14 +109,15 @@ TEST(TempoConfig, RunMustFitTheModelsPositionsAndCache)
     EXPECT_NO_THROW(c.validate(model, 10)); // 10 + 20 * 2 = 50 slots
     c.maxSteps = 30;                        // 10 + 60 = 70 slots > 64
     std::string message = refusal([&] { c.validate(model, 10); });
-    EXPECT_NE(message.find("max_steps/max_width"), std::string::npos) << message;
-    EXPECT_NE(message.find("70"), std::string::npos) << message;
+    EXPECT_NE(message.find("max_steps"), std::string::npos) << message;
+    EXPECT_NE(message.find("at most 27"), std::string::npos) << message; // (64 - 10) / 2
+    EXPECT_NE(message.find("= 70 slots"), std::string::npos) << message;
 
     c.maxSteps = 5;
     c.positionOffset = 50; // 50 + 10 + 5 = 65 > 64
     message = refusal([&] { c.validate(model, 10); });
     EXPECT_NE(message.find("position_offset"), std::string::npos) << message;
-    EXPECT_NE(message.find("65"), std::string::npos) << message;
+    EXPECT_NE(message.find("= 65 positions"), std::string::npos) << message;
 
     c.positionOffset = 0;
     c.keysLayer = 2; // the model has layers 0 and 1

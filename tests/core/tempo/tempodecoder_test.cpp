@@ -13,6 +13,7 @@
 #include <ATen/ATen.h>
 
 #include "core/common/errors.h"
+#include "core/model/llamamodel.h"
 #include "core/tempo/checks.h"
 #include "core/tempo/tempodecoder.h"
 #include "peakedmodel.h"
@@ -287,6 +288,32 @@ TEST(TempoDecoder, RefusesPromptsOutsideTheVocabularyAndConfigsThatDoNotFit)
     TempoConfig badThreshold = peakedConfig(SiblingMode::Isolated);
     badThreshold.threshold = 1.5;
     EXPECT_THROW(TempoDecoder(model).run(peakedPrompt(), badThreshold), InvalidArgument);
+}
+
+TEST(TempoDecoder, ARunThatMayUseTwoBillionSlotsStartsWithASmallCache)
+{
+    // max_position_embeddings = 2e9 and a run that may feed 10 members a step for 1e8 steps: the
+    // cache used to be allocated whole up front (1e9 slots, 512 GB on this model) and die in
+    // LibTorch. It now grows as steps need slots, so the run starts at once; it is cancelled
+    // after three steps.
+    Checkpoint checkpoint = makeTestCheckpoint(test::peakedSpec());
+    checkpoint.config.maxPositionEmbeddings = 2000000000;
+    const LlamaModel model(checkpoint, ComputeOptions{});
+    TempoConfig config = test::peakedConfig(SiblingMode::Isolated, 100000000); // threshold 0.1, no stop at eos
+    config.stopAtEos = true; // may stop after one step: never refused up front for memory
+    std::atomic<bool> cancel{false};
+    RunControl control;
+    control.cancel = &cancel;
+    control.onStep = [&](const StepProgress& progress) {
+        if (progress.step == 2)
+            cancel = true;
+    };
+    const TempoRun run = TempoDecoder(model).run(test::peakedPrompt(), config, {}, control);
+    // Three steps, unless a set was exactly {eos} before (stop at eos).
+    ASSERT_GE(run.steps.size(), 1u);
+    EXPECT_TRUE(run.cancelled() || run.stopReason == StopReason::EndOfSequence);
+    EXPECT_LE(run.steps.size(), 3u);
+    EXPECT_TRUE(run.allChecksPassed());
 }
 
 } // namespace
