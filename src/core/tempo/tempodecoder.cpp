@@ -10,6 +10,7 @@
 #include "core/model/allocation.h"
 #include "core/model/llamamodel.h"
 #include "core/tempo/checks.h"
+#include "core/tempo/readout.h"
 #include "core/tempo/runlimits.h"
 #include "core/tempo/selection.h"
 #include "core/tempo/slotlayout.h"
@@ -66,12 +67,12 @@ public:
         logitsChecked_ += out.logits.numel();
 
         // The prefill's distribution comes from the last prompt row; a set's from its members.
+        // Softmax and mean in float64 (readout.h); the sum the finite check sees is the float64 one.
         const at::Tensor readRows = step < 0 ? out.logits.narrow(0, rows - 1, 1) : out.logits; // [r, V]
-        const at::Tensor rowProbabilities = at::softmax(readRows.to(at::kFloat), -1);          // [r, V]
-        at::Tensor distribution = config_.readout == Readout::Mean || step < 0
-            ? rowProbabilities.mean(0)
-            : rowProbabilities[rowProbabilities.size(0) - 1]; // [V]
-        readoutSums_.push_back(distribution.sum(at::kDouble).item<double>());
+        const ReadoutDistributions read = readOutDistribution(readRows, step < 0 ? Readout::Mean : config_.readout);
+        readoutSums_.push_back(read.distribution.sum().item<double>());
+        const at::Tensor rowProbabilities = read.rows.to(at::kFloat);  // [r, V]
+        const at::Tensor distribution = read.distribution.to(at::kFloat); // [V]
 
         if (captures_.logits) {
             ReadoutRecord readout{forward, distribution, {}};
