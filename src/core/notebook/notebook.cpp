@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <limits>
 
 #include <nlohmann/json.hpp>
 
@@ -565,7 +566,8 @@ std::vector<StepRecord> Notebook::steps(std::int64_t runId) const
         StepRecord& step = steps.back();
         step.tokenIds.push_back(query.int64(3));
         step.tokens.push_back(query.text(4));
-        step.probabilities.push_back(query.real(5));
+        // NULL: a NaN probability (SQLite stores a bound NaN as NULL; db/0004).
+        step.probabilities.push_back(query.isNull(5) ? std::numeric_limits<double>::quiet_NaN() : query.real(5));
         step.physicalSlots.push_back(query.int64(6));
     }
     return steps;
