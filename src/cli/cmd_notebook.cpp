@@ -130,7 +130,22 @@ int runRuns(const std::vector<std::string>& words)
         return kExitOk;
     }
     if (runs.empty()) {
-        std::cout << "no runs in " << book->path() << "\n";
+        // An empty notebook and a filter that matched nothing are different news.
+        const bool filtered = !query.search.empty() || !query.tag.empty() || query.status.has_value();
+        const std::int64_t total = book->runCount();
+        if (!filtered || total == 0) {
+            std::cout << "no runs in " << book->path() << "\n";
+            return kExitOk;
+        }
+        std::string filter;
+        if (!query.search.empty())
+            filter += " --search '" + query.search + "'";
+        if (!query.tag.empty())
+            filter += " --tag '" + query.tag + "'";
+        if (query.status)
+            filter += std::string(" --status ") + notebook::toString(*query.status);
+        std::cout << "no run matched the filter" << filter << " (" << total << " run(s) in " << book->path()
+                  << ")\n";
         return kExitOk;
     }
     std::cout << std::left << std::setw(7) << "ID" << std::setw(10) << "UUID" << std::setw(12) << "STATUS"

@@ -114,6 +114,27 @@ TEST_F(NotebookCli, RunsListsFiltersAndSearches)
     EXPECT_NE(badStatus.err.find("interrupted"), std::string::npos) << badStatus.err;
 }
 
+TEST_F(NotebookCli, RunsSaysNoRunMatchedTheFilterRatherThanNoRuns)
+{
+    {
+        Notebook notebook(path("n.sqlite"));
+        fill(notebook);
+        Notebook empty(path("empty.sqlite"));
+    }
+    const std::string nb = " --notebook " + quoted(path("n.sqlite"));
+    for (const std::string filter : {" --search zzzz", " --status cancelled", " --tag nosuchtag"}) {
+        SCOPED_TRACE(filter);
+        CliResult none = cli("runs" + nb + filter);
+        ASSERT_EQ(none.exitCode, 0) << none.err;
+        EXPECT_NE(none.out.find("no run matched the filter"), std::string::npos) << none.out;
+        EXPECT_NE(none.out.find("3 run(s) in"), std::string::npos) << none.out;
+        EXPECT_EQ(none.out.find("no runs in"), std::string::npos) << none.out;
+    }
+    CliResult empty = cli("runs --search zzzz --notebook " + quoted(path("empty.sqlite")));
+    ASSERT_EQ(empty.exitCode, 0) << empty.err;
+    EXPECT_NE(empty.out.find("no runs in"), std::string::npos) << "an empty notebook says so: " << empty.out;
+}
+
 TEST_F(NotebookCli, ShowByIdAndUuidPrefix)
 {
     Notebook notebook(path("n.sqlite"));
