@@ -16,6 +16,7 @@
 
 #include "cli/args.h"
 #include "cli/command.h"
+#include "cli/notebookfile.h"
 #include "core/common/errors.h"
 #include "core/experiment/sweep.h"
 #include "core/notebook/notebook.h"
@@ -52,8 +53,9 @@ std::unique_ptr<Notebook> openNotebook(const Args& args, bool needsWrite)
     NotebookPath where = notebookPath(args);
     struct stat info {};
     const bool exists = ::stat(where.path.c_str(), &info) == 0;
+    const bool readOnlyAsked = !needsWrite && args.has("--read-only");
     if (!exists) {
-        if (!where.isDefault)
+        if (!where.isDefault || readOnlyAsked)
             throw NotebookError("notebook '" + where.path + "': " +
                                 expectedFound("the file", "an existing notebook", "no file"));
         std::error_code error;
@@ -62,10 +64,10 @@ std::unique_ptr<Notebook> openNotebook(const Args& args, bool needsWrite)
             throw NotebookError(expectedFound("folder of the default notebook '" + where.path + "'",
                                               "one that can be created", error.message()));
     }
-    // Reading commands open a read-only file read-only; everything else (and every writable file)
-    // opens read-write, which also upgrades the schema and marks runs of dead writers interrupted.
-    const bool writable = !exists || ((info.st_mode & 0222) != 0 && ::access(where.path.c_str(), W_OK) == 0);
-    const OpenMode mode = needsWrite || writable ? OpenMode::ReadWrite : OpenMode::ReadOnly;
+    // Reading commands open a notebook they may not write (file or folder), or one asked
+    // --read-only, read-only and leave its folder untouched; everything else opens read-write,
+    // which also upgrades the schema and marks runs of dead writers interrupted.
+    const OpenMode mode = needsWrite || !exists ? OpenMode::ReadWrite : readingMode(where.path, readOnlyAsked);
     return std::make_unique<Notebook>(where.path, mode);
 }
 
@@ -111,7 +113,7 @@ nlohmann::json summaryJson(const notebook::RunSummary& run)
 
 int runRuns(const std::vector<std::string>& words)
 {
-    Args args(words, {"--notebook", "--search", "--tag", "--status", "--limit"}, {"--json"});
+    Args args(words, {"--notebook", "--search", "--tag", "--status", "--limit"}, {"--json", "--read-only"});
     if (!args.positional().empty())
         throw InvalidArgument(expectedFound("arguments of 'runs'", "flags only", "'" + args.positional()[0] + "'"));
     notebook::RunQuery query;
@@ -244,7 +246,7 @@ nlohmann::json runJson(const Notebook& book, std::int64_t runId)
 
 int runShow(const std::vector<std::string>& words)
 {
-    Args args(words, {"--notebook"}, {"--json"});
+    Args args(words, {"--notebook"}, {"--json", "--read-only"});
     if (args.positional().size() != 1)
         throw InvalidArgument(expectedFound("arguments of 'show'", "one run id or UUID",
                                             std::to_string(args.positional().size()) + " words"));
@@ -362,10 +364,19 @@ void printTransfer(const notebook::TransferResult& result)
 
 int runExport(const std::vector<std::string>& words)
 {
-    Args args(words, {"--notebook"}, {"--group"});
+    Args args(words, {"--notebook"}, {"--group", "--read-only", "--force"});
     oneRunArgument(args, "export-run", 2);
-    auto book = openNotebook(args, false);
     const std::string& out = args.positional()[1];
+    // --force writes a new file next to OUT and renames it over OUT only once it is complete.
+    if (!args.has("--force") && std::filesystem::exists(out))
+        throw InvalidArgument(expectedFound("export file '" + out + "'", "a new file", "an existing file") +
+                              "; choose another name, or pass --force to replace it (nothing was written)");
+    const bool replacing = args.has("--force") && std::filesystem::exists(out);
+    const std::string target = replacing ? out + ".new-" + std::to_string(::getpid()) : out;
+    if (replacing && !std::filesystem::is_regular_file(out))
+        throw InvalidArgument(expectedFound("export file '" + out + "'", "a file to replace (--force)",
+                                            "a folder or device"));
+    auto book = openNotebook(args, false);
     notebook::TransferResult result;
     if (args.has("--group")) {
         const std::string& text = args.positional()[0];
@@ -375,11 +386,20 @@ int runExport(const std::vector<std::string>& words)
             groupId = std::stoll(text);
         if (!groupId)
             throw InvalidArgument(expectedFound("group '" + text + "'", "an existing group id or UUID", "no such group"));
-        result = notebook::exportGroup(*book, *groupId, out);
+        result = notebook::exportGroup(*book, *groupId, target);
     } else {
-        result = notebook::exportRuns(*book, {book->resolveRun(args.positional()[0])}, out);
+        result = notebook::exportRuns(*book, {book->resolveRun(args.positional()[0])}, target);
     }
-    std::cout << "exported to " << out << "\n";
+    if (replacing) {
+        std::error_code error;
+        std::filesystem::rename(target, out, error);
+        if (error) {
+            std::filesystem::remove(target);
+            throw NotebookError(expectedFound("export file '" + out + "'", "replaced by the new export",
+                                              error.message()) + "; it was left as it was");
+        }
+    }
+    std::cout << (replacing ? "replaced " : "exported to ") << out << "\n";
     printTransfer(result);
     return kExitOk;
 }
@@ -415,8 +435,8 @@ const std::string kIdHelp = "ID is an integer run id, a run UUID or a unique UUI
 
 CommandRegistration runsCommand{{"runs", "list the notebook's runs, newest first",
                                  std::string("Usage: tempo-lab-cli runs [--notebook F] [--search WORDS] [--tag T]"
-                                             " [--status S] [--limit N] [--json]\n") +
-                                     kNotebookFlagHelp +
+                                             " [--status S] [--limit N] [--json] [--read-only]\n") +
+                                     kNotebookFlagHelp + kReadOnlyFlagHelp +
                                      "  --search WORDS full-text search over prompt, generated text, notes and tags\n"
                                      "                 (every word must occur; word* matches a prefix)\n"
                                      "  --tag T        only runs tagged T\n"
@@ -425,8 +445,8 @@ CommandRegistration runsCommand{{"runs", "list the notebook's runs, newest first
                                      "  --json         one JSON array instead of a table",
                                  false, &runRuns}};
 CommandRegistration showCommand{{"show", "show one run: provenance, steps, checks, tensors, notes",
-                                 std::string("Usage: tempo-lab-cli show ID [--notebook F] [--json]\n") + kIdHelp +
-                                     kNotebookFlagHelp,
+                                 std::string("Usage: tempo-lab-cli show ID [--notebook F] [--json] [--read-only]\n") +
+                                     kIdHelp + kNotebookFlagHelp + kReadOnlyFlagHelp,
                                  false, &runShow}};
 CommandRegistration deleteCommand{{"delete", "delete a run and its captured tensors",
                                    std::string("Usage: tempo-lab-cli delete ID [--notebook F]\n") + kIdHelp +
@@ -434,9 +454,11 @@ CommandRegistration deleteCommand{{"delete", "delete a run and its captured tens
                                    false, &runDelete}};
 CommandRegistration exportCommand{
     {"export-run", "write one run (or a group) to a standalone notebook file",
-     std::string("Usage: tempo-lab-cli export-run ID OUT [--group] [--notebook F]\n") + kIdHelp +
-         "OUT must not exist. --group: ID is a group id or UUID; the group is written with all its runs.\n" +
-         kNotebookFlagHelp,
+     std::string("Usage: tempo-lab-cli export-run ID OUT [--group] [--force] [--notebook F] [--read-only]\n") +
+         kIdHelp +
+         "OUT must not exist unless --force, which replaces it once the export is complete (a failed export\n"
+         "leaves it as it was). --group: ID is a group id or UUID; the group is written with all its runs.\n" +
+         kNotebookFlagHelp + kReadOnlyFlagHelp,
      false, &runExport}};
 CommandRegistration importCommand{
     {"import", "copy the runs of an exported file into the notebook",

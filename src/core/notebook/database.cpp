@@ -2,6 +2,7 @@
 
 #include <sqlite3.h>
 
+#include <cctype>
 #include <chrono>
 #include <thread>
 
@@ -52,6 +53,24 @@ std::string describe(int rc, const std::string& sqliteMessage)
     default:
         return "expected success, found an error" + sqlite;
     }
+}
+
+// `path` for a file: URI, every byte outside [A-Za-z0-9/._~-] percent-encoded (so '?', '#', '%'
+// and spaces in folder names survive).
+std::string uriPath(const std::string& path)
+{
+    static const char* hex = "0123456789ABCDEF";
+    std::string out;
+    for (unsigned char c : path) {
+        if (std::isalnum(c) || c == '/' || c == '.' || c == '_' || c == '~' || c == '-') {
+            out += static_cast<char>(c);
+        } else {
+            out += '%';
+            out += hex[c >> 4];
+            out += hex[c & 15];
+        }
+    }
+    return out;
 }
 
 } // namespace
@@ -193,8 +212,12 @@ Database::Database(const std::string& path, Mode mode) : path_(path)
     case Mode::ReadWrite: flags |= SQLITE_OPEN_READWRITE; break;
     case Mode::ReadWriteCreate: flags |= SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE; break;
     case Mode::ReadOnly: flags |= SQLITE_OPEN_READONLY; break;
+    case Mode::ReadOnlyImmutable: flags |= SQLITE_OPEN_READONLY | SQLITE_OPEN_URI; break;
     }
-    int rc = sqlite3_open_v2(path.c_str(), &db_, flags, nullptr);
+    // An absolute path gets an empty authority ("file:///x"), so one starting with "//" is not read as a host.
+    const std::string name = mode != Mode::ReadOnlyImmutable ? path
+                             : (path.rfind('/', 0) == 0 ? "file://" : "file:") + uriPath(path) + "?immutable=1";
+    int rc = sqlite3_open_v2(name.c_str(), &db_, flags, nullptr);
     if (rc != SQLITE_OK) {
         std::string message = db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
         sqlite3_close(db_);

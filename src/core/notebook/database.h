@@ -63,7 +63,9 @@ private:
 
 class Database {
 public:
-    enum class Mode { ReadWrite, ReadWriteCreate, ReadOnly };
+    // ReadOnlyImmutable: SQLite's `immutable=1` URI, read-only with no locks, no -wal and no -shm;
+    // only for a file nobody writes while it is open.
+    enum class Mode { ReadWrite, ReadWriteCreate, ReadOnly, ReadOnlyImmutable };
 
     Database(const std::string& path, Mode mode);
     ~Database();

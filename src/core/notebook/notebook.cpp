@@ -50,8 +50,13 @@ std::string printable(const char* bytes, std::size_t size)
 Notebook::Notebook(const std::string& path, OpenMode mode) : path_(path), mode_(mode)
 {
     checkFileBeforeOpening();
-    db_ = std::make_unique<Database>(path, mode == OpenMode::ReadOnly ? Database::Mode::ReadOnly
-                                                                       : Database::Mode::ReadWriteCreate);
+    struct stat wal {};
+    if (mode_ == OpenMode::ReadOnlyUntouched && ::stat((path + "-wal").c_str(), &wal) == 0)
+        mode_ = OpenMode::ReadOnly; // a WAL to read: immutable would ignore its commits
+    const Database::Mode databaseMode = mode_ == OpenMode::ReadWrite           ? Database::Mode::ReadWriteCreate
+                                        : mode_ == OpenMode::ReadOnlyUntouched ? Database::Mode::ReadOnlyImmutable
+                                                                               : Database::Mode::ReadOnly;
+    db_ = std::make_unique<Database>(path, databaseMode);
     db_->exec("PRAGMA busy_timeout = " + std::to_string(kBusyTimeoutMs));
     db_->exec("PRAGMA foreign_keys = ON");
     if (mode == OpenMode::ReadWrite && db_->isReadOnly())
@@ -91,7 +96,7 @@ void Notebook::checkFileBeforeOpening() const
 {
     struct stat info {};
     if (::stat(path_.c_str(), &info) != 0) {
-        if (mode_ == OpenMode::ReadOnly)
+        if (mode_ != OpenMode::ReadWrite)
             throw NotebookError("notebook '" + path_ + "': " + expectedFound("the file", "an existing notebook", "no file"));
         return; // a new notebook
     }
@@ -145,7 +150,7 @@ void Notebook::verifyAndMigrate()
                                                                         " (what this build of TEMPO Lab knows)",
                                                   std::to_string(version)) +
                             "; the notebook was written by a newer TEMPO Lab, update to open it (it was left as it is)");
-    if (mode_ == OpenMode::ReadOnly) {
+    if (mode_ != OpenMode::ReadWrite) {
         if (version < latest)
             throw NotebookError(where + expectedFound("schema version", std::to_string(latest),
                                                       std::to_string(version)) +
@@ -199,7 +204,7 @@ void Notebook::markDeadWritersInterrupted()
 
 void Notebook::requireWritable(const char* operation) const
 {
-    if (mode_ == OpenMode::ReadOnly)
+    if (mode_ != OpenMode::ReadWrite)
         throw NotebookError("notebook '" + path_ + "': " + expectedFound(operation, "a notebook opened read-write",
                                                                          "one opened read-only"));
 }

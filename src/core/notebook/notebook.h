@@ -32,6 +32,12 @@ class Database;
 enum class OpenMode {
     ReadWrite, // create if missing, migrate to the latest schema, recover interrupted runs
     ReadOnly,  // never writes: no migration, no recovery; the file must exist at the latest schema
+    // ReadOnly that also creates nothing next to the file: no -wal or -shm (SQLite's immutable
+    // open), so it works in a folder the user cannot write and leaves the folder as it was. For
+    // short reads with no writer at work (tempo-lab-cli's reading commands). When a -wal file
+    // exists (a writer has the notebook open, or one stopped before folding it in) it opens as
+    // ReadOnly instead, so the commits in the WAL are read.
+    ReadOnlyUntouched,
 };
 
 class Notebook {
@@ -50,7 +56,7 @@ public:
     static int latestSchemaVersion();
 
     const std::string& path() const;
-    bool isReadOnly() const { return mode_ == OpenMode::ReadOnly; }
+    bool isReadOnly() const { return mode_ != OpenMode::ReadWrite; }
     int schemaVersion() const;
     // Runs this open found `running` with a dead writer and marked `interrupted`.
     const std::vector<std::int64_t>& runsInterruptedOnOpen() const { return interruptedOnOpen_; }

@@ -238,6 +238,23 @@ void writePdf(const QString& file, const ReportDocument& document, const ChartIm
         throw ConfigError(expectedFound("report output '" + file.toStdString() + "'", "a PDF written", "no file"));
 }
 
+QStringList existingOutputs(const QString& path, ReportFormat format)
+{
+    QStringList existing;
+    if (format != ReportFormat::Markdown) {
+        if (QFileInfo::exists(path))
+            existing << path;
+        return existing;
+    }
+    const QDir folder(path);
+    if (QFileInfo::exists(folder.filePath(QStringLiteral("report.md"))))
+        existing << folder.filePath(QStringLiteral("report.md"));
+    const QDir charts(folder.filePath(QStringLiteral("charts")));
+    for (const QString& name : charts.entryList({QStringLiteral("*.png")}, QDir::Files, QDir::Name))
+        existing << charts.filePath(name);
+    return existing;
+}
+
 ExportResult exportReport(notebook::Notebook& notebook, const report::SubjectId& subject, ReportFormat format,
                           const QString& path)
 {

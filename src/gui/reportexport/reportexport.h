@@ -10,6 +10,7 @@
 
 #include <QByteArray>
 #include <QString>
+#include <QStringList>
 
 #include "app/report/reportbuilder.h"
 #include "app/report/reportdata.h"
@@ -38,6 +39,12 @@ void writeMarkdownBundle(const QString& folder, const std::string& markdown, con
 void writeHtml(const QString& file, const std::string& html);
 // A4 PDF from the same document (QTextDocument laid out on QPdfWriter pages).
 void writePdf(const QString& file, const report::ReportDocument& document, const ChartImages& charts);
+
+// The files that writing a report in `format` to `path` would replace: for Markdown the folder's
+// report.md and charts/*.png (chart names depend on the report, so every PNG there counts), for
+// HTML and PDF the file itself. Empty when nothing would be overwritten. Front ends call it before
+// exporting and ask (GUI) or refuse without --force (CLI); the writers below replace silently.
+QStringList existingOutputs(const QString& path, ReportFormat format);
 
 // Builds the report of `subject` and writes it in `format` to `path` (a folder for Markdown, a
 // file otherwise). Returns what was built. Throws NotebookError / InvalidArgument / ConfigError.

@@ -3,10 +3,12 @@
 
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include <cstdlib>
 #include <filesystem>
+#include <map>
 
 #include <nlohmann/json.hpp>
 
@@ -226,6 +228,116 @@ TEST_F(NotebookCli, ExportImportAndMerge)
     Notebook serverBook(server, OpenMode::ReadOnly);
     testing::expectSameRun(serverBook, f.cat, homeBook, *homeBook.findRunByUuid(f.catUuid));
     EXPECT_EQ(homeBook.listRuns({"another machine", "", std::nullopt, 100, 0}).size(), 1u);
+}
+
+// Name -> bytes of every file in `folder`, and the folder's modification time (changes when a
+// file is created or removed in it, even if it is removed again).
+struct FolderState {
+    std::map<std::string, std::string> files;
+    std::int64_t mtimeNs = 0;
+    bool operator==(const FolderState& o) const { return files == o.files && mtimeNs == o.mtimeNs; }
+};
+FolderState folderState(const std::filesystem::path& folder)
+{
+    FolderState state;
+    for (const auto& entry : std::filesystem::directory_iterator(folder))
+        state.files[entry.path().filename().string()] = test::readFileBytes(entry.path());
+    struct stat info {};
+    ::stat(folder.c_str(), &info);
+    state.mtimeNs = static_cast<std::int64_t>(info.st_mtim.tv_sec) * 1000000000 + info.st_mtim.tv_nsec;
+    return state;
+}
+std::string fileNames(const FolderState& state)
+{
+    std::string names;
+    for (const auto& [name, bytes] : state.files)
+        names += name + " ";
+    return names;
+}
+
+TEST_F(NotebookCli, ReadingCommandsBrowseANotebookInAReadOnlyFolder)
+{
+    // A user browsing a notebook in a folder they cannot write (a shared results folder): SQLite
+    // cannot create -wal/-shm there, so the CLI must open it without them. Tests run as root, whom
+    // permissions do not stop; the CLI honours a folder without write bits as read-only for
+    // everyone (as it does a file's bits), so the folder's state shows whether anything was made.
+    const auto folder = dir_.path() / "shared";
+    std::filesystem::create_directories(folder);
+    const std::string file = (folder / "lab.sqlite").string();
+    Filled f;
+    {
+        Notebook notebook(file);
+        f = fill(notebook);
+        notebook.finishRun(f.owl, RunStatus::Finished, "Owls hunt at night", "{}", "");
+    }
+    ASSERT_EQ(::chmod(folder.c_str(), 0555), 0);
+    const FolderState before = folderState(folder);
+    const std::string nb = " --notebook " + quoted(file);
+    CliResult runs = cli("runs" + nb + " --json");
+    CliResult show = cli("show " + std::to_string(f.cat) + nb);
+    CliResult exported = cli("export-run " + std::to_string(f.cat) + " " + quoted(path("cat.sqlite")) + nb);
+    const FolderState after = folderState(folder);
+    ::chmod(folder.c_str(), 0755);
+    ASSERT_EQ(runs.exitCode, 0) << runs.err;
+    EXPECT_EQ(idsOf(runs.out), (std::vector<std::int64_t>{f.owl, f.fox, f.cat}));
+    EXPECT_EQ(show.exitCode, 0) << show.err;
+    EXPECT_NE(show.out.find("The cat sat on the"), std::string::npos) << show.out;
+    EXPECT_EQ(exported.exitCode, 0) << exported.err;
+    EXPECT_TRUE(std::filesystem::exists(path("cat.sqlite")));
+    EXPECT_EQ(fileNames(after), fileNames(before)) << "no -wal or -shm left in the folder";
+    EXPECT_TRUE(after == before) << "the notebook's bytes and the folder are untouched";
+}
+
+TEST_F(NotebookCli, ReadOnlyFlagCreatesNothingNextToTheNotebook)
+{
+    const std::string file = path("lab.sqlite");
+    Filled f;
+    {
+        Notebook notebook(file);
+        f = fill(notebook);
+        notebook.finishRun(f.owl, RunStatus::Finished, "Owls hunt at night", "{}", "");
+    }
+    const FolderState before = folderState(dir_.path());
+    const std::string nb = " --notebook " + quoted(file) + " --read-only";
+    CliResult runs = cli("runs --json" + nb);
+    CliResult show = cli("show " + std::to_string(f.fox) + nb);
+    FolderState after = folderState(dir_.path());
+    after.files.erase("stdout.txt"); // the test's own captures of the CLI's output
+    after.files.erase("stderr.txt");
+    ASSERT_EQ(runs.exitCode, 0) << runs.err;
+    EXPECT_EQ(idsOf(runs.out).size(), 3u);
+    EXPECT_EQ(show.exitCode, 0) << show.err;
+    EXPECT_NE(show.out.find("out of memory"), std::string::npos) << show.out;
+    EXPECT_EQ(fileNames(after), fileNames(before)) << "no -wal or -shm, not even for a moment";
+    EXPECT_EQ(after.files, before.files) << "the notebook's bytes are unchanged";
+
+    CliResult absent = cli("runs --read-only --notebook " + quoted(path("absent.sqlite")));
+    EXPECT_EQ(absent.exitCode, 3);
+    EXPECT_FALSE(std::filesystem::exists(path("absent.sqlite")));
+}
+
+TEST_F(NotebookCli, ExportRunReplacesAnExistingFileOnlyWithForce)
+{
+    const std::string file = path("lab.sqlite");
+    Filled f;
+    {
+        Notebook notebook(file);
+        f = fill(notebook);
+    }
+    const std::string out = path("out.sqlite");
+    test::writeFileBytes(out, "the user's own file");
+    const std::string command = "export-run " + std::to_string(f.cat) + " " + quoted(out) + " --notebook " + quoted(file);
+    CliResult refused = cli(command);
+    EXPECT_EQ(refused.exitCode, 2) << refused.err;
+    EXPECT_NE(refused.err.find(out), std::string::npos) << refused.err;
+    EXPECT_NE(refused.err.find("--force"), std::string::npos) << refused.err;
+    EXPECT_EQ(test::readFileBytes(out), "the user's own file");
+
+    CliResult forced = cli(command + " --force");
+    ASSERT_EQ(forced.exitCode, 0) << forced.err;
+    Notebook exported(out, OpenMode::ReadOnly);
+    EXPECT_EQ(exported.runCount(), 1);
+    EXPECT_TRUE(exported.findRunByUuid(f.catUuid));
 }
 
 TEST_F(NotebookCli, DefaultNotebookUnderXdgDataHomeAndBadFiles)
