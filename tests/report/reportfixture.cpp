@@ -123,7 +123,7 @@ json statistics(const std::vector<double>& values)
     const SampleSummary s = summarizeSample(values);
     auto finite = [](double v) { return std::isfinite(v) ? json(v) : json(nullptr); };
     return {{"n", s.n}, {"non_finite", s.nonFinite}, {"mean", finite(s.mean)}, {"std", finite(s.stddev)},
-            {"ci95_low", finite(s.ciLow)}, {"ci95_high", finite(s.ciHigh)}, {"t", finite(s.t)}};
+            {"ci95_low", finite(s.ciLow)}, {"ci95_high", finite(s.ciHigh)}};
 }
 
 // Aggregate of a sweep over 3 prompts (narrative x2, factual x1) and 2 thresholds, in the layout of

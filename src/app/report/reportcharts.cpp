@@ -85,7 +85,7 @@ std::string chartCaption(ChartKind kind, const ReportData& data)
                "(nats).";
     case ChartKind::SweepCategoryMeans:
         return "Mean of " + (data.sweep ? data.sweep->headlineMetric : std::string("the headline metric")) +
-               " per prompt category over all thresholds; bars are 95% t-intervals (none when n < 2).";
+               " per prompt category over all thresholds; bars are 95% bootstrap intervals (none when n < 2).";
     }
     return "";
 }

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "app/report/reportbuilder.h"
+#include "core/analysis/verdict.h"
 
 namespace tempo::report {
 
@@ -197,11 +198,7 @@ void writeProvenance(DocumentWriter& w, const ReportData& data)
 
 // ---- executive summary
 
-std::string criterionText(const ReportCriterion& c)
-{
-    return c.name + " = " + num(c.value) + " (needs " + c.comparison + " " + num(c.threshold) + ": " +
-           (c.met ? "met" : "not met") + ")";
-}
+std::string criterionText(const ReportCriterion& c) { return criterionSentence(c.name, c.value, c.threshold, c.met); }
 
 void writeExecutiveSummary(DocumentWriter& w, const ReportData& data)
 {
@@ -260,9 +257,8 @@ void writeExecutiveSummary(DocumentWriter& w, const ReportData& data)
             for (const auto& c : v.criteria)
                 if (c.name == "identical" || c.name == "nearly_identical" || c.name == "same_selected_sets" ||
                     c.name.rfind("same_top", 0) == 0 || c.name == "prior_dominates")
-                    basis += (basis.empty() ? "" : "; ") + criterionText(c);
-            w.paragraph({bold("Verdict: scenario " + v.scenario + " (" + v.title + ")."),
-                         plain(" Numeric basis: " + basis + ".")});
+                    basis += " " + criterionText(c);
+            w.paragraph({bold("Verdict: scenario " + v.scenario + " (" + v.title + ")."), plain(basis)});
         }
     } else {
         w.paragraph("No scenario verdict is stored for this subject.");

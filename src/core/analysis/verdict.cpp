@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <limits>
 
 #include "core/analysis/crossparallel.h"
@@ -160,6 +161,77 @@ VerdictInputs verdictInputs(const DistributionComparison& distributions, const C
     in.siblingToPriorRatio = visibleCrossParallel && visibleCrossParallel->overall.rows > 0 ? visibleCrossParallel->overall.ratio
                                                                                             : kUndefined;
     return in;
+}
+
+namespace {
+
+// 3 significant digits ("0.0421", "1e-06"); "n/a" when not measured.
+std::string readable(double value)
+{
+    if (std::isnan(value))
+        return "n/a";
+    if (std::isinf(value))
+        return value > 0 ? "infinite" : "-infinite";
+    char buffer[32];
+    std::snprintf(buffer, sizeof buffer, "%.3g", value);
+    return buffer;
+}
+
+std::string count(double value, const std::string& one, const std::string& many)
+{
+    const auto n = static_cast<int64_t>(value);
+    return std::to_string(n) + " " + (n == 1 ? one : many);
+}
+
+} // namespace
+
+std::string criterionSentence(const std::string& name, double value, double threshold, bool met)
+{
+    const std::string v = readable(value), t = readable(threshold);
+    if (name == "mechanism_checks_recorded")
+        return met ? count(value, "mechanism check was", "mechanism checks were") + " recorded."
+                   : "No mechanism checks were recorded, so nothing shows the decoding ran as designed.";
+    if (name == "mechanism_checks_passed")
+        return met ? "No mechanism check failed."
+                   : count(value, "mechanism check", "mechanism checks") + " failed, so the runs do not measure TEMPO as designed.";
+    if (name == "multi_member_sets")
+        return met ? count(value, "set", "sets") + " of 2 or more members occurred."
+                   : "No set of 2 or more members occurred, so the isolated and visible runs did the same computation.";
+    if (name == "steps_compared")
+        return met ? count(value, "step has", "steps have") + " a readout in both runs to compare."
+                   : "No step has a readout in both runs (capture logits to compare them).";
+    if (name == "sibling_ratio_measured")
+        return met ? "Attention to siblings was measured in the visible run."
+                   : "Attention to siblings could not be measured (capture attention in the visible run).";
+    if (name == "readout_difference_finite")
+        return met ? "The readouts of both runs are finite numbers."
+                   : "The readouts hold non-finite values (NaN or infinity), so they cannot be compared.";
+    if (name == "identical")
+        return met ? "The readouts are identical: no token's probability differs by " + t + " or more (largest difference " +
+                         v + ")."
+                   : "The readouts are not identical: a token's probability differs by " + v + " between the runs (identical "
+                     "means below " + t + ").";
+    if (name == "nearly_identical")
+        return met ? "The readouts are nearly identical: no token's probability moves by " + t + " or more."
+                   : "The readouts differ noticeably: a token's probability moves by " + v + ", more than the " + t +
+                         " that nearly identical allows.";
+    if (name == "same_selected_sets")
+        return met ? "Both runs selected the same parallel sets at every step."
+                   : "The selected sets first differ at step " + v + ": seeing siblings changed what was selected.";
+    if (name.rfind("same_top", 0) == 0) {
+        const std::string k = name.substr(8);
+        return met ? "The top " + k + " tokens agree at every compared step."
+                   : "The top " + k + " tokens differ at some step (the smallest overlap is " + readable(value * 100.0) + "%).";
+    }
+    if (name == "prior_dominates") {
+        if (std::isnan(value))
+            return "Whether the prompt dominates attention is unknown: sibling attention was not measured.";
+        return met ? "The prompt and earlier sets dominate attention: siblings receive " + v +
+                         " times the attention the prior context gets (below " + t + ")."
+                   : "Siblings receive " + v + " times the attention the prior context gets, " + t +
+                         " or more, so the prior context does not dominate.";
+    }
+    return name + " is " + v + (met ? " (met)." : " (not met).");
 }
 
 AnalysisMetrics metrics(const Verdict& v)

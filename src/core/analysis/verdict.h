@@ -88,6 +88,16 @@ struct Verdict {
 
 Verdict decideScenario(const VerdictInputs& inputs);
 
+// One plain sentence on what a criterion measured and what that means for the verdict, for
+// reports and the CLI: "The selected sets first differ at step 3: sibling visibility changed what
+// was selected." instead of "same_selected_sets = 3 (needs == -1)". Takes the fields a
+// VerdictCriterion has and a notebook stores, so stored verdicts read the same.
+std::string criterionSentence(const std::string& name, double value, double threshold, bool met);
+inline std::string criterionSentence(const VerdictCriterion& c)
+{
+    return criterionSentence(c.name, c.value, c.threshold, c.met);
+}
+
 // Gathers the inputs from the analyses: distributions of isolated vs visible, the visible run's
 // cross-parallel attention (nullptr when attention was not captured: the ratio is then NaN),
 // the checks, and both runs' selected sets.

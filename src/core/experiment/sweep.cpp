@@ -24,9 +24,12 @@ json finiteOrNull(double value) { return std::isfinite(value) ? json(value) : js
 json statisticsJson(const std::vector<double>& values)
 {
     const SampleSummary s = summarizeSample(values);
-    return {{"n", s.n},           {"non_finite", s.nonFinite},      {"mean", finiteOrNull(s.mean)},
-            {"std", finiteOrNull(s.stddev)}, {"ci95_low", finiteOrNull(s.ciLow)}, {"ci95_high", finiteOrNull(s.ciHigh)},
-            {"t", finiteOrNull(s.t)}};
+    return {{"n", s.n},
+            {"non_finite", s.nonFinite},
+            {"mean", finiteOrNull(s.mean)},
+            {"std", finiteOrNull(s.stddev)},
+            {"ci95_low", finiteOrNull(s.ciLow)},
+            {"ci95_high", finiteOrNull(s.ciHigh)}};
 }
 
 bool isScalar(const notebook::MetricRecord& m) { return !m.step && !m.layer && !m.head; }

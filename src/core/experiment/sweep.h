@@ -2,8 +2,8 @@
 // Sweeps: one preset over a prompt suite (JSON lines {"category": ..., "prompt": ...}) times a
 // list of thresholds. Every (prompt, threshold) point is one experiment (a run, or a group of two
 // for mode "both"), recorded in the notebook and added to a sweep. The sweep's aggregate (stored
-// in its spec JSON under "aggregate") gives mean, standard deviation and a 95% t-interval of every
-// scalar metric (no step, layer or head) per threshold, per category and overall.
+// in its spec JSON under "aggregate") gives mean, standard deviation and a 95% bootstrap interval
+// (sweepstatistics.h) of every scalar metric (no step, layer or head) per threshold, per category and overall.
 //
 // A point's metrics: a single run's scalar metrics; for a group, the comparison's scalar metrics
 // plus each run's scalar metrics prefixed "isolated." / "visible.". verdict.* metrics are counted

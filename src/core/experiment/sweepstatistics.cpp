@@ -1,64 +1,93 @@
 #include "core/experiment/sweepstatistics.h"
 
-#include <array>
+#include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <limits>
+#include <random>
 
 #include "core/common/errors.h"
 
 namespace tempo {
 
-namespace {
-
-// Two-sided 95% critical values of Student's t, df = 1 .. 30.
-constexpr std::array<double, 30> kT975{12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228,
-                                       2.201,  2.179, 2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086,
-                                       2.080,  2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042};
-
-} // namespace
-
-double studentTQuantile975(int64_t degreesOfFreedom)
+double sortedQuantile(const std::vector<double>& sorted, double q)
 {
-    if (degreesOfFreedom < 1)
-        throw InvalidArgument(expectedFound("degrees of freedom of the t quantile", "at least 1",
-                                            std::to_string(degreesOfFreedom)));
-    if (degreesOfFreedom <= static_cast<int64_t>(kT975.size()))
-        return kT975[static_cast<size_t>(degreesOfFreedom - 1)];
-    // Cornish-Fisher expansion of the t quantile in powers of 1/df (Abramowitz & Stegun 26.7.5).
-    const double z = 1.959963984540054;
-    const double v = static_cast<double>(degreesOfFreedom);
-    const double z3 = z * z * z, z5 = z3 * z * z, z7 = z5 * z * z;
-    return z + (z3 + z) / (4 * v) + (5 * z5 + 16 * z3 + 3 * z) / (96 * v * v) +
-           (3 * z7 + 19 * z5 + 17 * z3 - 15 * z) / (384 * v * v * v);
+    if (sorted.empty() || !(q >= 0.0 && q <= 1.0))
+        throw InvalidArgument(expectedFound("quantile", "q in [0, 1] of at least one value",
+                                            "q = " + std::to_string(q) + " of " + std::to_string(sorted.size()) + " values"));
+    const double h = (static_cast<double>(sorted.size()) - 1.0) * q;
+    const auto below = static_cast<std::size_t>(std::floor(h));
+    if (below + 1 >= sorted.size())
+        return sorted.back();
+    return sorted[below] + (h - static_cast<double>(below)) * (sorted[below + 1] - sorted[below]);
 }
 
 SampleSummary summarizeSample(const std::vector<double>& values)
 {
     constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
     SampleSummary s;
-    double sum = 0.0;
+    std::vector<double> finite;
     for (double x : values) {
-        if (std::isfinite(x)) {
-            ++s.n;
-            sum += x;
-        } else {
+        if (std::isfinite(x))
+            finite.push_back(x);
+        else
             ++s.nonFinite;
-        }
     }
+    s.n = static_cast<int64_t>(finite.size());
+    double sum = 0.0;
+    for (double x : finite)
+        sum += x;
     s.mean = s.n > 0 ? sum / static_cast<double>(s.n) : kNaN;
-    s.stddev = s.ciLow = s.ciHigh = s.t = kNaN;
+    s.stddev = s.ciLow = s.ciHigh = kNaN;
     if (s.n < 2)
         return s;
     double squares = 0.0; // two-pass: stable when the values are close together
-    for (double x : values)
-        if (std::isfinite(x))
-            squares += (x - s.mean) * (x - s.mean);
+    for (double x : finite)
+        squares += (x - s.mean) * (x - s.mean);
     s.stddev = std::sqrt(squares / static_cast<double>(s.n - 1));
-    s.t = studentTQuantile975(s.n - 1);
-    const double half = s.t * s.stddev / std::sqrt(static_cast<double>(s.n));
-    s.ciLow = s.mean - half;
-    s.ciHigh = s.mean + half;
+
+    // Percentile bootstrap. mt19937_64's output is fixed by the standard; the index is taken
+    // modulo n (the bias, n / 2^64, is far below the resampling noise).
+    std::mt19937_64 random(kBootstrapSeed);
+    std::vector<double> means(kBootstrapResamples);
+    const auto n = static_cast<std::uint64_t>(s.n);
+    for (double& mean : means) {
+        double resampled = 0.0;
+        for (std::uint64_t i = 0; i < n; ++i)
+            resampled += finite[static_cast<std::size_t>(random() % n)];
+        mean = resampled / static_cast<double>(n);
+    }
+    std::sort(means.begin(), means.end());
+    // Summation order can put a mean of equal values one ulp outside them: clamp to the data.
+    const auto [smallest, largest] = std::minmax_element(finite.begin(), finite.end());
+    s.ciLow = std::clamp(sortedQuantile(means, 0.025), *smallest, *largest);
+    s.ciHigh = std::clamp(sortedQuantile(means, 0.975), *smallest, *largest);
     return s;
+}
+
+std::string displayNumber(double value)
+{
+    if (std::isnan(value))
+        return "n/a";
+    if (std::isinf(value))
+        return value > 0 ? "inf" : "-inf";
+    char buffer[32];
+    const double magnitude = std::fabs(value);
+    if (value == 0.0 || (magnitude >= 1e-4 && magnitude < 1e6)) {
+        // 4 significant digits without an exponent, trailing zeros dropped.
+        const int decimals = std::max(0, 3 - static_cast<int>(std::floor(std::log10(magnitude == 0.0 ? 1.0 : magnitude))));
+        std::snprintf(buffer, sizeof buffer, "%.*f", decimals, value);
+        std::string text = buffer;
+        if (text.find('.') != std::string::npos) {
+            while (text.back() == '0')
+                text.pop_back();
+            if (text.back() == '.')
+                text.pop_back();
+        }
+        return text == "-0" ? "0" : text;
+    }
+    std::snprintf(buffer, sizeof buffer, "%.3g", value);
+    return buffer;
 }
 
 } // namespace tempo

@@ -1,5 +1,6 @@
 // Scenario verdict, table-driven: the four scenarios, every inconclusive precondition, and both
 // sides of each criterion's threshold.
+#include <cctype>
 #include <cmath>
 #include <limits>
 #include <string>
@@ -187,6 +188,38 @@ TEST(Verdict, NamesAndMetrics)
             EXPECT_DOUBLE_EQ(x.value, 1.0);
         }
     EXPECT_TRUE(found);
+}
+
+TEST(Verdict, CriteriaReadAsPlainSentences)
+{
+    // Every criterion of a decided and of an inconclusive verdict, met or not: a sentence that
+    // starts with a capital (or a count) and ends with a full stop, with no identifier, operator or "needs".
+    VerdictInputs changed = inputsOf(kCases[0]);
+    changed.firstDifferingSetStep = 3;
+    changed.maxAbsProbabilityDifference = 0.042;
+    changed.minTopKOverlap = 0.6;
+    changed.siblingToPriorRatio = 0.42;
+    VerdictInputs empty;
+    empty.siblingToPriorRatio = std::nan("");
+    empty.failedChecks = {"finite"};
+    for (const VerdictInputs& in : {inputsOf(kCases[0]), changed, empty}) {
+        for (const auto& c : decideScenario(in).criteria) {
+            const std::string text = criterionSentence(c);
+            SCOPED_TRACE(c.name + ": " + text);
+            ASSERT_FALSE(text.empty());
+            const auto first = static_cast<unsigned char>(text.front());
+            EXPECT_TRUE(std::isupper(first) || std::isdigit(first)) << "a capital or a count first";
+            EXPECT_EQ(text.back(), '.');
+            EXPECT_EQ(text.find('_'), std::string::npos);
+            EXPECT_EQ(text.find("=="), std::string::npos);
+            EXPECT_EQ(text.find("needs"), std::string::npos);
+        }
+    }
+    const Verdict v = decideScenario(changed);
+    EXPECT_EQ(criterionSentence(*v.criterion("same_selected_sets")),
+              "The selected sets first differ at step 3: seeing siblings changed what was selected.");
+    EXPECT_EQ(criterionSentence(*v.criterion("same_top5")), "The top 5 tokens differ at some step (the smallest overlap is 60%).");
+    EXPECT_NE(criterionSentence(*v.criterion("prior_dominates")).find("0.42 times"), std::string::npos);
 }
 
 } // namespace
