@@ -4,12 +4,10 @@
 //   preset run ID [--model DIR] [--notebook F] [--set key=value ...] [--device D] [--dtype T] [--threads N] [--json]
 //   preset save FILE [--notebook F]
 //   sweep ID [--model DIR] --suite FILE --thresholds 0.03,0.05 [--notebook F] [--set ...] [--new] [--json]
-// Ctrl-C cancels between forwards: the run is kept as `cancelled` with its steps, a sweep resumes
-// where it stopped when run again.
+// Ctrl-C (or SIGTERM) cancels between forwards: the run is kept as `cancelled` with its steps, a
+// sweep resumes where it stopped when run again; the command exits kExitCancelled.
 
-#include <atomic>
 #include <cmath>
-#include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -20,6 +18,7 @@
 
 #include "cli/args.h"
 #include "cli/command.h"
+#include "cli/interruption.h"
 #include "cli/notebookfile.h"
 #include "core/common/errors.h"
 #include "core/experiment/bundledmodel.h"
@@ -27,6 +26,7 @@
 #include "core/experiment/storedanalyses.h"
 #include "core/experiment/sweep.h"
 #include "core/experiment/sweepslurm.h"
+#include "core/experiment/sweepstatistics.h"
 #include "core/notebook/notebook.h"
 
 namespace tempo::cli {
@@ -34,9 +34,6 @@ namespace tempo::cli {
 namespace {
 
 using nlohmann::json;
-
-std::atomic<bool> gCancel{false};
-void onInterrupt(int) { gCancel.store(true); }
 
 const char* kModelHelp =
     "  --model DIR    Hugging Face Llama folder (config.json, *.safetensors, tokenizer.json). Default:\n"
@@ -103,9 +100,14 @@ json checksJson(const std::vector<notebook::CheckRecord>& checks)
 
 int presetList(std::vector<std::string> words)
 {
-    Args args(words, {"--notebook"}, {"--json"});
+    Args args(words, {"--notebook"}, {"--json", "--read-only"});
+    // User presets live in the notebook: an existing one is only read (read-only when it may not
+    // be written, or with --read-only).
+    const std::string path = args.valueOr("--notebook", notebook::Notebook::defaultPath());
     std::unique_ptr<notebook::Notebook> book;
-    if (args.has("--notebook") || std::filesystem::exists(notebook::Notebook::defaultPath()))
+    if (std::filesystem::exists(path))
+        book = std::make_unique<notebook::Notebook>(path, readingMode(path, args.has("--read-only")));
+    else if (args.has("--notebook"))
         book = openNotebook(args);
     const auto entries = listPresets(book.get());
     if (args.has("--json")) {
@@ -155,13 +157,12 @@ int presetRun(std::vector<std::string> words)
 
     const bool asJson = args.has("--json");
     RunCallbacks callbacks;
-    callbacks.cancel = &gCancel;
+    Interruption interruption;
+    callbacks.cancel = interruption.flag();
     if (!asJson)
         callbacks.onRunCreated = [](int64_t runId) { std::cerr << "run " << runId << " started\n"; };
-    std::signal(SIGINT, onInterrupt);
     ExperimentRunner runner(*book);
     const ExperimentResult result = runner.run({entry, model, options}, callbacks);
-    std::signal(SIGINT, SIG_DFL);
 
     json runs = json::array();
     for (int64_t runId : result.runIds) {
@@ -205,8 +206,19 @@ int presetRun(std::vector<std::string> words)
                       << (result.verdict->scenario == Scenario::Inconclusive ? result.verdict->inconclusiveReason
                                                                             : scenarioTitle(result.verdict->scenario))
                       << "\n";
+        if (result.verdict && result.verdict->scenario != Scenario::Inconclusive)
+            for (const auto& c : result.verdict->criteria)
+                if (c.name == "identical" || c.name == "nearly_identical" || c.name == "same_selected_sets" ||
+                    c.name.rfind("same_top", 0) == 0 || c.name == "prior_dominates")
+                    std::cout << "  " << criterionSentence(c) << "\n";
     }
-    return passed || result.status == notebook::RunStatus::Cancelled ? kExitOk : kExitCheckFailed;
+    if (result.status != notebook::RunStatus::Finished) {
+        std::cerr << "preset " << entry.preset.id << " " << notebook::toString(result.status)
+                  << " before it finished; its runs are kept in " << book->path() << " (exit status "
+                  << kExitCancelled << ")\n";
+        return kExitCancelled;
+    }
+    return passed ? kExitOk : kExitCheckFailed;
 }
 
 int runPreset(const std::vector<std::string>& words)
@@ -314,50 +326,64 @@ int executeSweep(const SweepRequest& request, const Args& args, notebook::Notebo
     notebook::Notebook* book = &notebook;
 
     SweepCallbacks callbacks;
-    callbacks.run.cancel = &gCancel;
+    Interruption interruption;
+    callbacks.run.cancel = interruption.flag();
     const bool asJson = args.has("--json");
     if (!asJson)
         callbacks.onPointFinished = [](int64_t done, int64_t total, double eta) {
             std::cerr << "point " << done << "/" << total << " (eta " << static_cast<int64_t>(eta) << " s)\n";
         };
-    std::signal(SIGINT, onInterrupt);
     SweepRunner runner(*book);
     const SweepResult result = runner.run(request, callbacks);
-    std::signal(SIGINT, SIG_DFL);
     json out{{"sweep_id", result.sweepId},   {"resumed", result.resumed},         {"points", result.points},
              {"points_skipped", result.pointsSkipped}, {"points_run", result.pointsRun}, {"runs_made", result.runsMade},
              {"status", result.cancelled ? "cancelled" : "finished"}, {"notebook", book->path()},
              {"aggregate", result.aggregate}};
+    const int exitCode = result.cancelled ? kExitCancelled : kExitOk;
     if (asJson) {
         std::cout << dumpJson(out) << "\n";
-        return kExitOk;
+        return exitCode;
     }
     std::cout << "sweep " << result.sweepId << (result.resumed ? " (resumed)" : "") << ": " << out["status"].get<std::string>()
               << ", " << result.pointsRun << " points run, " << result.pointsSkipped << " already done, of "
               << result.points << "; notebook " << book->path() << "\n";
+    // Rounded for reading (4 significant digits); --json keeps full precision.
+    const auto number = [](const json& value) {
+        return displayNumber(value.is_number() ? value.get<double>() : std::nan(""));
+    };
     for (const auto& threshold : result.aggregate["by_threshold"]) {
-        std::cout << "threshold " << threshold["threshold"] << ": " << threshold["points"] << " points, verdicts "
-                  << threshold["verdicts"].dump() << "\n";
-        for (const auto& [name, stats] : threshold["overall"].items())
-            std::cout << "  " << name << ": mean " << stats["mean"].dump() << ", std " << stats["std"].dump() << ", 95% CI ["
-                      << stats["ci95_low"].dump() << ", " << stats["ci95_high"].dump() << "] (n " << stats["n"] << ")\n";
+        std::string verdicts;
+        for (const auto& [scenario, count] : threshold["verdicts"].items())
+            verdicts += (verdicts.empty() ? "" : ", ") + scenario + ": " + count.dump();
+        std::cout << "threshold " << number(threshold["threshold"]) << ": " << threshold["points"] << " points"
+                  << (verdicts.empty() ? "" : ", verdicts " + verdicts) << "\n";
+        for (const auto& [name, stats] : threshold["overall"].items()) {
+            std::cout << "  " << name << ": mean " << number(stats["mean"]) << ", std " << number(stats["std"]);
+            if (stats["ci95_low"].is_number())
+                std::cout << ", 95% CI [" << number(stats["ci95_low"]) << ", " << number(stats["ci95_high"]) << "]";
+            std::cout << " (n " << stats["n"] << ")\n";
+        }
     }
     std::cout << "per-category aggregates: tempo-lab-cli sweep ... --json, or the sweep in the notebook\n";
-    return kExitOk;
+    if (result.cancelled)
+        std::cerr << "sweep " << result.sweepId << " cancelled; run the same command again to resume it (exit status "
+                  << kExitCancelled << ")\n";
+    return exitCode;
 }
 
 CommandRegistration presetCommand{
     {"preset", "list experiment presets, run one into a notebook, save a user copy",
-     std::string("Usage: tempo-lab-cli preset list [--notebook F] [--json]\n"
+     std::string("Usage: tempo-lab-cli preset list [--notebook F] [--json] [--read-only]\n"
                  "       tempo-lab-cli preset run ID [--model DIR] [--notebook F] [--set key=value ...]\n"
                  "                                [--device D] [--dtype T] [--threads N] [--json]\n"
                  "       tempo-lab-cli preset save FILE [--notebook F]\n") +
-         kModelHelp + kNotebookHelp +
+         kModelHelp + kNotebookHelp + kReadOnlyFlagHelp +
          "  --set key=value  override a preset field (repeatable): prompt, max_steps, threshold, mode\n"
          "                 (isolated|visible|both), readout (mean|last), captures and analyses (comma lists),\n"
          "                 seed, max_width, stop_at_eos\n"
          "  --json         print run/group ids, checks and verdict as JSON\n"
-         "Exit status 1 when a mechanism check failed. Ctrl-C cancels (the run is kept as cancelled).\n",
+         "Ctrl-C (or SIGTERM) cancels between forwards; the runs are kept as cancelled.\n" +
+         std::string(kExitCodesHelp),
      false, &runPreset}};
 
 CommandRegistration sweepCommand{
@@ -370,14 +396,18 @@ CommandRegistration sweepCommand{
          "  --suite FILE   JSON lines {\"category\": ..., \"prompt\": ...} (resources/suites/default.jsonl)\n"
          "  --new          start a new sweep even when the same sweep exists (default: resume it,\n"
          "                 skipping points whose runs finished)\n"
-         "Aggregates: mean, std and 95% t-interval of every scalar metric per threshold, category and overall.\n"
+         "Aggregates: mean, std and 95% interval of every scalar metric per threshold, category and overall; the\n"
+         "interval is a percentile bootstrap (fixed seed), inside the observed values, so times and counts never\n"
+         "get negative bounds. Printed rounded to 4 significant digits; --json keeps full precision.\n"
          "Cluster fan-out (docs/cluster.md):\n"
          "  --emit-slurm DIR  write DIR/sweep.sbatch (a Slurm array job), DIR/sweep.json (its manifest) and\n"
          "                 DIR/merge.sh instead of running; task i runs slice i of the points into\n"
          "                 DIR/shards/shard-i.sqlite, merge.sh merges the shards into one sweep\n"
          "  --tasks N      array size for --emit-slurm (default: one task per point)\n"
          "  --manifest FILE --slice i/N  run slice i of N (from 0) of the sweep FILE describes (what each\n"
-         "                 array task runs; --notebook names its shard)\n",
+         "                 array task runs; --notebook names its shard)\n"
+         "Ctrl-C (or SIGTERM) cancels between forwards; finished points are kept and the same command resumes.\n" +
+         std::string(kExitCodesHelp),
      false, &runSweep}};
 
 } // namespace

@@ -5,9 +5,12 @@
 // --notebook F the run goes through recordTempoRun (the path the presets and the window use), so
 // the run row exists before the first forward and every step is committed as it finishes.
 
+#include <unistd.h>
+
 #include <chrono>
 #include <cmath>
 #include <filesystem>
+#include <iomanip>
 #include <iostream>
 #include <optional>
 #include <sstream>
@@ -18,6 +21,7 @@
 
 #include "cli/args.h"
 #include "cli/command.h"
+#include "cli/interruption.h"
 #include "cli/notebookfile.h"
 #include "core/experiment/bundledmodel.h"
 #include "core/experiment/modelcache.h"
@@ -34,7 +38,7 @@
 namespace tempo::cli {
 namespace {
 
-const char* kUsage =
+const char* kUsageText =
     "Usage: tempo-lab-cli run [--model DIR] --prompt TEXT [options]\n"
     "\n"
     "Runs TEMPO decoding (DESIGN.md section 1) on a Hugging Face Llama folder and reports every step's\n"
@@ -57,7 +61,10 @@ const char* kUsage =
     "  --threads N            CPU threads, 0 = all (default 0)\n"
     "  --notebook F           also record the run in notebook F (created when missing): provenance, every\n"
     "                         step as it finishes, the checks, and the captures asked for with --capture\n"
-    "  --json                 print one JSON object: text, steps, checks, timing, captures";
+    "  --json                 print one JSON object: text, steps, checks, timing, captures\n"
+    "\n"
+    "On a terminal, progress (step N/M) goes to stderr as the steps finish. Ctrl-C (or SIGTERM) stops\n"
+    "between forwards: the text so far is printed and, with --notebook, the run is kept as cancelled.\n";
 
 struct RunRequest {
     std::filesystem::path modelDir;
@@ -223,12 +230,38 @@ std::string checkSummary(const TempoRun& run)
     return line;
 }
 
+// "step N/M" on stderr, rewritten in place, when stderr is a terminal (never in logs or pipes).
+class TerminalProgress {
+public:
+    TerminalProgress(bool wanted, int64_t maxSteps) : shown_(wanted && ::isatty(STDERR_FILENO) == 1), total_(maxSteps) {}
+    ~TerminalProgress()
+    {
+        if (shown_ && drawn_)
+            std::cerr << "\r\033[K" << std::flush; // erase the line before the results
+    }
+    void step(const StepProgress& progress)
+    {
+        if (!shown_)
+            return;
+        drawn_ = true;
+        std::cerr << "\rstep " << progress.step + 1 << "/" << total_ << " (" << std::fixed << std::setprecision(1)
+                  << progress.elapsedMs / 1000.0 << " s)" << std::defaultfloat << std::flush;
+    }
+
+private:
+    bool shown_;
+    bool drawn_ = false;
+    int64_t total_;
+};
+
 int runCommand(const std::vector<std::string>& words)
 {
     // 1. The request.
     const RunRequest request = parseRequest(words);
 
     // 2. The run.
+    Interruption interruption;
+    std::optional<TerminalProgress> progress(std::in_place, !request.json, request.config.maxSteps);
     TempoRun run;
     std::optional<int64_t> runId;
     const Tokenizer* tokenizer = nullptr;
@@ -242,7 +275,10 @@ int runCommand(const std::vector<std::string>& words)
         recordRequest.config = request.config;
         recordRequest.stored = {request.captures.attention, request.captures.logits, request.captures.kv, request.captures.kv};
         recordRequest.threads = request.compute.effectiveThreads();
-        RecordedRun recorded = recordTempoRun(*book, *loaded, recordRequest);
+        RunCallbacks callbacks;
+        callbacks.cancel = interruption.flag();
+        callbacks.onStep = [&](int64_t, const StepProgress& step) { progress->step(step); };
+        RecordedRun recorded = recordTempoRun(*book, *loaded, recordRequest, callbacks);
         runId = recorded.runId;
         run = std::move(recorded.run);
         tokenizer = &*loaded->tokenizer;
@@ -253,8 +289,12 @@ int runCommand(const std::vector<std::string>& words)
         request.compute.applyThreads();
         const LlamaModel model(checkpoint, request.compute);
         const std::vector<int64_t> promptIds = tokenizer->encode(request.prompt, true);
-        run = TempoDecoder(model).run(promptIds, request.config, request.captures);
+        RunControl control;
+        control.cancel = interruption.flag();
+        control.onStep = [&](const StepProgress& step) { progress->step(step); };
+        run = TempoDecoder(model).run(promptIds, request.config, request.captures, control);
     }
+    progress.reset();
     const std::string text = renderTempoText(request.prompt, run.sets(),
                                              [&](const std::vector<int64_t>& ids) { return tokenizer->decode(ids); });
 
@@ -270,10 +310,17 @@ int runCommand(const std::vector<std::string>& words)
         if (runId)
             std::cout << "recorded as run " << *runId << " in " << *request.notebook << "\n";
     }
+    if (run.stopReason == StopReason::Cancelled) {
+        std::cerr << "run cancelled after " << run.steps.size() << " step(s)"
+                  << (runId ? "; kept as cancelled run " + std::to_string(*runId) : std::string()) << " (exit status "
+                  << kExitCancelled << ")\n";
+        return kExitCancelled;
+    }
     return run.allChecksPassed() ? kExitOk : kExitCheckFailed;
 }
 
-static CommandRegistration reg{{"run", "run TEMPO decoding on a model and report sets and mechanism checks", kUsage,
+static CommandRegistration reg{{"run", "run TEMPO decoding on a model and report sets and mechanism checks",
+                                std::string(kUsageText) + kExitCodesHelp,
                                 false, &runCommand}};
 
 } // namespace

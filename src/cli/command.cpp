@@ -6,6 +6,11 @@
 
 namespace tempo::cli {
 
+const char* const kExitCodesHelp =
+    "Exit status: 0 done; 1 a mechanism check failed; 2 bad flags or values; 3 bad input file (model,\n"
+    "notebook, suite); 4 internal error; 5 cancelled by Ctrl-C or SIGTERM (the run is kept as cancelled\n"
+    "with its steps; a second Ctrl-C ends the process at once).\n";
+
 std::vector<Command>& commandRegistry()
 {
     static std::vector<Command> registry;

@@ -17,7 +17,11 @@ enum ExitCode : int {
     kExitUsage = 2,       // bad flags or values
     kExitInput = 3,       // bad model, tokenizer, notebook or other input file
     kExitInternal = 4,    // anything else (a bug)
+    kExitCancelled = 5,   // Ctrl-C (SIGINT) or SIGTERM stopped a run or sweep; what ran is kept, as cancelled
 };
+
+// The exit codes as the usage texts list them (one line each).
+extern const char* const kExitCodesHelp;
 
 struct Command {
     std::string name;

@@ -47,7 +47,9 @@ const char* kExitStatus[][2] = {{"0", "success"},
                                 {"1", "the command ran but a mechanism check failed"},
                                 {"2", "bad flags or values (usage error)"},
                                 {"3", "bad model, tokenizer, notebook or other input file"},
-                                {"4", "internal error (a bug; please report it)"}};
+                                {"4", "internal error (a bug; please report it)"},
+                                {"5", "cancelled by Ctrl-C (SIGINT) or SIGTERM: the run or sweep stopped between "
+                                      "forwards and what ran is kept in the notebook as cancelled"}};
 
 } // namespace
 

@@ -1,9 +1,18 @@
 // tempo-lab-cli preset list / preset run / sweep through the built binary (TEMPO_CLI_PATH).
 
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdlib.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
+#include <cerrno>
+#include <chrono>
 #include <cstdio>
 #include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -38,6 +47,114 @@ CliResult runCli(const std::string& arguments, const std::filesystem::path& errF
 }
 
 std::string quoted(const std::filesystem::path& path) { return "'" + path.string() + "'"; }
+
+extern "C" char** environ;
+
+// The CLI started without a shell (so a signal reaches it, not a shell), stdout to a file and
+// stderr to a pipe or, with `terminal`, to a pseudo-terminal (isatty(2) is true there).
+class SpawnedCli {
+public:
+    SpawnedCli(const std::vector<std::string>& arguments, const std::filesystem::path& stdoutFile, bool terminal)
+    {
+        int writeEnd = -1;
+        if (terminal) {
+            readEnd_ = ::posix_openpt(O_RDWR | O_NOCTTY);
+            if (readEnd_ < 0 || ::grantpt(readEnd_) != 0 || ::unlockpt(readEnd_) != 0)
+                return;
+            writeEnd = ::open(::ptsname(readEnd_), O_RDWR | O_NOCTTY);
+        } else {
+            int fds[2];
+            if (::pipe(fds) != 0)
+                return;
+            readEnd_ = fds[0];
+            writeEnd = fds[1];
+        }
+        posix_spawn_file_actions_t actions;
+        posix_spawn_file_actions_init(&actions);
+        posix_spawn_file_actions_addopen(&actions, 1, stdoutFile.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        posix_spawn_file_actions_adddup2(&actions, writeEnd, 2);
+        posix_spawn_file_actions_addclose(&actions, readEnd_);
+        posix_spawnattr_t attributes;
+        posix_spawnattr_init(&attributes);
+        sigset_t defaults;
+        sigemptyset(&defaults);
+        sigaddset(&defaults, SIGINT); // whatever ctest's shell did, the CLI starts with SIGINT's default
+        posix_spawnattr_setsigdefault(&attributes, &defaults);
+        posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSIGDEF);
+        std::vector<std::string> words{TEMPO_CLI_PATH};
+        words.insert(words.end(), arguments.begin(), arguments.end());
+        std::vector<char*> argv;
+        for (auto& word : words)
+            argv.push_back(word.data());
+        argv.push_back(nullptr);
+        if (::posix_spawn(&pid_, TEMPO_CLI_PATH, &actions, &attributes, argv.data(), environ) != 0)
+            pid_ = -1;
+        posix_spawn_file_actions_destroy(&actions);
+        posix_spawnattr_destroy(&attributes);
+        ::close(writeEnd);
+    }
+    ~SpawnedCli()
+    {
+        if (pid_ > 0) {
+            ::kill(pid_, SIGKILL);
+            ::waitpid(pid_, nullptr, 0);
+        }
+        if (readEnd_ >= 0)
+            ::close(readEnd_);
+    }
+    bool started() const { return pid_ > 0; }
+
+    // Reads stderr until `text` appears (true) or it ends or two minutes pass (false).
+    bool waitForStderr(const std::string& text)
+    {
+        const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(2);
+        while (stderr_.find(text) == std::string::npos) {
+            if (std::chrono::steady_clock::now() > deadline || !readSome(1000))
+                return stderr_.find(text) != std::string::npos;
+        }
+        return true;
+    }
+    void signal(int number) { ::kill(pid_, number); }
+    // Drains stderr to its end (a full pipe would block the CLI) and returns the exit status.
+    int wait()
+    {
+        const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(2);
+        while (std::chrono::steady_clock::now() < deadline && readSome(1000)) {
+        }
+        int status = 0;
+        ::waitpid(pid_, &status, 0);
+        pid_ = -1;
+        return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    }
+    const std::string& err() const { return stderr_; }
+
+private:
+    // One read with a timeout; false at the end of the stream (EOF, or EIO once a pty's other end closed).
+    bool readSome(int timeoutMs)
+    {
+        pollfd ready{readEnd_, POLLIN, 0};
+        const int n = ::poll(&ready, 1, timeoutMs);
+        if (n < 0)
+            return errno == EINTR;
+        if (n == 0)
+            return true; // nothing yet, still open
+        char buffer[4096];
+        const ssize_t got = ::read(readEnd_, buffer, sizeof buffer);
+        if (got <= 0)
+            return got < 0 && errno == EINTR;
+        stderr_.append(buffer, static_cast<std::size_t>(got));
+        return true;
+    }
+
+    pid_t pid_ = -1;
+    int readEnd_ = -1;
+    std::string stderr_;
+};
+
+// A run long enough that it is still going when the test has seen it start: the peaked model at
+// this many steps takes seconds, the signal arrives within milliseconds. Sets of one member
+// (max width 1), so prompt + steps fit the model's 2048 positions.
+const char* kLongRunSteps = "2000";
 
 TEST(PresetCli, ListShowsTheShippedPresetsAsJson)
 {
@@ -141,6 +258,92 @@ TEST(PresetCli, SweepPrintsAggregatesAsJson)
     ASSERT_EQ(again.exitCode, 0) << readFileBytes(dir / "err2.txt");
     EXPECT_EQ(json::parse(again.out)["points_skipped"], 4);
     EXPECT_EQ(json::parse(again.out)["runs_made"], 0);
+}
+
+TEST(PresetCli, CtrlCCancelsAPresetRunWithExitStatus5AndKeepsItCancelled)
+{
+    TempDir dir("tempo-cli-cancel");
+    const auto notebookFile = dir / "nb.sqlite";
+    SpawnedCli cli({"preset", "run", "1b", "--model", peakedModelFolder().string(), "--notebook", notebookFile.string(),
+                    "--set", std::string("max_steps=") + kLongRunSteps, "--set", "stop_at_eos=false", "--set", "max_width=1",
+                    "--threads", "1"},
+                   dir / "out.txt", false);
+    ASSERT_TRUE(cli.started());
+    ASSERT_TRUE(cli.waitForStderr("started")) << cli.err();
+    cli.signal(SIGINT);
+    EXPECT_EQ(cli.wait(), 5) << cli.err() << readFileBytes(dir / "out.txt");
+    EXPECT_NE(cli.err().find("cancelled"), std::string::npos) << cli.err();
+
+    notebook::Notebook book(notebookFile.string(), notebook::OpenMode::ReadOnly);
+    const auto runs = book.listRuns({});
+    ASSERT_EQ(runs.size(), 1u);
+    EXPECT_EQ(runs[0].status, notebook::RunStatus::Cancelled);
+    EXPECT_LT(runs[0].stepCount, std::stoi(kLongRunSteps));
+}
+
+TEST(PresetCli, CtrlCCancelsAPlainRunWithExitStatus5AndKeepsItCancelled)
+{
+    // On a terminal, `run` prints "step N/M" as it goes: the test waits for the first one.
+    TempDir dir("tempo-cli-cancel-run");
+    const auto notebookFile = dir / "nb.sqlite";
+    SpawnedCli cli({"run", "--model", peakedModelFolder().string(), "--prompt", "The cat sat on the", "--max-steps",
+                    kLongRunSteps, "--no-stop-at-eos", "--max-width", "1", "--threads", "1", "--notebook", notebookFile.string()},
+                   dir / "out.txt", true);
+    ASSERT_TRUE(cli.started());
+    ASSERT_TRUE(cli.waitForStderr("step 1/")) << cli.err();
+    cli.signal(SIGINT);
+    EXPECT_EQ(cli.wait(), 5) << cli.err() << readFileBytes(dir / "out.txt");
+    EXPECT_NE(cli.err().find("cancelled"), std::string::npos) << cli.err();
+
+    notebook::Notebook book(notebookFile.string(), notebook::OpenMode::ReadOnly);
+    const auto runs = book.listRuns({});
+    ASSERT_EQ(runs.size(), 1u);
+    EXPECT_EQ(runs[0].status, notebook::RunStatus::Cancelled);
+    EXPECT_GE(runs[0].stepCount, 1);
+    EXPECT_LT(runs[0].stepCount, std::stoi(kLongRunSteps));
+}
+
+TEST(PresetCli, CtrlCCancelsASweepWithExitStatus5AndKeepsItResumable)
+{
+    TempDir dir("tempo-cli-cancel-sweep");
+    const auto notebookFile = dir / "nb.sqlite";
+    writeFileBytes(dir / "suite.jsonl", "{\"category\": \"a\", \"prompt\": \"The cat\"}\n"
+                                        "{\"category\": \"b\", \"prompt\": \"The quick\"}\n");
+    SpawnedCli cli({"sweep", "1b", "--model", peakedModelFolder().string(), "--suite", (dir / "suite.jsonl").string(),
+                    "--thresholds", "0.05,0.1", "--set", std::string("max_steps=") + kLongRunSteps, "--set",
+                    "stop_at_eos=false", "--set", "max_width=1", "--threads", "1", "--notebook", notebookFile.string()},
+                   dir / "out.txt", false);
+    ASSERT_TRUE(cli.started());
+    ASSERT_TRUE(cli.waitForStderr("point 1/4")) << cli.err();
+    cli.signal(SIGINT);
+    EXPECT_EQ(cli.wait(), 5) << cli.err() << readFileBytes(dir / "out.txt");
+    EXPECT_NE(readFileBytes(dir / "out.txt").find("cancelled"), std::string::npos) << readFileBytes(dir / "out.txt");
+
+    notebook::Notebook book(notebookFile.string(), notebook::OpenMode::ReadOnly);
+    const auto sweeps = book.allSweeps();
+    ASSERT_EQ(sweeps.size(), 1u);
+    EXPECT_EQ(json::parse(book.sweep(sweeps[0])->specJson)["status"], "cancelled");
+    int cancelled = 0;
+    for (const auto& run : book.listRuns({}))
+        cancelled += run.status == notebook::RunStatus::Cancelled;
+    EXPECT_EQ(cancelled, 1) << "the point that was running";
+}
+
+TEST(PresetCli, PlainRunShowsStepProgressOnlyOnATerminal)
+{
+    TempDir dir("tempo-cli-progress");
+    const std::vector<std::string> arguments{"run", "--model", peakedModelFolder().string(), "--prompt", "The cat sat on the",
+                                             "--max-steps", "3", "--no-stop-at-eos", "--threads", "1"};
+    SpawnedCli terminal(arguments, dir / "out-tty.txt", true);
+    ASSERT_TRUE(terminal.started());
+    EXPECT_EQ(terminal.wait(), 0) << terminal.err();
+    EXPECT_NE(terminal.err().find("step 3/3"), std::string::npos) << terminal.err();
+    EXPECT_NE(readFileBytes(dir / "out-tty.txt").find("checks: 5/5 passed"), std::string::npos);
+
+    SpawnedCli piped(arguments, dir / "out-pipe.txt", false);
+    ASSERT_TRUE(piped.started());
+    EXPECT_EQ(piped.wait(), 0) << piped.err();
+    EXPECT_EQ(piped.err().find("step "), std::string::npos) << "no progress in a log: " << piped.err();
 }
 
 } // namespace
