@@ -1,6 +1,7 @@
 #include "app/runworker.h"
 
 #include <exception>
+#include <utility>
 
 #include "core/notebook/notebook.h"
 
@@ -40,14 +41,15 @@ void RunWorker::flushPending(bool force)
         return;
     if (pendingSteps_.isEmpty() && !(force && hasPendingProgress_))
         return;
-    if (!pendingSteps_.isEmpty()) {
-        emit stepFinished(pendingSteps_);
-        pendingSteps_.clear();
-    }
+    // Progress first: the UI's status line is never behind the steps it shows.
     if (hasPendingProgress_) {
         emit progress(static_cast<int>(pendingProgress_.done), static_cast<int>(pendingProgress_.total),
                       pendingProgress_.etaSeconds);
         hasPendingProgress_ = false;
+    }
+    if (!pendingSteps_.isEmpty()) {
+        const QList<StepUpdate> steps = std::exchange(pendingSteps_, {});
+        emit stepFinished(steps);
     }
     sinceLastEmit_.start();
 }
@@ -72,13 +74,13 @@ void RunWorker::runJob(const ExperimentRequest& request, const QString& notebook
             update.probabilities.append(candidate.probability);
         }
         pendingSteps_.append(update);
-        flushPending(false);
     };
     callbacks.onProgress = [this](const Progress& value) {
-        // Sent with the next step batch (or the final flush), so progress alone never starts the
-        // 33 ms window and the first step of a run always reaches the UI at once.
+        // The recorder reports a step's progress right after the step itself, so the batch goes
+        // out here, with both: a receiver that sees N steps has already seen progress >= N.
         pendingProgress_ = value;
         hasPendingProgress_ = true;
+        flushPending(false);
     };
 
     try {

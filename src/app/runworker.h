@@ -9,7 +9,8 @@
 // Step updates are batched: a step is emitted at once when the last emission is at least 33 ms old,
 // otherwise it waits and goes out with the next emission (or the final flush before
 // finished/cancelled/failed). That keeps the UI at <= ~30 updates a second however fast steps are.
-// Progress goes out with each step batch (the last value wins; the final value is always sent).
+// Progress goes out with each step batch, before the steps (the last value wins; the final value
+// is always sent), so a receiver that has seen N steps has seen progress for at least N.
 //
 // Exceptions stop at the thread edge: anything thrown by the loader, decoder or notebook becomes
 // failed(message) with the thrower's words.

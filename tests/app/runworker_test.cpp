@@ -1,8 +1,9 @@
-// RunWorker through its signals only (QSignalSpy), on a peaked tiny model written into a temporary
-// folder and a temporary notebook; the main thread never blocks (QSignalSpy::wait / QTRY_).
+// RunWorker through its signals only, on a peaked tiny model written into a temporary folder and a
+// temporary notebook. The worker emits on its own thread; every test records the signals as the
+// main thread receives them (queued, in emission order) and waits with QTRY_ for the signal it
+// asserts on, so nothing depends on whether the worker is quicker than this thread.
 
 #include <QFile>
-#include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QtTest>
 
@@ -19,9 +20,16 @@ constexpr int kWaitMs = 120000; // a generous ceiling for a slow shared machine;
 // The signals of one job in the order the UI thread received them.
 struct SignalLog {
     QStringList order;
+    QList<qint64> startedIds;
     QList<StepUpdate> steps;
     int stepEmissions = 0;
     QList<int> progressDone;
+    QList<qint64> finishedIds;
+    QStringList failures;
+    int cancellations = 0;
+    int stepsAheadOfProgress = 0; // step batches that arrived before the progress covering them
+    // The job has ended: finished, failed or cancelled has arrived (after everything it emitted).
+    int ends() const { return int(finishedIds.size() + failures.size()) + cancellations; }
 };
 } // namespace
 
@@ -64,17 +72,32 @@ ExperimentRequest RunWorkerTest::request(const QString& presetId, int64_t steps)
 
 void RunWorkerTest::connectLog(RunWorker& worker, SignalLog& log)
 {
-    connect(&worker, &RunWorker::started, this, [&log](qint64) { log.order << "started"; });
+    // Receivers live on this (the main) thread: queued connections, delivered in emission order.
+    connect(&worker, &RunWorker::started, this, [&log](qint64 runId) {
+        log.order << "started";
+        log.startedIds << runId;
+    });
     connect(&worker, &RunWorker::stepFinished, this, [&log](const QList<StepUpdate>& steps) {
         log.order << "step";
         log.steps += steps;
         ++log.stepEmissions;
+        if (log.progressDone.isEmpty() || log.progressDone.last() < log.steps.size())
+            ++log.stepsAheadOfProgress;
     });
     connect(&worker, &RunWorker::progress, this,
             [&log](int done, int, double) { log.progressDone << done; });
-    connect(&worker, &RunWorker::finished, this, [&log](qint64) { log.order << "finished"; });
-    connect(&worker, &RunWorker::failed, this, [&log](const QString&) { log.order << "failed"; });
-    connect(&worker, &RunWorker::cancelled, this, [&log]() { log.order << "cancelled"; });
+    connect(&worker, &RunWorker::finished, this, [&log](qint64 id) {
+        log.order << "finished";
+        log.finishedIds << id;
+    });
+    connect(&worker, &RunWorker::failed, this, [&log](const QString& message) {
+        log.order << "failed";
+        log.failures << message;
+    });
+    connect(&worker, &RunWorker::cancelled, this, [&log]() {
+        log.order << "cancelled";
+        ++log.cancellations;
+    });
 }
 
 void RunWorkerTest::signalsInOrderAndBatched_data()
@@ -96,14 +119,12 @@ void RunWorkerTest::signalsInOrderAndBatched()
     RunWorker worker(cache);
     SignalLog log;
     connectLog(worker, log);
-    QSignalSpy startedSpy(&worker, &RunWorker::started);
-    QSignalSpy finishedSpy(&worker, &RunWorker::finished);
-    QSignalSpy failedSpy(&worker, &RunWorker::failed);
 
     worker.start(request(presetId, steps), notebookPath);
-    QVERIFY(finishedSpy.wait(kWaitMs));
-    QCOMPARE(failedSpy.count(), 0);
-    QCOMPARE(startedSpy.count(), runs);
+    QTRY_VERIFY_WITH_TIMEOUT(log.ends() > 0, kWaitMs);
+    QVERIFY2(log.failures.isEmpty(), qPrintable(log.failures.join("; ")));
+    QCOMPARE(log.finishedIds.size(), 1);
+    QCOMPARE(log.startedIds.size(), runs);
 
     // Order: started first, finished last, once.
     QVERIFY(!log.order.isEmpty());
@@ -117,9 +138,7 @@ void RunWorkerTest::signalsInOrderAndBatched()
     QVERIFY2(log.stepEmissions <= totalSteps, qPrintable(QString::number(log.stepEmissions)));
     QCOMPARE(log.steps.size(), totalSteps);
     notebook::Notebook notebook(notebookPath.toStdString(), notebook::OpenMode::ReadOnly);
-    QList<qint64> runIds;
-    for (const QList<QVariant>& args : startedSpy)
-        runIds << args.at(0).toLongLong();
+    const QList<qint64> runIds = log.startedIds;
     int index = 0;
     for (const qint64 runId : runIds) {
         const std::vector<notebook::StepRecord> stored = notebook.steps(runId);
@@ -132,13 +151,16 @@ void RunWorkerTest::signalsInOrderAndBatched()
         }
     }
 
+    // The status line is never behind the steps shown: progress for a batch arrives before it.
+    QCOMPARE(log.stepsAheadOfProgress, 0);
+
     // Progress never goes back.
     QVERIFY(!log.progressDone.isEmpty());
     for (int i = 1; i < log.progressDone.size(); ++i)
         QVERIFY(log.progressDone[i] >= log.progressDone[i - 1]);
 
     // finished carries the run id for one run, the group id (not a run id) for "both".
-    const qint64 finishedId = finishedSpy.first().at(0).toLongLong();
+    const qint64 finishedId = log.finishedIds.first();
     if (runs == 1)
         QCOMPARE(finishedId, runIds.first());
     else
@@ -151,19 +173,18 @@ void RunWorkerTest::cancelMidRunKeepsSteps()
     const QString notebookPath = dir_.filePath("cancel.sqlite");
     ModelCache cache;
     RunWorker worker(cache);
-    QSignalSpy startedSpy(&worker, &RunWorker::started);
-    QSignalSpy cancelledSpy(&worker, &RunWorker::cancelled);
-    QSignalSpy finishedSpy(&worker, &RunWorker::finished);
-    QSignalSpy stepSpy(&worker, &RunWorker::stepFinished);
+    SignalLog log;
+    connectLog(worker, log);
     // Cancel as soon as the first step arrives (direct: on the worker thread, before the next
     // forward), so the test does not race a tiny model that finishes 40 steps in milliseconds.
     connect(&worker, &RunWorker::stepFinished, &worker, [&worker] { worker.cancel(); }, Qt::DirectConnection);
 
     worker.start(request("4", 40), notebookPath);
-    QVERIFY(cancelledSpy.wait(kWaitMs));
-    QCOMPARE(finishedSpy.count(), 0);
-    QCOMPARE(startedSpy.count(), 1);
-    const qint64 runId = startedSpy.first().at(0).toLongLong();
+    QTRY_VERIFY_WITH_TIMEOUT(log.ends() > 0, kWaitMs);
+    QCOMPARE(log.cancellations, 1);
+    QCOMPARE(log.finishedIds.size(), 0);
+    QCOMPARE(log.startedIds.size(), 1);
+    const qint64 runId = log.startedIds.first();
 
     notebook::Notebook notebook(notebookPath.toStdString(), notebook::OpenMode::ReadOnly);
     const auto run = notebook.run(runId);
@@ -172,10 +193,7 @@ void RunWorkerTest::cancelMidRunKeepsSteps()
     const auto stored = notebook.steps(runId);
     QVERIFY(!stored.empty());
     QVERIFY2(stored.size() < 40, qPrintable(QString::number(stored.size())));
-    int signalled = 0;
-    for (const QList<QVariant>& args : stepSpy)
-        signalled += args.at(0).value<QList<StepUpdate>>().size();
-    QCOMPARE(signalled, static_cast<int>(stored.size()));
+    QCOMPARE(log.steps.size(), static_cast<int>(stored.size()));
 }
 
 void RunWorkerTest::corruptModelFailsWithLoaderMessage()
@@ -190,14 +208,15 @@ void RunWorkerTest::corruptModelFailsWithLoaderMessage()
 
     ModelCache cache;
     RunWorker worker(cache);
-    QSignalSpy failedSpy(&worker, &RunWorker::failed);
-    QSignalSpy finishedSpy(&worker, &RunWorker::finished);
+    SignalLog log;
+    connectLog(worker, log);
     ExperimentRequest truncated = request("4", 3);
     truncated.modelFolder = corruptDir.path().toStdString();
     worker.start(truncated, dir_.filePath("corrupt.sqlite"));
-    QVERIFY(failedSpy.wait(kWaitMs));
-    QCOMPARE(finishedSpy.count(), 0);
-    const QString message = failedSpy.first().at(0).toString();
+    QTRY_VERIFY_WITH_TIMEOUT(log.ends() > 0, kWaitMs);
+    QCOMPARE(log.finishedIds.size(), 0);
+    QCOMPARE(log.failures.size(), 1);
+    const QString message = log.failures.first();
     qInfo("loader message: %s", qPrintable(message));
     QVERIFY2(message.contains("model.safetensors"), qPrintable(message));
     QVERIFY2(message.contains("expected", Qt::CaseInsensitive), qPrintable(message));
@@ -208,12 +227,15 @@ void RunWorkerTest::secondRunReusesLoadedModel()
 {
     ModelCache cache;
     RunWorker worker(cache);
-    QSignalSpy finishedSpy(&worker, &RunWorker::finished);
+    SignalLog log;
+    connectLog(worker, log);
     worker.start(request("4", 2), dir_.filePath("reuse.sqlite"));
-    QVERIFY(finishedSpy.wait(kWaitMs));
+    QTRY_VERIFY_WITH_TIMEOUT(log.ends() > 0, kWaitMs);
+    QCOMPARE(log.finishedIds.size(), 1);
     QCOMPARE(cache.loads(), std::size_t(1));
     worker.start(request("4", 2), dir_.filePath("reuse.sqlite"));
-    QTRY_COMPARE_WITH_TIMEOUT(finishedSpy.count(), 2, kWaitMs);
+    QTRY_VERIFY_WITH_TIMEOUT(log.ends() > 1, kWaitMs);
+    QCOMPARE(log.finishedIds.size(), 2);
     QCOMPARE(cache.loads(), std::size_t(1)); // same folder, device and dtype: no second load
 }
 

@@ -11,8 +11,13 @@
 #include <QTemporaryDir>
 #include <QTimer>
 
-#include <ctime>
+#include <QSemaphore>
 
+#include <atomic>
+#include <ctime>
+#include <memory>
+
+#include "app/runworker.h"
 #include "core/testmodel/testmodel.h"
 #include "gui/window/modelfolders.h"
 #include "gui/window/theme.h"
@@ -96,6 +101,51 @@ private:
     QElapsedTimer clock_;
     double lastWall_ = 0;
     double lastCpu_ = 0;
+};
+
+// Holds the worker thread inside its stepFinished emission once `steps` steps have been sent,
+// until open() (or the gate's end), so a test can act on a run that is certainly still going,
+// however quickly the model steps and however long the UI thread waits for a core. Receivers
+// connected before the gate (the window's queued slots) have their steps posted by then.
+class WorkerGate {
+public:
+    WorkerGate(tempo::RunWorker& worker, int steps) : state_(std::make_shared<State>())
+    {
+        // The lambda owns the state: the worker may still be leaving acquire() when the gate is gone.
+        connection_ = QObject::connect(
+            &worker, &tempo::RunWorker::stepFinished, &worker,
+            [state = state_, steps](const QList<tempo::StepUpdate>& batch) {
+                state->sent += int(batch.size());
+                if (state->sent >= steps && !state->held) {
+                    state->held = true;
+                    state->semaphore.acquire();
+                }
+            },
+            Qt::DirectConnection);
+    }
+    ~WorkerGate()
+    {
+        QObject::disconnect(connection_);
+        open();
+    }
+    WorkerGate(const WorkerGate&) = delete;
+    WorkerGate& operator=(const WorkerGate&) = delete;
+
+    void open()
+    {
+        if (!opened_.exchange(true))
+            state_->semaphore.release();
+    }
+
+private:
+    struct State {
+        QSemaphore semaphore;
+        int sent = 0;      // worker thread only
+        bool held = false; // worker thread only
+    };
+    std::shared_ptr<State> state_;
+    QMetaObject::Connection connection_;
+    std::atomic<bool> opened_{false};
 };
 
 } // namespace tempo::gui::test

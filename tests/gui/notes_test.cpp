@@ -70,7 +70,7 @@ void NotesTest::typedNotesAreSavedAndReloaded()
         QCOMPARE(editor.editor()->toPlainText(), typed);
         // Nothing is written while typing goes on; the save comes kSaveDelayMs after the last key.
         QVERIFY(storedNotes(fixture_->notebookPath, runA_).empty());
-        QTRY_COMPARE_WITH_TIMEOUT(storedNotes(fixture_->notebookPath, runA_).size(), size_t{1}, 5000);
+        QTRY_COMPARE_WITH_TIMEOUT(storedNotes(fixture_->notebookPath, runA_).size(), size_t{1}, 30000);
         QCOMPARE(QString::fromStdString(storedNotes(fixture_->notebookPath, runA_).front().markdown), typed);
         QVERIFY(runsChanged.count() >= 1);
         // The preview renders the Markdown (a heading and bold text, not the raw markers).
@@ -82,7 +82,7 @@ void NotesTest::typedNotesAreSavedAndReloaded()
         // An edit replaces the note (still one note).
         typeText(editor.editor(), "- and the positions\n");
         QTRY_COMPARE_WITH_TIMEOUT(QString::fromStdString(storedNotes(fixture_->notebookPath, runA_).front().markdown),
-                                  typed + "- and the positions\n", 5000);
+                                  typed + "- and the positions\n", 30000);
         QCOMPARE(storedNotes(fixture_->notebookPath, runA_).size(), size_t{1});
     }
     // A fresh window shows the saved note.

@@ -42,10 +42,8 @@ void ReportTest::exportFromTheWindow()
     ReportPage page(context);
     page.resize(960, 760);
     page.show();
-    QSignalSpy ready(&page, &ReportPage::reportReady);
     page.showGroup(groupId_);
-    QVERIFY(ready.wait(60000));
-    QVERIFY(page.isReady());
+    QTRY_VERIFY_WITH_TIMEOUT(page.isReady(), 120000);
 
     // The Markdown links its charts as images; the view shows the text and resolves every image.
     const QString markdown = page.markdown();
@@ -75,7 +73,7 @@ void ReportTest::exportFromTheWindow()
     QSignalSpy failed(&page, &ReportPage::exportFailed);
     for (ReportFormat format : {ReportFormat::Html, ReportFormat::Pdf, ReportFormat::Markdown}) {
         const int before = exported.count();
-        QTRY_VERIFY(page.exportButton(format)->isEnabled());
+        QTRY_VERIFY_WITH_TIMEOUT(page.exportButton(format)->isEnabled(), 30000);
         QTest::mouseClick(page.exportButton(format), Qt::LeftButton);
         QTRY_VERIFY_WITH_TIMEOUT(exported.count() == before + 1 || failed.count() > 0, 60000);
         QVERIFY2(failed.isEmpty(), failed.isEmpty() ? "" : qPrintable(failed.first().first().toString()));
