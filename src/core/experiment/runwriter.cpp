@@ -6,6 +6,7 @@
 
 #include "core/common/buildinfo.h"
 #include "core/common/errors.h"
+#include "core/experiment/etaestimator.h"
 #include "core/notebook/notebook.h"
 #include "core/tempo/render.h"
 #include "core/tempo/runlimits.h"
@@ -159,17 +160,21 @@ RecordedRun recordTempoRun(notebook::Notebook& notebook, const LoadedModel& mode
     const int64_t total = progressTotal > 0 ? progressTotal : request.config.maxSteps;
     StepAppender appender(notebook, model, result.runId, static_cast<int64_t>(promptIds.size()), request.config);
     double previousElapsedMs = 0.0;
+    EtaEstimator eta; // time left, from the pace of the steps so far
     RunControl control;
     control.cancel = callbacks.cancel;
     control.onStep = [&](const StepProgress& progress) {
-        appender.append(progress, progress.elapsedMs - previousElapsedMs);
+        const double stepMs = progress.elapsedMs - previousElapsedMs;
+        appender.append(progress, stepMs);
+        eta.addStep(progress.step, stepMs);
         previousElapsedMs = progress.elapsedMs;
         if (callbacks.onStep)
             callbacks.onStep(result.runId, progress);
         if (callbacks.onProgress) {
             const int64_t done = progressOffset + progress.step + 1;
-            const double msPerStep = progress.elapsedMs / static_cast<double>(progress.step + 1);
-            callbacks.onProgress({done, total, msPerStep * static_cast<double>(std::max<int64_t>(total - done, 0)) / 1000.0});
+            const int64_t runSteps = request.config.maxSteps;
+            const int64_t laterSteps = std::max<int64_t>(total - progressOffset - runSteps, 0);
+            callbacks.onProgress({done, total, eta.secondsLeft(runSteps, laterSteps)});
         }
     };
 
