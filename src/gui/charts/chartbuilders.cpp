@@ -483,8 +483,69 @@ const std::vector<QColor>& okabeItoPalette()
 
 QString chartTitle(ChartKind kind) { return QString::fromStdString(report::chartTitle(kind)); }
 
+int axisLabelLength(const QCPAxis& axis)
+{
+    const QFontMetrics metrics(axis.labelFont());
+    int longest = 0;
+    for (const QString& line : axis.label().split('\n'))
+        longest = std::max(longest, metrics.horizontalAdvance(line));
+    return longest;
+}
+
+int axisLength(const QCPAxis& axis)
+{
+    const QCPAxisRect* rect = axis.axisRect();
+    return axis.orientation() == Qt::Vertical ? rect->height() : rect->width();
+}
+
+int fitAxisLabels(QCustomPlot& plot)
+{
+    constexpr int kMinimumPoints = 7;
+    constexpr char kChartPoints[] = "tempoChartLabelPoints"; // the size the chart set
+    constexpr char kChartLabel[] = "tempoChartLabel";        // the title before any wrapping
+    int overflowing = 0;
+    for (QCPAxisRect* rect : plot.axisRects()) {
+        for (QCPAxis* axis : rect->axes()) {
+            if (!axis->visible() || axis->label().isEmpty())
+                continue;
+            if (!axis->property(kChartPoints).isValid()) {
+                axis->setProperty(kChartPoints, axis->labelFont().pointSize());
+                axis->setProperty(kChartLabel, axis->label());
+            }
+            const int available = axisLength(*axis) - 8; // a little air at both ends
+            QFont font = axis->labelFont();
+            axis->setLabel(axis->property(kChartLabel).toString());
+            int points = axis->property(kChartPoints).toInt();
+            font.setPointSize(points);
+            axis->setLabelFont(font);
+            while (axisLabelLength(*axis) > available && points > kMinimumPoints) {
+                font.setPointSize(--points);
+                axis->setLabelFont(font);
+            }
+            if (axisLabelLength(*axis) > available) {
+                // Two lines, broken at the space nearest the middle.
+                QString text = axis->label();
+                const int middle = int(text.size()) / 2;
+                int best = -1;
+                for (int i = 0; i < text.size(); ++i)
+                    if (text[i] == ' ' && (best < 0 || std::abs(i - middle) < std::abs(best - middle)))
+                        best = i;
+                if (best > 0) {
+                    text[best] = '\n';
+                    axis->setLabel(text);
+                }
+            }
+            overflowing += axisLabelLength(*axis) > available ? 1 : 0;
+        }
+    }
+    return overflowing;
+}
+
 void drawChart(QCustomPlot& plot, ChartKind kind, const ReportData& data)
 {
+    // After every layout (first draw, resizes) the axis titles are fitted to their axes.
+    QObject::disconnect(&plot, &QCustomPlot::afterLayout, nullptr, nullptr);
+    QObject::connect(&plot, &QCustomPlot::afterLayout, &plot, [&plot] { fitAxisLabels(plot); });
     QCPAxisRect* rect = resetPlot(plot, charts::chartTitle(kind));
     const auto available = report::chartsFor(data);
     if (std::find(available.begin(), available.end(), kind) == available.end()) {

@@ -15,6 +15,7 @@
 #include "app/report/reportcharts.h"
 #include "app/report/reportdata.h"
 
+class QCPAxis;
 class QCustomPlot;
 
 namespace tempo::charts {
@@ -26,7 +27,17 @@ using report::ChartKind;
 QString chartTitle(ChartKind kind);
 
 // Clears `plot` and draws the chart. Leaves the plot's size and interactions to the caller.
+// Axis titles are kept within their axes at any size (fitAxisLabels after every layout).
 void drawChart(QCustomPlot& plot, ChartKind kind, const report::ReportData& data);
+
+// Makes every axis title of `plot` fit the length of its axis as laid out now: the font shrinks
+// from the size the chart set (down to 7 pt), then the title wraps onto two lines at a space.
+// Returns how many titles are still longer than their axis (0 unless an axis is tiny).
+int fitAxisLabels(QCustomPlot& plot);
+// The length an axis title takes in its font (the longest line), and the length of its axis, in
+// pixels: for tests and for fitAxisLabels.
+int axisLabelLength(const QCPAxis& axis);
+int axisLength(const QCPAxis& axis);
 
 // Page-sized default: 1200 x 700 pixels (about 16 x 9 cm at 190 dpi).
 QSize defaultChartSize();
