@@ -1,8 +1,21 @@
 #!/usr/bin/env bash
 # The whole test suite: installs what is missing, builds, runs every ctest test, then the core
 # tests again under AddressSanitizer + UBSan. Exit code non-zero if anything fails.
+#
+#   bash tools/test.sh            the suite (what .ci/run calls)
+#   bash tools/test.sh --stress   builds, then runs the GUI and app tests (ctest -L 'gui|app') 5 times
+#                                 in a row, stopping at the first failure, while a busy loop keeps
+#                                 one core occupied: a test that waits for the wrong condition
+#                                 shows up here (STRESS_REPEAT=N changes the count)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+mode="suite"
+case "${1:-}" in
+  "") ;;
+  --stress) mode="stress" ;;
+  -h|--help) sed -n '2,9p' "$0"; exit 0 ;;
+  *) echo "tools/test.sh: unknown option '$1' (expected nothing or --stress)" >&2; exit 2 ;;
+esac
 # ccache hits across clones in different folders (CI builds a fresh clone elsewhere).
 export CCACHE_BASEDIR="$PWD"
 bash tools/deps.sh
@@ -15,6 +28,19 @@ echo "== build (RelWithDebInfo) =="
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O2 $debug_info -DNDEBUG" >/dev/null
 cmake --build build -j "$jobs"
+
+if [ "$mode" = "stress" ]; then
+  repeat="${STRESS_REPEAT:-5}"
+  echo "== GUI and app tests, $repeat times in a row, one core kept busy =="
+  # A plain shell loop: one process that never sleeps, so the tests get at most the other core.
+  ( while :; do :; done ) &
+  busy_pid=$!
+  trap 'kill "$busy_pid" 2>/dev/null || true' EXIT
+  (cd build && QT_QPA_PLATFORM=offscreen ctest -L 'gui|app' --output-on-failure --repeat until-fail:"$repeat" \
+     --timeout 900)
+  echo "stress: the GUI and app tests passed $repeat times in a row with one core busy"
+  exit 0
+fi
 
 echo "== tests =="
 (cd build && QT_QPA_PLATFORM=offscreen ctest --output-on-failure -j "$jobs" --timeout 900)

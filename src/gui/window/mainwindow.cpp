@@ -99,11 +99,14 @@ MainWindow::MainWindow(LabContext& context, QWidget* parent) : QMainWindow(paren
     connect(history_, &HistorySidebar::runActivated, this, &MainWindow::openRun);
     connect(history_, &HistorySidebar::compareRequested, this, &MainWindow::compareRuns);
     connect(history_, &HistorySidebar::selectionChanged, this, &MainWindow::selectedRunsChanged);
+    connect(&context_, &LabContext::runsChanged, this, &MainWindow::updateNotebookSummary);
     connect(run_, &RunPage::compareRequested, this, &MainWindow::openGroup);
     connect(&context_, &LabContext::runSelected, this, &MainWindow::openRun);
     connect(&context_, &LabContext::groupSelected, this, &MainWindow::openGroup);
     connect(&context_, &LabContext::notebookChanged, this, [this] {
         setWindowTitle(tr("TEMPO Lab — %1").arg(QDir::toNativeSeparators(context_.notebookPath())));
+        followedRunId_ = 0;
+        updateNotebookSummary();
     });
     setWindowTitle(tr("TEMPO Lab — %1").arg(QDir::toNativeSeparators(context_.notebookPath())));
 
@@ -200,13 +203,27 @@ void MainWindow::buildStatusBar()
     cancel_ = new QPushButton(QIcon(QStringLiteral(":/icons/cancel.svg")), tr("Cancel"), this);
     cancel_->setObjectName(QStringLiteral("cancelButton"));
     connect(cancel_, &QPushButton::clicked, this, &MainWindow::cancelRun);
+    notebookSummary_ = new QLabel(this);
+    notebookSummary_->setObjectName(QStringLiteral("notebookSummary"));
+    statusBar()->addWidget(notebookSummary_, 1);
     statusBar()->addPermanentWidget(progressLabel_);
     statusBar()->addPermanentWidget(progress_);
     statusBar()->addPermanentWidget(cancel_);
     progress_->hide();
     cancel_->hide();
-    statusBar()->showMessage(tr("Notebook %1 · %n run(s)", nullptr, int(context_.notebook().runCount()))
-                                 .arg(QDir::toNativeSeparators(context_.notebookPath())));
+    updateNotebookSummary();
+}
+
+void MainWindow::updateNotebookSummary()
+{
+    const int runs = int(context_.notebook().runCount());
+    notebookSummary_->setText(tr("Notebook %1 · %2").arg(QDir::toNativeSeparators(context_.notebookPath()),
+                                                      runs == 1 ? tr("1 run") : tr("%1 runs").arg(runs)));
+}
+
+QString MainWindow::notebookSummaryText() const
+{
+    return notebookSummary_->text();
 }
 
 QWidget* MainWindow::page(Page page) const
@@ -269,7 +286,9 @@ void MainWindow::onStarted(qint64 runId)
     jobRunIds_ << runId;
     run_->beginLiveRun(runId);
     showPage(Page::Run);
+    history_->refresh();
     history_->selectRun(runId);
+    updateNotebookSummary();
 }
 
 void MainWindow::onProgress(int done, int total, double etaSeconds)
@@ -296,7 +315,18 @@ void MainWindow::onFinished(qint64 runOrGroupId)
     history_->refresh();
     run_->showRun(runId);
     showPage(Page::Run);
+    followedRunId_ = runId; // followed below, not again by the selection
     history_->selectRun(runId);
+    updateNotebookSummary();
+    // The pages that were waiting for the finished run: its notes, its report (the group's for
+    // "both"), and Compare on the pair that just ran.
+    notes_->showRun(runId);
+    if (group) {
+        compare_->showGroup(runOrGroupId);
+        report_->showGroup(runOrGroupId);
+    } else {
+        report_->showRun(runId);
+    }
     int failed = 0;
     for (qint64 id : jobRunIds_)
         for (const auto& check : context_.notebook().checks(id))
@@ -316,9 +346,13 @@ void MainWindow::onCancelled()
     setRunning(false);
     const qint64 runId = jobRunIds_.isEmpty() ? 0 : jobRunIds_.last();
     history_->refresh();
+    updateNotebookSummary();
     if (runId) {
         run_->showRun(runId);
+        followedRunId_ = runId; // followed here, not again by the selection
         history_->selectRun(runId);
+        notes_->showRun(runId);
+        report_->showRun(runId); // the report waited for the run's end
     }
     progressLabel_->setText(tr("Run %1 cancelled; its %n finished step(s) are kept", nullptr,
                                runId ? int(context_.notebook().steps(runId).size()) : 0)
@@ -336,8 +370,14 @@ void MainWindow::onFailed(const QString& message)
         const auto newest = context_.notebook().listRuns({"", "", std::nullopt, 1, 0});
         runId = newest.empty() ? 0 : newest.front().id;
     }
-    if (runId)
+    updateNotebookSummary();
+    if (runId) {
         run_->showRun(runId);
+        followedRunId_ = runId; // followed here, not again by the selection
+        history_->selectRun(runId);
+        notes_->showRun(runId);
+        report_->showRun(runId); // the report waited for the run's end
+    }
     run_->showFailure(message);
     showPage(Page::Run);
     progressLabel_->setText(tr("The run failed — see the Run page"));
@@ -346,13 +386,27 @@ void MainWindow::onFailed(const QString& message)
 
 void MainWindow::openRun(qint64 runId)
 {
+    followRun(runId, true);
+}
+
+void MainWindow::followRun(qint64 runId, bool switchPage)
+{
     if (runId <= 0)
         return;
-    if (!(running_ && jobRunIds_.contains(runId) && run_->runId() == runId))
-        run_->showRun(runId); // a live run keeps growing on its own
-    notes_->showRun(runId);
-    report_->showRun(runId);
-    if (currentPage() == Page::Launch || currentPage() == Page::Compare || currentPage() == Page::Sweeps)
+    const bool live = running_ && jobRunIds_.contains(runId);
+    // A live run's page keeps growing on its own; an explicit open reloads, a selection that
+    // stays on the shown run does not.
+    if (!live && (switchPage || run_->runId() != runId))
+        run_->showRun(runId);
+    if (switchPage || runId != followedRunId_) {
+        followedRunId_ = runId;
+        notes_->showRun(runId);
+        // A live run's report would be out of date at once: it is built when the run ends.
+        if (!live)
+            report_->showRun(runId);
+    }
+    if (switchPage &&
+        (currentPage() == Page::Launch || currentPage() == Page::Compare || currentPage() == Page::Sweeps))
         showPage(Page::Run);
 }
 
@@ -379,6 +433,9 @@ void MainWindow::openSweep(qint64 sweepId)
 
 void MainWindow::selectedRunsChanged(const QList<qint64>& runIds)
 {
+    // One selected row, by click, keys or the window itself: the pages follow it.
+    if (runIds.size() == 1)
+        followRun(runIds.first(), false);
     if (runIds.size() == 2)
         statusBar()->showMessage(tr("Two runs selected: right-click → Compare the two runs"), 4000);
 }

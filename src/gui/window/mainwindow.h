@@ -40,6 +40,9 @@ public:
     HistorySidebar& history() { return *history_; }
     LaunchPage& launchPage() { return *launch_; }
     RunPage& runPage() { return *run_; }
+    ComparePage& comparePage() { return *compare_; }
+    ReportPage& reportPage() { return *report_; }
+    NotesEditor& notesPage() { return *notes_; }
     QWidget* page(Page page) const;
     void showPage(Page page);
     Page currentPage() const;
@@ -47,6 +50,7 @@ public:
     QProgressBar& progressBar() { return *progress_; }
     QPushButton& cancelButton() { return *cancel_; }
     QString progressText() const;
+    QString notebookSummaryText() const; // "Notebook F · N runs" at the left of the status bar
 
     // Saves a PNG of every page (and the settings dialog) into `folder`; returns the files written.
     QStringList saveScreenshots(const QString& folder);
@@ -82,6 +86,10 @@ private:
     void onCancelled();
     void onFailed(const QString& message);
     void selectedRunsChanged(const QList<qint64>& runIds);
+    // Shows `runId` on the Run, Notes and Report pages (the live run's page keeps growing on its
+    // own); `switchPage` goes to the Run page from pages that show something else.
+    void followRun(qint64 runId, bool switchPage);
+    void updateNotebookSummary();
 
     LabContext& context_;
     HistorySidebar* history_;
@@ -97,6 +105,7 @@ private:
     QMap<Page, QAction*> pageActions_;
     QActionGroup* navigation_;
     QMap<QString, QAction*> shortcutActions_; // run, cancel, search, export
+    QLabel* notebookSummary_;
     QLabel* progressLabel_;
     QProgressBar* progress_;
     QPushButton* cancel_;
@@ -104,6 +113,7 @@ private:
     bool running_ = false;
     tempo::ExperimentRequest request_;
     QList<qint64> jobRunIds_; // runs the current job created, in order
+    qint64 followedRunId_ = 0; // the run the Notes and Report pages show
 };
 
 } // namespace tempo::gui

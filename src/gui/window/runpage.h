@@ -44,6 +44,7 @@ public:
     QString generatedText() const { return generatedText_; }
     int chartCount() const { return chartCount_; }
     QString failureText() const; // "" when no failure is shown
+    AttentionExplorer& attentionExplorer() { return *explorer_; }
 
 signals:
     void compareRequested(qint64 groupId);

@@ -26,6 +26,38 @@ namespace style = pagestyle;
 namespace {
 constexpr const char* kAttentionTensor = "attention"; // tensorname::kAttention (capturestore.h)
 constexpr int kMaxLabelledSlots = 48;                 // more slots: label every n-th
+
+// Why a run has no attention to explore, in the words that fit its story: captures are stored
+// when a run completes, so a run that failed or stopped early never has them, whatever it asked.
+QString noAttentionText(const notebook::RunRecord& run, const json& config)
+{
+    const bool asked = config.is_object() && config.contains("captures") && config["captures"].is_object() &&
+                       config["captures"].value("attention", false);
+    const QString firstLine = QString::fromStdString(run.errorText).section('\n', 0, 0);
+    switch (run.status) {
+    case notebook::RunStatus::Failed:
+        return firstLine.isEmpty()
+                   ? AttentionExplorer::tr("Run #%1 failed before its attention was stored.").arg(run.id)
+                   : AttentionExplorer::tr("Run #%1 failed before its attention was stored:\n%2").arg(run.id).arg(firstLine);
+    case notebook::RunStatus::Running:
+        return AttentionExplorer::tr("Run #%1 is still going: its attention is stored when it ends.").arg(run.id);
+    case notebook::RunStatus::Cancelled:
+    case notebook::RunStatus::Interrupted:
+        if (asked)
+            return AttentionExplorer::tr("Run #%1 was %2 before its attention was stored (captures are kept when a "
+                                         "run completes).")
+                .arg(run.id)
+                .arg(QString::fromStdString(notebook::toString(run.status)));
+        break;
+    case notebook::RunStatus::Finished:
+        break;
+    }
+    return AttentionExplorer::tr("Run #%1 has no attention capture.\nPresets 1a, 1b, 3 and 5 capture attention; "
+                                 "run one of them (or add \u201cattention\u201d to the captures when launching) to "
+                                 "explore it here.")
+        .arg(run.id);
+}
+
 } // namespace
 
 AttentionExplorer::AttentionExplorer(LabContext& context, QWidget* parent) : QWidget(parent), context_(context)
@@ -166,9 +198,7 @@ void AttentionExplorer::showRun(qint64 runId)
             stored.insert(*info.step);
     forwardSteps_.assign(stored.begin(), stored.end());
     if (forwardSteps_.empty()) {
-        message_->setText(tr("Run #%1 has no attention capture.\nPresets 1a, 1b, 3 and 5 capture attention; "
-                             "run one of them (or add \u201cattention\u201d to the captures when launching) to explore it here.")
-                              .arg(runId));
+        message_->setText(noAttentionText(*run, config));
         stack_->setCurrentWidget(message_);
         return;
     }

@@ -161,6 +161,11 @@ void ReportPage::regenerate()
         load(subject_);
 }
 
+QString ReportPage::subjectText() const
+{
+    return hasSubject_ ? QString::fromStdString(report::subjectIdText(subject_)) : QString();
+}
+
 QString ReportPage::markdown() const { return current_ ? QString::fromStdString(current_->markdown) : QString(); }
 
 QPushButton* ReportPage::exportButton(ReportFormat format) const

@@ -44,6 +44,8 @@ public:
     void exportTo(reportexport::ReportFormat format, const QString& path);
 
     bool isReady() const { return ready_; }
+    // What the page shows or is building: "run:12", "group:3", "sweep:1"; "" before a subject.
+    QString subjectText() const;
     QString markdown() const;
     QTextBrowser* view() const { return view_; }
     QPushButton* exportButton(reportexport::ReportFormat format) const;
