@@ -159,6 +159,7 @@ int presetRun(std::vector<std::string> words)
     RunCallbacks callbacks;
     Interruption interruption;
     callbacks.cancel = interruption.flag();
+    callbacks.onStep = [&interruption](int64_t, const StepProgress& step) { interruption.afterStep(step.step + 1); };
     if (!asJson)
         callbacks.onRunCreated = [](int64_t runId) { std::cerr << "run " << runId << " started\n"; };
     ExperimentRunner runner(*book);
@@ -328,11 +329,14 @@ int executeSweep(const SweepRequest& request, const Args& args, notebook::Notebo
     SweepCallbacks callbacks;
     Interruption interruption;
     callbacks.run.cancel = interruption.flag();
+    callbacks.run.onStep = [&interruption](int64_t, const StepProgress& step) { interruption.afterStep(step.step + 1); };
     const bool asJson = args.has("--json");
-    if (!asJson)
+    if (!asJson) {
+        callbacks.run.onRunCreated = [](int64_t runId) { std::cerr << "run " << runId << " started\n"; };
         callbacks.onPointFinished = [](int64_t done, int64_t total, double eta) {
             std::cerr << "point " << done << "/" << total << " (eta " << static_cast<int64_t>(eta) << " s)\n";
         };
+    }
     SweepRunner runner(*book);
     const SweepResult result = runner.run(request, callbacks);
     json out{{"sweep_id", result.sweepId},   {"resumed", result.resumed},         {"points", result.points},

@@ -277,7 +277,10 @@ int runCommand(const std::vector<std::string>& words)
         recordRequest.threads = request.compute.effectiveThreads();
         RunCallbacks callbacks;
         callbacks.cancel = interruption.flag();
-        callbacks.onStep = [&](int64_t, const StepProgress& step) { progress->step(step); };
+        callbacks.onStep = [&](int64_t, const StepProgress& step) {
+            progress->step(step);
+            interruption.afterStep(step.step + 1);
+        };
         RecordedRun recorded = recordTempoRun(*book, *loaded, recordRequest, callbacks);
         runId = recorded.runId;
         run = std::move(recorded.run);
@@ -291,7 +294,10 @@ int runCommand(const std::vector<std::string>& words)
         const std::vector<int64_t> promptIds = tokenizer->encode(request.prompt, true);
         RunControl control;
         control.cancel = interruption.flag();
-        control.onStep = [&](const StepProgress& step) { progress->step(step); };
+        control.onStep = [&](const StepProgress& step) {
+            progress->step(step);
+            interruption.afterStep(step.step + 1);
+        };
         run = TempoDecoder(model).run(promptIds, request.config, request.captures, control);
     }
     progress.reset();

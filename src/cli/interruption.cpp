@@ -1,6 +1,10 @@
 #include "cli/interruption.h"
 
+#include <algorithm>
+#include <chrono>
 #include <csignal>
+#include <cstdlib>
+#include <thread>
 
 namespace tempo::cli {
 
@@ -30,6 +34,20 @@ Interruption::Interruption()
         std::signal(SIGINT, SIG_IGN);
     if (gPreviousTerm == SIG_IGN)
         std::signal(SIGTERM, SIG_IGN);
+    if (const char* hold = std::getenv("TEMPO_LAB_TEST_HOLD_AFTER_STEPS"))
+        holdAfterSteps_ = std::max<int64_t>(std::atoll(hold), 0);
+}
+
+void Interruption::afterStep(int64_t stepsDone)
+{
+    if (holdAfterSteps_ == 0 || held_ || stepsDone < holdAfterSteps_)
+        return;
+    held_ = true;
+    // Waits for the one condition the hook is for: the signal. Polled, because the handler may
+    // only set an atomic flag.
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(2);
+    while (!gInterrupted.load() && std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
 }
 
 Interruption::~Interruption()

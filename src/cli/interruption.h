@@ -5,6 +5,7 @@
 // default action), for a forward that takes too long to wait for.
 
 #include <atomic>
+#include <cstdint>
 
 namespace tempo::cli {
 
@@ -18,6 +19,17 @@ public:
     // The flag to hand to RunCallbacks / RunControl::cancel.
     const std::atomic<bool>* flag() const;
     bool requested() const;
+
+    // Call after each step a command's runs make (`stepsDone` counts the run's steps so far).
+    // Test hook: with TEMPO_LAB_TEST_HOLD_AFTER_STEPS=N in the environment, the first run that
+    // reaches N steps waits there until the command is interrupted (at most two minutes), so a
+    // test's Ctrl-C lands while that run is certainly still going, however fast the model is and
+    // however late the test process gets a core. Without the variable it does nothing.
+    void afterStep(int64_t stepsDone);
+
+private:
+    int64_t holdAfterSteps_ = 0; // 0: no hold
+    bool held_ = false;
 };
 
 } // namespace tempo::cli

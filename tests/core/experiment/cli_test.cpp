@@ -11,6 +11,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -151,10 +152,20 @@ private:
     std::string stderr_;
 };
 
-// A run long enough that it is still going when the test has seen it start: the peaked model at
-// this many steps takes seconds, the signal arrives within milliseconds. Sets of one member
-// (max width 1), so prompt + steps fit the model's 2048 positions.
+// A run long enough to be cancelled mid-way. Sets of one member (max width 1), so prompt + steps
+// fit the model's 2048 positions.
 const char* kLongRunSteps = "2000";
+
+// The CLI spawned while this is alive holds its first run after `steps` steps until it is
+// interrupted (TEMPO_LAB_TEST_HOLD_AFTER_STEPS, src/cli/interruption.h): the signal then lands in
+// that run whatever the machine's load, never after the run has already finished. Cleared at
+// once after the spawn, so no later CLI in this process holds.
+struct HoldAfterSteps {
+    explicit HoldAfterSteps(int steps) { ::setenv("TEMPO_LAB_TEST_HOLD_AFTER_STEPS", std::to_string(steps).c_str(), 1); }
+    ~HoldAfterSteps() { ::unsetenv("TEMPO_LAB_TEST_HOLD_AFTER_STEPS"); }
+    HoldAfterSteps(const HoldAfterSteps&) = delete;
+    HoldAfterSteps& operator=(const HoldAfterSteps&) = delete;
+};
 
 TEST(PresetCli, ListShowsTheShippedPresetsAsJson)
 {
@@ -264,10 +275,12 @@ TEST(PresetCli, CtrlCCancelsAPresetRunWithExitStatus5AndKeepsItCancelled)
 {
     TempDir dir("tempo-cli-cancel");
     const auto notebookFile = dir / "nb.sqlite";
+    std::optional<HoldAfterSteps> hold(std::in_place, 2);
     SpawnedCli cli({"preset", "run", "1b", "--model", peakedModelFolder().string(), "--notebook", notebookFile.string(),
                     "--set", std::string("max_steps=") + kLongRunSteps, "--set", "stop_at_eos=false", "--set", "max_width=1",
                     "--threads", "1"},
                    dir / "out.txt", false);
+    hold.reset();
     ASSERT_TRUE(cli.started());
     ASSERT_TRUE(cli.waitForStderr("started")) << cli.err();
     cli.signal(SIGINT);
@@ -278,7 +291,8 @@ TEST(PresetCli, CtrlCCancelsAPresetRunWithExitStatus5AndKeepsItCancelled)
     const auto runs = book.listRuns({});
     ASSERT_EQ(runs.size(), 1u);
     EXPECT_EQ(runs[0].status, notebook::RunStatus::Cancelled);
-    EXPECT_LT(runs[0].stepCount, std::stoi(kLongRunSteps));
+    EXPECT_GE(runs[0].stepCount, 0);
+    EXPECT_LE(runs[0].stepCount, 2); // held after 2 steps, so the signal came no later
 }
 
 TEST(PresetCli, CtrlCCancelsAPlainRunWithExitStatus5AndKeepsItCancelled)
@@ -286,9 +300,11 @@ TEST(PresetCli, CtrlCCancelsAPlainRunWithExitStatus5AndKeepsItCancelled)
     // On a terminal, `run` prints "step N/M" as it goes: the test waits for the first one.
     TempDir dir("tempo-cli-cancel-run");
     const auto notebookFile = dir / "nb.sqlite";
+    std::optional<HoldAfterSteps> hold(std::in_place, 3);
     SpawnedCli cli({"run", "--model", peakedModelFolder().string(), "--prompt", "The cat sat on the", "--max-steps",
                     kLongRunSteps, "--no-stop-at-eos", "--max-width", "1", "--threads", "1", "--notebook", notebookFile.string()},
                    dir / "out.txt", true);
+    hold.reset();
     ASSERT_TRUE(cli.started());
     ASSERT_TRUE(cli.waitForStderr("step 1/")) << cli.err();
     cli.signal(SIGINT);
@@ -299,8 +315,8 @@ TEST(PresetCli, CtrlCCancelsAPlainRunWithExitStatus5AndKeepsItCancelled)
     const auto runs = book.listRuns({});
     ASSERT_EQ(runs.size(), 1u);
     EXPECT_EQ(runs[0].status, notebook::RunStatus::Cancelled);
-    EXPECT_GE(runs[0].stepCount, 1);
-    EXPECT_LT(runs[0].stepCount, std::stoi(kLongRunSteps));
+    EXPECT_GE(runs[0].stepCount, 1); // the test saw "step 1/" first
+    EXPECT_LE(runs[0].stepCount, 3); // held after 3 steps, so the signal came no later
 }
 
 TEST(PresetCli, CtrlCCancelsASweepWithExitStatus5AndKeepsItResumable)
@@ -309,12 +325,14 @@ TEST(PresetCli, CtrlCCancelsASweepWithExitStatus5AndKeepsItResumable)
     const auto notebookFile = dir / "nb.sqlite";
     writeFileBytes(dir / "suite.jsonl", "{\"category\": \"a\", \"prompt\": \"The cat\"}\n"
                                         "{\"category\": \"b\", \"prompt\": \"The quick\"}\n");
+    std::optional<HoldAfterSteps> hold(std::in_place, 2);
     SpawnedCli cli({"sweep", "1b", "--model", peakedModelFolder().string(), "--suite", (dir / "suite.jsonl").string(),
                     "--thresholds", "0.05,0.1", "--set", std::string("max_steps=") + kLongRunSteps, "--set",
                     "stop_at_eos=false", "--set", "max_width=1", "--threads", "1", "--notebook", notebookFile.string()},
                    dir / "out.txt", false);
+    hold.reset();
     ASSERT_TRUE(cli.started());
-    ASSERT_TRUE(cli.waitForStderr("point 1/4")) << cli.err();
+    ASSERT_TRUE(cli.waitForStderr("run 1 started")) << cli.err(); // the handler is installed by then
     cli.signal(SIGINT);
     EXPECT_EQ(cli.wait(), 5) << cli.err() << readFileBytes(dir / "out.txt");
     EXPECT_NE(readFileBytes(dir / "out.txt").find("cancelled"), std::string::npos) << readFileBytes(dir / "out.txt");
@@ -323,10 +341,21 @@ TEST(PresetCli, CtrlCCancelsASweepWithExitStatus5AndKeepsItResumable)
     const auto sweeps = book.allSweeps();
     ASSERT_EQ(sweeps.size(), 1u);
     EXPECT_EQ(json::parse(book.sweep(sweeps[0])->specJson)["status"], "cancelled");
-    int cancelled = 0;
-    for (const auto& run : book.listRuns({}))
-        cancelled += run.status == notebook::RunStatus::Cancelled;
-    EXPECT_EQ(cancelled, 1) << "the point that was running";
+    const auto runs = book.listRuns({});
+    ASSERT_EQ(runs.size(), 1u) << "the sweep stopped in its first point";
+    EXPECT_EQ(runs[0].status, notebook::RunStatus::Cancelled) << "the point that was running";
+
+    // The same command again resumes the sweep and finishes every point.
+    const auto again = runCli("sweep 1b --model " + quoted(peakedModelFolder()) + " --suite " + quoted(dir / "suite.jsonl") +
+                                  " --thresholds 0.05,0.1 --set max_steps=" + kLongRunSteps +
+                                  " --set stop_at_eos=false --set max_width=1 --threads 1 --json --notebook " +
+                                  quoted(notebookFile),
+                              dir / "err-again.txt");
+    ASSERT_EQ(again.exitCode, 0) << readFileBytes(dir / "err-again.txt");
+    const json resumed = json::parse(again.out);
+    EXPECT_EQ(resumed["sweep_id"], sweeps[0]);
+    EXPECT_EQ(resumed["status"], "finished");
+    EXPECT_EQ(resumed["runs_made"], 4);
 }
 
 TEST(PresetCli, PlainRunShowsStepProgressOnlyOnATerminal)
