@@ -13,16 +13,21 @@
 #include <QTableWidget>
 #include <QtTest>
 
+#include <cmath>
+#include <filesystem>
+
+#include "core/model/llamaconfig.h"
 #include "core/notebook/notebook.h"
+#include "core/tokenizer/tokenizer.h"
 #include "gui/window/historymodel.h"
 #include "gui/window/historysidebar.h"
 #include "gui/window/labcontext.h"
 #include "gui/window/launchpage.h"
 #include "gui/window/mainwindow.h"
+#include "gui/window/modelpicker.h"
 #include "gui/window/pages/attentionexplorer.h"
 #include "gui/window/pages/noteseditor.h"
 #include "gui/window/pages/reportpage.h"
-#include "gui/window/modelpicker.h"
 #include "gui/window/presetcard.h"
 #include "gui/window/runpage.h"
 #include "gui/window/tokenchips.h"
@@ -41,6 +46,7 @@ private slots:
     void initTestCase();
     void launchPreset1aByClicking();
     void pagesFollowTheSelectedRow();
+    void stepLimitShownAsYouType();
     void cancelRunMidWay();
     void failureShownInWords();
 
@@ -173,6 +179,56 @@ void LaunchTest::pagesFollowTheSelectedRow()
     QCOMPARE(window.notesPage().runId(), older);
     QCOMPARE(window.reportPage().subjectText(), QStringLiteral("run:%1").arg(older));
     QCOMPARE(window.runPage().runId(), older);
+}
+
+void LaunchTest::stepLimitShownAsYouType()
+{
+    LabContext context(fixture_.notebookPath("limits"));
+    MainWindow window(context);
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    PresetCard* card = window.launchPage().card("1a");
+    QVERIFY(card);
+    QTRY_VERIFY_WITH_TIMEOUT(card->stepLimit() >= 0, kRunWaitMs); // the model's files are read off the UI thread
+
+    // The limit worked out here from the model's own files: M positions, P prompt tokens, sets at
+    // most W = min(width, floor(1 / threshold)) wide; every step needs a position and W slots.
+    const std::filesystem::path folder = fixture_.modelFolder.toStdString();
+    const LlamaConfig config = LlamaConfig::fromFile(folder / "config.json");
+    const Tokenizer tokenizer = Tokenizer::fromFile(folder / "tokenizer.json");
+    auto expectedLimit = [&] {
+        const auto prompt = static_cast<qint64>(tokenizer.encode(card->promptEdit()->text().toStdString(), true).size());
+        const qint64 width = std::min<qint64>(card->maxWidthBox()->value(),
+                                              qint64(std::floor(1.0 / card->thresholdBox()->value())));
+        const qint64 room = config.maxPositionEmbeddings - prompt;
+        return std::min(room, room / width);
+    };
+    const qint64 limit = expectedLimit();
+    qInfo("preset 1a on %s: at most %lld steps (%s)", qPrintable(fixture_.modelFolder), limit,
+          qPrintable(card->limitText()));
+    QCOMPARE(card->stepLimit(), limit);
+    QVERIFY(card->fitsModel());
+    QVERIFY(card->runButton()->isEnabled());
+    QVERIFY(card->limitText().contains(QString::number(limit)));
+
+    // Steps 480 (the case that used to fail only after a 0-step run was written): told at once,
+    // Run held back.
+    QVERIFY(480 > limit);
+    card->stepsBox()->setValue(480);
+    QVERIFY(!card->fitsModel());
+    QVERIFY(!card->runButton()->isEnabled());
+    QVERIFY2(card->limitText().contains("480 steps do not fit") && card->limitText().contains(QString::number(limit)),
+             qPrintable(card->limitText()));
+    card->stepsBox()->setValue(int(limit));
+    QVERIFY(card->fitsModel());
+    QVERIFY(card->runButton()->isEnabled());
+
+    // A longer prompt leaves fewer positions: the limit follows the typing.
+    QTest::keyClicks(card->promptEdit(), " mat, and the dog sat by the door of the house");
+    QTRY_VERIFY_WITH_TIMEOUT(card->stepLimit() == expectedLimit(), 30000);
+    QVERIFY(card->stepLimit() < limit);
+    QVERIFY(!card->fitsModel());
+    QVERIFY(!card->runButton()->isEnabled());
 }
 
 void LaunchTest::cancelRunMidWay()

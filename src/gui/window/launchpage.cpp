@@ -8,9 +8,11 @@
 #include <QMessageBox>
 #include <QPushButton>
 #include <QScrollArea>
+#include <QThread>
 #include <QVBoxLayout>
 
 #include "gui/window/labcontext.h"
+#include "gui/window/modellimits.h"
 #include "gui/window/modelpicker.h"
 #include "gui/window/presetcard.h"
 
@@ -44,7 +46,45 @@ LaunchPage::LaunchPage(LabContext& context, QWidget* parent) : QWidget(parent), 
     layout->addWidget(scroll, 1);
 
     connect(&context_, &LabContext::notebookChanged, this, &LaunchPage::reloadPresets);
+    connect(picker_, &ModelPicker::modelChanged, this, &LaunchPage::readModelLimits);
     reloadPresets();
+    readModelLimits(picker_->modelFolder());
+}
+
+LaunchPage::~LaunchPage()
+{
+    for (const QPointer<QThread>& thread : limitReads_)
+        if (thread)
+            thread->wait();
+}
+
+void LaunchPage::readModelLimits(const QString& folder)
+{
+    const int generation = ++limitsGeneration_;
+    limits_.reset();
+    for (PresetCard* card : cards_)
+        card->setModelLimits(nullptr);
+    if (folder.isEmpty())
+        return;
+    auto result = std::make_shared<std::shared_ptr<const ModelLimits>>();
+    QThread* thread = QThread::create([folder, result] {
+        try {
+            *result = gui::readModelLimits(folder);
+        } catch (const std::exception&) {
+            // An unreadable model shows no limits; the run itself reports what is wrong with it.
+        }
+    });
+    connect(thread, &QThread::finished, this, [this, result, generation] {
+        if (generation != limitsGeneration_)
+            return;
+        limits_ = *result;
+        for (PresetCard* card : cards_)
+            card->setModelLimits(limits_);
+    });
+    connect(thread, &QThread::finished, thread, &QObject::deleteLater);
+    limitReads_.removeAll(nullptr);
+    limitReads_.append(thread);
+    thread->start();
 }
 
 void LaunchPage::reloadPresets()
@@ -59,6 +99,7 @@ void LaunchPage::reloadPresets()
     for (const CatalogEntry& entry : entries) {
         auto* card = new PresetCard(entry, grid_->parentWidget());
         card->setRunEnabled(!running_);
+        card->setModelLimits(limits_);
         grid_->addWidget(card, index / 2, index % 2);
         ++index;
         cards_.append(card);

@@ -2,23 +2,29 @@
 // Launch: one card per preset (shipped 1a..5, then the notebook's own copies) above the model
 // picker; Run on a card asks the window to start that preset.
 
+#include <memory>
+
 #include <QList>
+#include <QPointer>
 #include <QWidget>
 
 #include "core/experiment/experimentrunner.h"
 
 class QGridLayout;
+class QThread;
 
 namespace tempo::gui {
 
 class LabContext;
 class ModelPicker;
 class PresetCard;
+struct ModelLimits;
 
 class LaunchPage : public QWidget {
     Q_OBJECT
 public:
     explicit LaunchPage(LabContext& context, QWidget* parent = nullptr);
+    ~LaunchPage() override; // waits for a model read still going
 
     ModelPicker& modelPicker() { return *picker_; }
     PresetCard* card(const QString& presetId) const;
@@ -26,6 +32,8 @@ public:
     // The card the Run shortcut starts: the one holding focus, else the last one run, else 1a.
     PresetCard* currentCard() const;
     void setRunning(bool running);
+    // The chosen model's limits as the cards use them (null until read, or when unreadable).
+    std::shared_ptr<const ModelLimits> modelLimits() const { return limits_; }
 
 public slots:
     void reloadPresets();
@@ -36,6 +44,8 @@ signals:
 private:
     void requestRun(PresetCard* card, const tempo::CatalogEntry& entry);
     void savePreset(const tempo::Preset& preset);
+    // Reads the model's config and tokenizer off the UI thread, then hands them to every card.
+    void readModelLimits(const QString& folder);
 
     LabContext& context_;
     ModelPicker* picker_;
@@ -43,6 +53,9 @@ private:
     QList<PresetCard*> cards_;
     PresetCard* lastRun_ = nullptr;
     bool running_ = false;
+    std::shared_ptr<const ModelLimits> limits_;
+    int limitsGeneration_ = 0; // a read for an earlier model choice is dropped
+    QList<QPointer<QThread>> limitReads_;
 };
 
 } // namespace tempo::gui

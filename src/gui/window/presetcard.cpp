@@ -10,7 +10,12 @@
 #include <QMessageBox>
 #include <QPushButton>
 #include <QSpinBox>
+#include <QStyle>
+#include <QTimer>
 #include <QVBoxLayout>
+
+#include "core/tempo/runlimits.h"
+#include "gui/window/modellimits.h"
 
 namespace tempo::gui {
 
@@ -78,6 +83,11 @@ PresetCard::PresetCard(const tempo::CatalogEntry& entry, QWidget* parent) : QFra
     numbers->addWidget(new QLabel(tr("width"), this));
     numbers->addWidget(maxWidth_);
     form->addRow(tr("Steps"), numbers);
+    limit_ = new QLabel(this);
+    limit_->setObjectName(QStringLiteral("muted"));
+    limit_->setWordWrap(true);
+    limit_->hide();
+    form->addRow(QString(), limit_);
 
     auto* modes = new QHBoxLayout;
     mode_ = new QComboBox(this);
@@ -123,6 +133,14 @@ PresetCard::PresetCard(const tempo::CatalogEntry& entry, QWidget* parent) : QFra
     buttons->addWidget(runButton_);
     layout->addLayout(buttons);
 
+    promptPause_ = new QTimer(this);
+    promptPause_->setSingleShot(true);
+    promptPause_->setInterval(150);
+    connect(promptPause_, &QTimer::timeout, this, &PresetCard::updateLimit);
+    connect(prompt_, &QLineEdit::textChanged, promptPause_, qOverload<>(&QTimer::start));
+    for (QSpinBox* box : {steps_, maxWidth_})
+        connect(box, &QSpinBox::valueChanged, this, &PresetCard::updateLimit);
+    connect(threshold_, &QDoubleSpinBox::valueChanged, this, &PresetCard::updateLimit);
     connect(reset, &QPushButton::clicked, this, &PresetCard::resetToDefaults);
     connect(runButton_, &QPushButton::clicked, this, [this] {
         try {
@@ -183,7 +201,74 @@ Preset PresetCard::editedPreset() const
 
 void PresetCard::setRunEnabled(bool enabled)
 {
-    runButton_->setEnabled(enabled);
+    runEnabled_ = enabled;
+    runButton_->setEnabled(runEnabled_ && fits_);
+}
+
+void PresetCard::setModelLimits(std::shared_ptr<const ModelLimits> limits)
+{
+    limits_ = std::move(limits);
+    updateLimit();
+}
+
+QString PresetCard::limitText() const
+{
+    return limit_->isHidden() ? QString() : limit_->text();
+}
+
+void PresetCard::updateLimit()
+{
+    promptPause_->stop();
+    if (!limits_) {
+        fits_ = true;
+        stepLimit_ = -1;
+        limit_->hide();
+        setRunEnabled(runEnabled_);
+        return;
+    }
+    // The same rule the engine applies before a run row exists (core/tempo/runlimits.h).
+    TempoConfig config;
+    config.threshold = threshold_->value();
+    config.maxWidth = maxWidth_->value();
+    config.maxSteps = steps_->value();
+    const auto promptTokens = static_cast<int64_t>(limits_->tokenizer->encode(prompt_->text().toStdString(), true).size());
+    stepLimit_ = maxStepsFor(limits_->config, promptTokens, config);
+    const int64_t positions = limits_->config.maxPositionEmbeddings;
+    fits_ = steps_->value() <= stepLimit_ && config.maxWidth <= limits_->config.vocabSize;
+    QString text;
+    if (stepLimit_ <= 0)
+        text = tr("This prompt has %1 tokens: too long for %2, which has %3 positions.")
+                   .arg(promptTokens)
+                   .arg(limits_->modelName)
+                   .arg(positions);
+    else if (config.maxWidth > limits_->config.vocabSize)
+        text = tr("Width %1 is wider than the vocabulary of %2 (%3 tokens).")
+                   .arg(config.maxWidth)
+                   .arg(limits_->modelName)
+                   .arg(limits_->config.vocabSize);
+    else if (!fits_)
+        text = tr("%1 steps do not fit: at most %2 for this prompt (%3 tokens) at this threshold and width on "
+                  "%4 (%5 positions).")
+                   .arg(steps_->value())
+                   .arg(stepLimit_)
+                   .arg(promptTokens)
+                   .arg(limits_->modelName)
+                   .arg(positions);
+    else
+        text = tr("Up to %1 steps fit this prompt (%2 tokens) at this threshold and width on %3.")
+                   .arg(stepLimit_)
+                   .arg(promptTokens)
+                   .arg(limits_->modelName);
+    limit_->setText(text);
+    const QString look = fits_ ? QStringLiteral("muted") : QStringLiteral("limitWarning");
+    if (limit_->objectName() != look) {
+        limit_->setObjectName(look); // the application style sheet colours it (app.qss)
+        limit_->style()->unpolish(limit_);
+        limit_->style()->polish(limit_);
+    }
+    limit_->show();
+    runButton_->setToolTip(fits_ ? QString() : text);
+    setRunEnabled(runEnabled_);
 }
 
 } // namespace tempo::gui
