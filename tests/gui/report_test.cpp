@@ -107,6 +107,41 @@ void ReportTest::exportFromTheWindow()
     for (const QString& image : images)
         QVERIFY2(QFile::exists(bundle + "/" + image), qPrintable(image));
 
+    // Exporting over files already there asks first: "no" keeps them untouched and exports
+    // nothing, "yes" replaces them.
+    {
+        QFile mine(html);
+        QVERIFY(mine.open(QIODevice::WriteOnly | QIODevice::Truncate));
+        mine.write("my own notes, not a report");
+    }
+    QStringList asked;
+    bool answer = false;
+    page.setOverwriteQuestion([&](const QString&, const QStringList& replaced) {
+        asked = replaced;
+        return answer;
+    });
+    const int exportsBefore = exported.count();
+    QTRY_VERIFY_WITH_TIMEOUT(page.exportButton(ReportFormat::Html)->isEnabled(), 30000);
+    QTest::mouseClick(page.exportButton(ReportFormat::Html), Qt::LeftButton);
+    QCOMPARE(asked, QStringList{html});
+    QCOMPARE(exported.count(), exportsBefore); // asked synchronously; nothing started
+    {
+        QFile mine(html);
+        QVERIFY(mine.open(QIODevice::ReadOnly));
+        QCOMPARE(mine.readAll(), QByteArray("my own notes, not a report"));
+    }
+    asked.clear();
+    answer = true;
+    QTest::mouseClick(page.exportButton(ReportFormat::Html), Qt::LeftButton);
+    QCOMPARE(asked, QStringList{html});
+    QTRY_VERIFY_WITH_TIMEOUT(exported.count() == exportsBefore + 1 || failed.count() > 0, 60000);
+    QVERIFY(failed.isEmpty());
+    {
+        QFile replacedFile(html);
+        QVERIFY(replacedFile.open(QIODevice::ReadOnly));
+        QVERIFY(replacedFile.readAll().contains("data:image/png;base64,"));
+    }
+
     // Stored once with the group.
     notebook::Notebook notebook(fixture_->notebookPath.toStdString(), notebook::OpenMode::ReadOnly);
     QCOMPARE(notebook.reportsOfGroup(groupId_).size(), size_t{1});

@@ -13,6 +13,7 @@
 #include <QImage>
 #include <QLabel>
 #include <QMap>
+#include <QMessageBox>
 #include <QPushButton>
 #include <QScrollBar>
 #include <QStandardPaths>
@@ -135,15 +136,31 @@ ReportPage::ReportPage(LabContext& context, QWidget* parent) : QWidget(parent), 
     chooseLocation_ = [this](ReportFormat format, const QString& suggestedName) {
         const QString folder = QStandardPaths::writableLocation(QStandardPaths::DocumentsLocation);
         const QString suggested = QDir(folder).filePath(suggestedName);
+        // The page asks about replacing files itself (for a bundle folder too), so the dialog does not.
+        const auto options = QFileDialog::DontConfirmOverwrite;
         switch (format) {
         case ReportFormat::Markdown:
-            return QFileDialog::getSaveFileName(this, tr("Export Markdown bundle (a folder)"), suggested);
+            return QFileDialog::getSaveFileName(this, tr("Export Markdown bundle (a folder)"), suggested, QString(),
+                                                nullptr, options);
         case ReportFormat::Html:
-            return QFileDialog::getSaveFileName(this, tr("Export HTML"), suggested + ".html", tr("HTML (*.html)"));
+            return QFileDialog::getSaveFileName(this, tr("Export HTML"), suggested + ".html", tr("HTML (*.html)"),
+                                                nullptr, options);
         case ReportFormat::Pdf:
-            return QFileDialog::getSaveFileName(this, tr("Export PDF"), suggested + ".pdf", tr("PDF (*.pdf)"));
+            return QFileDialog::getSaveFileName(this, tr("Export PDF"), suggested + ".pdf", tr("PDF (*.pdf)"),
+                                                nullptr, options);
         }
         return QString();
+    };
+    askOverwrite_ = [this](const QString& path, const QStringList& replaced) {
+        const int shown = 8;
+        QStringList lines = replaced.mid(0, shown);
+        if (replaced.size() > shown)
+            lines << tr("… and %n more", nullptr, int(replaced.size() - shown));
+        return QMessageBox::question(this, tr("Replace files?"),
+                                     tr("Exporting to %1 replaces %n file(s) already there:\n\n%2\n\nReplace them?",
+                                        nullptr, int(replaced.size()))
+                                         .arg(QDir::toNativeSeparators(path), lines.join('\n')),
+                                     QMessageBox::Yes | QMessageBox::Cancel, QMessageBox::Cancel) == QMessageBox::Yes;
     };
     setBusy(QString());
     status_->setText(tr("Select a run, a group or a sweep to read its report."));
@@ -280,8 +297,14 @@ void ReportPage::exportClicked(ReportFormat format)
     QString name = QString::fromStdString(report::subjectIdText(subject_));
     name.replace(':', '-');
     const QString path = chooseLocation_ ? chooseLocation_(format, "tempo-report-" + name) : QString();
-    if (!path.isEmpty())
-        exportTo(format, path);
+    if (path.isEmpty())
+        return;
+    const QStringList replaced = reportexport::existingOutputs(path, format);
+    if (!replaced.isEmpty() && !(askOverwrite_ && askOverwrite_(path, replaced))) {
+        status_->setText(tr("Not exported: %1 already holds a report, kept as it was.").arg(QDir::toNativeSeparators(path)));
+        return;
+    }
+    exportTo(format, path);
 }
 
 void ReportPage::exportTo(ReportFormat format, const QString& path)

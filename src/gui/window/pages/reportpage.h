@@ -38,6 +38,10 @@ public:
     // cancels the export.
     using LocationChooser = std::function<QString(reportexport::ReportFormat format, const QString& suggestedName)>;
     void setLocationChooser(LocationChooser chooser) { chooseLocation_ = std::move(chooser); }
+    // Asked before an export would replace files (reportexport::existingOutputs); false keeps
+    // them and cancels the export. By default a question box; tests put a function here.
+    using OverwriteQuestion = std::function<bool(const QString& path, const QStringList& replaced)>;
+    void setOverwriteQuestion(OverwriteQuestion question) { askOverwrite_ = std::move(question); }
 
     // Writes the shown report (once it is ready) to `path` off the UI thread; emits exported or
     // exportFailed.
@@ -77,6 +81,7 @@ private:
     QPushButton* exportPdf_ = nullptr;
     QPushButton* regenerate_ = nullptr;
     LocationChooser chooseLocation_;
+    OverwriteQuestion askOverwrite_;
 
     bool hasSubject_ = false;
     report::SubjectId subject_;
