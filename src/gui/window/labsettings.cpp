@@ -1,7 +1,10 @@
 #include "gui/window/labsettings.h"
 
+#include <algorithm>
+
 #include <QSettings>
 
+#include "core/model/computeoptions.h"
 #include "core/notebook/notebook.h"
 
 namespace tempo::gui {
@@ -46,7 +49,11 @@ QString LabSettings::device() { return settings().value("compute/device", "cpu")
 void LabSettings::setDevice(const QString& device) { settings().setValue("compute/device", device); }
 QString LabSettings::dtype() { return settings().value("compute/dtype", "f32").toString(); }
 void LabSettings::setDtype(const QString& dtype) { settings().setValue("compute/dtype", dtype); }
-int LabSettings::threads() { return settings().value("compute/threads", 0).toInt(); }
+int LabSettings::threads()
+{
+    // A count saved on a bigger machine is capped at this one's cores (the engine refuses more).
+    return std::clamp(settings().value("compute/threads", 0).toInt(), 0, tempo::ComputeOptions::maxThreads());
+}
 void LabSettings::setThreads(int threads) { settings().setValue("compute/threads", threads); }
 
 QByteArray LabSettings::windowGeometry() { return settings().value("window/geometry").toByteArray(); }

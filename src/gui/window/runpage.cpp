@@ -339,7 +339,7 @@ void RunPage::showCharts(qint64 runId)
             chartsLayout_->addWidget(caption);
             auto* plot = new QCustomPlot(chartsBox_);
             plot->setObjectName(QStringLiteral("chart_") + QString::fromStdString(report::chartKindName(kind)));
-            plot->setMinimumHeight(260);
+            plot->setMinimumHeight(300); // room for the title, the legend and a vertical axis title
             charts::drawChart(*plot, kind, *data);
             makeInteractive(*plot);
             plot->replot();

@@ -1,8 +1,10 @@
 #include "gui/window/settingsdialog.h"
 
+
 #include <QFileDialog>
 #include <QPushButton>
 
+#include "core/model/computeoptions.h"
 #include "core/notebook/notebook.h"
 #include "gui/window/labsettings.h"
 #include "ui_settingsdialog.h"
@@ -48,6 +50,7 @@ void SettingsDialog::load()
     ui_->defaultModel->setText(LabSettings::defaultModel());
     ui_->device->setCurrentText(LabSettings::device());
     ui_->dtype->setCurrentText(LabSettings::dtype());
+    ui_->threads->setMaximum(ComputeOptions::maxThreads()); // this machine's cores
     ui_->threads->setValue(LabSettings::threads());
     ui_->shortcutRun->setKeySequence(LabSettings::shortcut("run"));
     ui_->shortcutCancel->setKeySequence(LabSettings::shortcut("cancel"));

@@ -61,14 +61,13 @@ QString statisticText(const json& statistic)
 
 QString statisticTooltip(const json& statistic)
 {
-    return QString("n = %1 (non-finite left out: %2)\nmean %3, sd %4\n95% CI [%5, %6], t = %7")
+    return QString("n = %1 (non-finite left out: %2)\nmean %3, sd %4\n95% CI [%5, %6] (percentile bootstrap)")
         .arg(statistic.value("n", 0))
         .arg(statistic.value("non_finite", 0))
         .arg(formatNumber(numberOr(statistic.value("mean", json()), NAN)))
         .arg(formatNumber(numberOr(statistic.value("std", json()), NAN)))
         .arg(formatNumber(numberOr(statistic.value("ci95_low", json()), NAN)))
-        .arg(formatNumber(numberOr(statistic.value("ci95_high", json()), NAN)))
-        .arg(formatNumber(numberOr(statistic.value("t", json()), NAN)));
+        .arg(formatNumber(numberOr(statistic.value("ci95_high", json()), NAN)));
 }
 
 // Means with 95% CI bars at `x` (a point without an interval is drawn without a bar).
