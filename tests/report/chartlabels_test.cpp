@@ -45,16 +45,21 @@ TEST_P(ChartLabels, every_axis_title_fits_its_axis)
         plot.setViewport(QRect(QPoint(0, 0), size)); // a hidden widget gets no resize event
         charts::drawChart(plot, kind, data);
         plot.replot(QCustomPlot::rpImmediateRefresh); // lays out, then fits the titles
+        QList<QCPAxis*> axes;
         for (QCPAxisRect* rect : plot.axisRects())
-            for (QCPAxis* axis : rect->axes()) {
-                if (!axis->visible() || axis->label().isEmpty())
-                    continue;
-                ++titles;
-                EXPECT_LE(charts::axisLabelLength(*axis), charts::axisLength(*axis))
-                    << report::chartKindName(kind) << ": '" << axis->label().toStdString() << "' at "
-                    << size.width() << "x" << size.height() << ", " << axis->labelFont().pointSize() << " pt";
-                EXPECT_GE(axis->labelFont().pointSize(), 7);
-            }
+            axes += rect->axes();
+        for (QCPLayoutElement* element : plot.plotLayout()->elements(true))
+            if (auto* scale = qobject_cast<QCPColorScale*>(element))
+                axes << scale->axis(); // the heatmap's colour scale has a title too
+        for (QCPAxis* axis : axes) {
+            if (!axis->visible() || axis->label().isEmpty())
+                continue;
+            ++titles;
+            EXPECT_LE(charts::axisLabelLength(*axis), charts::axisLength(*axis))
+                << report::chartKindName(kind) << ": '" << axis->label().toStdString() << "' at "
+                << size.width() << "x" << size.height() << ", " << axis->labelFont().pointSize() << " pt";
+            EXPECT_GE(axis->labelFont().pointSize(), 7);
+        }
     }
     EXPECT_GT(titles, int(kinds.size())); // at least the x and y titles of most charts were checked
 }

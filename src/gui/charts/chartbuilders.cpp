@@ -504,39 +504,44 @@ int fitAxisLabels(QCustomPlot& plot)
     constexpr char kChartPoints[] = "tempoChartLabelPoints"; // the size the chart set
     constexpr char kChartLabel[] = "tempoChartLabel";        // the title before any wrapping
     int overflowing = 0;
-    for (QCPAxisRect* rect : plot.axisRects()) {
-        for (QCPAxis* axis : rect->axes()) {
-            if (!axis->visible() || axis->label().isEmpty())
-                continue;
-            if (!axis->property(kChartPoints).isValid()) {
-                axis->setProperty(kChartPoints, axis->labelFont().pointSize());
-                axis->setProperty(kChartLabel, axis->label());
-            }
-            const int available = axisLength(*axis) - 8; // a little air at both ends
-            QFont font = axis->labelFont();
-            axis->setLabel(axis->property(kChartLabel).toString());
-            int points = axis->property(kChartPoints).toInt();
-            font.setPointSize(points);
-            axis->setLabelFont(font);
-            while (axisLabelLength(*axis) > available && points > kMinimumPoints) {
-                font.setPointSize(--points);
-                axis->setLabelFont(font);
-            }
-            if (axisLabelLength(*axis) > available) {
-                // Two lines, broken at the space nearest the middle.
-                QString text = axis->label();
-                const int middle = int(text.size()) / 2;
-                int best = -1;
-                for (int i = 0; i < text.size(); ++i)
-                    if (text[i] == ' ' && (best < 0 || std::abs(i - middle) < std::abs(best - middle)))
-                        best = i;
-                if (best > 0) {
-                    text[best] = '\n';
-                    axis->setLabel(text);
-                }
-            }
-            overflowing += axisLabelLength(*axis) > available ? 1 : 0;
+    // The axes of every axis rect, and of every colour scale (its own small axis rect).
+    QList<QCPAxis*> axes;
+    for (QCPAxisRect* rect : plot.axisRects())
+        axes += rect->axes();
+    for (QCPLayoutElement* element : plot.plotLayout()->elements(true))
+        if (auto* scale = qobject_cast<QCPColorScale*>(element))
+            axes << scale->axis();
+    for (QCPAxis* axis : axes) {
+        if (!axis->visible() || axis->label().isEmpty())
+            continue;
+        if (!axis->property(kChartPoints).isValid()) {
+            axis->setProperty(kChartPoints, axis->labelFont().pointSize());
+            axis->setProperty(kChartLabel, axis->label());
         }
+        const int available = axisLength(*axis) - 8; // a little air at both ends
+        QFont font = axis->labelFont();
+        axis->setLabel(axis->property(kChartLabel).toString());
+        int points = axis->property(kChartPoints).toInt();
+        font.setPointSize(points);
+        axis->setLabelFont(font);
+        while (axisLabelLength(*axis) > available && points > kMinimumPoints) {
+            font.setPointSize(--points);
+            axis->setLabelFont(font);
+        }
+        if (axisLabelLength(*axis) > available) {
+            // Two lines, broken at the space nearest the middle.
+            QString text = axis->label();
+            const int middle = int(text.size()) / 2;
+            int best = -1;
+            for (int i = 0; i < text.size(); ++i)
+                if (text[i] == ' ' && (best < 0 || std::abs(i - middle) < std::abs(best - middle)))
+                    best = i;
+            if (best > 0) {
+                text[best] = '\n';
+                axis->setLabel(text);
+            }
+        }
+        overflowing += axisLabelLength(*axis) > available ? 1 : 0;
     }
     return overflowing;
 }

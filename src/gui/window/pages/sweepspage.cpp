@@ -103,7 +103,8 @@ SweepsPage::SweepsPage(LabContext& context, QWidget* parent) : QWidget(parent), 
     layout->setSpacing(style::kSpacing);
     layout->addWidget(style::pageTitle(tr("Sweeps"), this));
     layout->addWidget(style::subtitle(tr("One preset over a prompt suite and several thresholds. Every metric is "
-                                         "summarised per threshold with its mean and a 95% t-interval."),
+                                         "summarised per threshold with its mean and a 95% bootstrap interval "
+                                         "(never outside the values seen)."),
                                       this));
 
     auto* columns = new QHBoxLayout;
