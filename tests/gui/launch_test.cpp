@@ -26,6 +26,7 @@
 #include "gui/window/mainwindow.h"
 #include "gui/window/modelpicker.h"
 #include "gui/window/pages/attentionexplorer.h"
+#include "gui/window/pages/comparepage.h"
 #include "gui/window/pages/noteseditor.h"
 #include "gui/window/pages/reportpage.h"
 #include "gui/window/presetcard.h"
@@ -46,6 +47,7 @@ private slots:
     void initTestCase();
     void launchPreset1aByClicking();
     void pagesFollowTheSelectedRow();
+    void finishedPairOpensOnCompareAndReport();
     void stepLimitShownAsYouType();
     void cancelRunMidWay();
     void failureShownInWords();
@@ -179,6 +181,34 @@ void LaunchTest::pagesFollowTheSelectedRow()
     QCOMPARE(window.notesPage().runId(), older);
     QCOMPARE(window.reportPage().subjectText(), QStringLiteral("run:%1").arg(older));
     QCOMPARE(window.runPage().runId(), older);
+}
+
+void LaunchTest::finishedPairOpensOnCompareAndReport()
+{
+    // Preset 2 runs isolated + visible as a group: when it finishes, Compare holds that pair
+    // and the Report page the group's report, without a click.
+    const QString path = fixture_.notebookPath("pair");
+    LabContext context(path);
+    MainWindow window(context);
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    QSignalSpy finished(&window, &MainWindow::runFinished);
+    QSignalSpy failed(&window, &MainWindow::runFailed);
+    QTest::mouseClick(window.launchPage().card("2")->runButton(), Qt::LeftButton);
+    QTRY_VERIFY_WITH_TIMEOUT(finished.count() + failed.count() > 0, kRunWaitMs);
+    QVERIFY2(failed.isEmpty(), failed.isEmpty() ? "" : qPrintable(failed.first().first().toString()));
+
+    notebook::Notebook reader(path.toStdString(), notebook::OpenMode::ReadOnly);
+    const qint64 runId = finished.first().first().toLongLong();
+    const auto groups = reader.groupsOfRun(runId);
+    QCOMPARE(int(groups.size()), 1);
+    const auto group = reader.group(groups.front());
+    QVERIFY(group && group->runIds.size() == 2);
+    QCOMPARE(window.comparePage().runA(), qint64(group->runIds[0]));
+    QCOMPARE(window.comparePage().runB(), qint64(group->runIds[1]));
+    QCOMPARE(window.reportPage().subjectText(), QStringLiteral("group:%1").arg(groups.front()));
+    QTRY_VERIFY_WITH_TIMEOUT(window.reportPage().isReady(), kRunWaitMs);
+    QVERIFY2(window.notebookSummaryText().endsWith("· 2 runs"), qPrintable(window.notebookSummaryText()));
 }
 
 void LaunchTest::stepLimitShownAsYouType()
