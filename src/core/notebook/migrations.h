@@ -21,6 +21,11 @@ struct Migration {
 const std::vector<Migration>& migrations();
 int latestSchemaVersion();
 
+// The oldest schema this build reads without migrating it, for read-only opens (a notebook in a
+// folder the user cannot write). Version 4 only let a member's probability be NULL, so a
+// version-3 notebook reads the same; raise this when a migration changes what readers query.
+constexpr int kOldestReadableSchemaVersion = 3;
+
 // Brings `database` from its PRAGMA user_version up to `targetVersion` (default: the latest).
 // A failing migration rolls back and leaves the notebook at the version before it.
 void migrate(Database& database, int targetVersion = -1);

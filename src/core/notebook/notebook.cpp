@@ -151,8 +151,10 @@ void Notebook::verifyAndMigrate()
                                                   std::to_string(version)) +
                             "; the notebook was written by a newer TEMPO Lab, update to open it (it was left as it is)");
     if (mode_ != OpenMode::ReadWrite) {
-        if (version < latest)
-            throw NotebookError(where + expectedFound("schema version", std::to_string(latest),
+        if (version < notebook::kOldestReadableSchemaVersion)
+            throw NotebookError(where + expectedFound("schema version",
+                                                      std::to_string(notebook::kOldestReadableSchemaVersion) + " to " +
+                                                          std::to_string(latest),
                                                       std::to_string(version)) +
                                 (version == 0 ? "; the file is empty, not a notebook yet"
                                               : "; open it once read-write to upgrade it"));

@@ -162,6 +162,39 @@ TEST(NotebookMigrations, VersionOneNotebookWithDataIsMigratedIntact)
     EXPECT_GT(notebook.createRun(testing::sampleRun("after migration")), 3);
 }
 
+TEST(NotebookMigrations, ReadOnlyOpenReadsAVersionThreeNotebookAndRefusesOlderOnes)
+{
+    // A notebook written before schema 4 (made here by migrating to 3 only), browsed read-only as
+    // from a folder the user cannot write: its runs are listed, and nothing is migrated.
+    test::TempDir dir;
+    const std::string path = (dir / "v3.sqlite").string();
+    {
+        Database db(path, Database::Mode::ReadWriteCreate);
+        db.exec("PRAGMA application_id = 1414548546"); // 0x54504C42, as Notebook writes it
+        migrate(db, 3);
+        db.exec("INSERT INTO runs (uuid, preset_id, prompt, config_json, status, started_at) "
+                "VALUES ('u-1', '1a', 'The cat', '{}', 'finished', '2026-12-01T00:00:00Z')");
+    }
+    {
+        Notebook reader(path, OpenMode::ReadOnly);
+        EXPECT_EQ(reader.schemaVersion(), 3);
+        ASSERT_EQ(reader.listRuns({}).size(), 1u);
+        EXPECT_EQ(reader.listRuns({}).front().prompt, "The cat");
+    }
+    {
+        Database db(path, Database::Mode::ReadWrite);
+        db.exec("PRAGMA user_version = 2");
+    }
+    try {
+        Notebook reader(path, OpenMode::ReadOnly);
+        FAIL() << "a version-2 notebook was opened read-only";
+    } catch (const NotebookError& error) {
+        const std::string message = error.what();
+        EXPECT_NE(message.find("found 2"), std::string::npos) << message;
+        EXPECT_NE(message.find("open it once read-write"), std::string::npos) << message;
+    }
+}
+
 TEST(NotebookMigrations, MigratingStopsAtRequestedVersion)
 {
     test::TempDir dir;
