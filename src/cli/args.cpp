@@ -4,6 +4,7 @@
 #include <cstdlib>
 
 #include "core/common/errors.h"
+#include "core/model/computeoptions.h"
 
 namespace tempo::cli {
 
@@ -119,6 +120,18 @@ std::vector<long long> parseIdList(const std::string& text, const std::string& f
         start = comma + 1;
     }
     return ids;
+}
+
+int threadsFlag(const Args& args)
+{
+    const long long threads = args.integer("--threads", 0);
+    const int most = ComputeOptions::maxThreads();
+    if (threads < 0 || threads > most)
+        throw InvalidArgument(expectedFound("flag --threads",
+                                            "0 (every core) or a count in 1.." + std::to_string(most) +
+                                                " (the cores of this machine)",
+                                            std::to_string(threads)));
+    return static_cast<int>(threads);
 }
 
 } // namespace tempo::cli

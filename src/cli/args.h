@@ -34,4 +34,8 @@ private:
 // Parse "1,2,3" into ids, naming the offending item on error.
 std::vector<long long> parseIdList(const std::string& text, const std::string& flag);
 
+// --threads N (default 0 = every core): 0 or 1..this machine's cores, checked on the full value
+// before it becomes an int (4294967297 must not wrap to 1).
+int threadsFlag(const Args& args);
+
 } // namespace tempo::cli

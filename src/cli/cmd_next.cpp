@@ -33,10 +33,7 @@ ComputeOptions computeOptionsFrom(const Args& args)
     ComputeOptions options;
     options.device = ComputeOptions::parseDevice(args.valueOr("--device", "cpu"));
     options.dtype = ComputeOptions::parseDtype(args.valueOr("--dtype", "f32"));
-    const long long threads = args.integer("--threads", 0);
-    if (threads < 0 || threads > 4096)
-        throw InvalidArgument(expectedFound("--threads", "0 (every core) or a positive count", std::to_string(threads)));
-    options.threads = static_cast<int>(threads);
+    options.threads = threadsFlag(args);
     options.validate();
     return options;
 }

@@ -73,10 +73,7 @@ ComputeOptions computeOptions(const Args& args)
     ComputeOptions options;
     options.device = ComputeOptions::parseDevice(args.valueOr("--device", "cpu"));
     options.dtype = ComputeOptions::parseDtype(args.valueOr("--dtype", "f32"));
-    const long long threads = args.integer("--threads", 0);
-    if (threads < 0)
-        throw InvalidArgument(expectedFound("--threads", "0 (every core) or more", std::to_string(threads)));
-    options.threads = static_cast<int>(threads);
+    options.threads = threadsFlag(args);
     return options;
 }
 

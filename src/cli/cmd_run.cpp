@@ -117,10 +117,7 @@ RunRequest parseRequest(const std::vector<std::string>& words)
     request.captures = parseCaptures(args.valueOr("--capture", ""));
     request.compute.device = ComputeOptions::parseDevice(args.valueOr("--device", "cpu"));
     request.compute.dtype = ComputeOptions::parseDtype(args.valueOr("--dtype", "f32"));
-    const long long threads = args.integer("--threads", 0);
-    if (threads < 0)
-        throw InvalidArgument(expectedFound("flag --threads", "an integer >= 0", std::to_string(threads)));
-    request.compute.threads = static_cast<int>(threads);
+    request.compute.threads = threadsFlag(args);
     request.compute.validate();
     request.json = args.has("--json");
     request.notebook = args.value("--notebook");

@@ -115,6 +115,16 @@ TEST_F(BadInput, ThreadsPastTheMachinesCoresAreRefusedAtOnce)
     expectOneLine(r, {"threads", "1.." + std::to_string(ComputeOptions::maxThreads()), "found 100000"});
     EXPECT_EQ(runsRecorded(), 0);
     EXPECT_EQ(folderDigests(modelDir()), before);
+
+    // 2^32 + 1 would be 1 as an int: refused on its full value, by every command that runs a model.
+    const std::string model = " --model '" + modelDir().string() + "'";
+    for (const std::string command : {runArgs("--threads 4294967297"), "next --prompt x --threads 4294967297" + model,
+                                      "preset run 1a --threads 4294967297 --notebook '" + notebookPath().string() + "'" +
+                                          model}) {
+        const BadInputCliResult wrapped = runBadInputCli(command);
+        EXPECT_EQ(wrapped.exitCode, 2) << command << ": " << wrapped.err;
+        expectOneLine(wrapped, {"threads", "found 4294967297"});
+    }
 }
 
 TEST_F(BadInput, ConfigWithABillionLayersIsRefusedBeforeAnythingIsBuilt)
