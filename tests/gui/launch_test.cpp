@@ -51,6 +51,7 @@ private slots:
     void stepLimitShownAsYouType();
     void cancelRunMidWay();
     void failureShownInWords();
+    void refusedRunLeavesOlderRunsAlone();
 
 private:
     test::GuiFixture fixture_;
@@ -348,6 +349,41 @@ void LaunchTest::failureShownInWords()
     const QString explorer = window.runPage().attentionExplorer().messageText();
     QVERIFY2(explorer.contains("failed before its attention was stored"), qPrintable(explorer));
     QVERIFY2(!explorer.contains("has no attention capture"), qPrintable(explorer));
+}
+
+void LaunchTest::refusedRunLeavesOlderRunsAlone()
+{
+    // A run the engine refuses before its row exists (more steps than the model has positions,
+    // sent past the card's own check) fails in words; the window does not present the newest
+    // older run as the one that failed.
+    const QString path = fixture_.notebookPath("refused");
+    LabContext context(path);
+    MainWindow window(context);
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    QSignalSpy finished(&window, &MainWindow::runFinished);
+    QSignalSpy failed(&window, &MainWindow::runFailed);
+    QTest::mouseClick(window.launchPage().card("4")->runButton(), Qt::LeftButton);
+    QTRY_VERIFY_WITH_TIMEOUT(finished.count() + failed.count() > 0, kRunWaitMs);
+    QVERIFY2(failed.isEmpty(), failed.isEmpty() ? "" : qPrintable(failed.first().first().toString()));
+    const qint64 older = finished.first().first().toLongLong();
+
+    PresetCard* card = window.launchPage().card("1a");
+    Preset preset = card->editedPreset();
+    preset.maxSteps = 1000000;
+    ExperimentRequest request;
+    request.preset = CatalogEntry{preset, true};
+    request.modelFolder = window.launchPage().modelPicker().modelFolder().toStdString();
+    request.options = window.launchPage().modelPicker().computeOptions();
+    window.startRun(request);
+    QTRY_VERIFY_WITH_TIMEOUT(!failed.isEmpty(), kRunWaitMs);
+    const QString message = failed.first().first().toString();
+    QVERIFY2(message.contains("max_steps") || message.contains("steps"), qPrintable(message));
+    QVERIFY(window.runPage().runId() != older);
+    QVERIFY2(window.runPage().failureText().contains(message), qPrintable(window.runPage().failureText()));
+    notebook::Notebook reader(path.toStdString(), notebook::OpenMode::ReadOnly);
+    QCOMPARE(int(reader.runCount()), 1); // nothing was recorded for the refused run
+    QVERIFY(reader.run(older)->status == notebook::RunStatus::Finished);
 }
 
 QTEST_MAIN(LaunchTest)

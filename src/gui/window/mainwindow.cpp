@@ -266,6 +266,8 @@ void MainWindow::startRun(const ExperimentRequest& request)
     }
     request_ = request;
     jobRunIds_.clear();
+    const auto newest = context_.notebook().listRuns({"", "", std::nullopt, 1, 0});
+    newestBeforeJob_ = newest.empty() ? 0 : newest.front().id;
     setRunning(true);
     progress_->setRange(0, 0); // busy until the first step (the model may be loading)
     progressLabel_->setText(tr("Preset %1: loading the model…").arg(QString::fromStdString(request.preset.preset.id)));
@@ -364,11 +366,12 @@ void MainWindow::onFailed(const QString& message)
 {
     setRunning(false);
     history_->refresh();
-    // A failed load records a failed run without a started signal: show the newest run then.
+    // A failed load records a failed run without a started signal: show the newest run then, if
+    // this job made it. A run refused before its row existed (out of range for the model) has none.
     qint64 runId = jobRunIds_.isEmpty() ? 0 : jobRunIds_.last();
     if (runId == 0) {
         const auto newest = context_.notebook().listRuns({"", "", std::nullopt, 1, 0});
-        runId = newest.empty() ? 0 : newest.front().id;
+        runId = !newest.empty() && newest.front().id > newestBeforeJob_ ? newest.front().id : 0;
     }
     updateNotebookSummary();
     if (runId) {
@@ -377,6 +380,8 @@ void MainWindow::onFailed(const QString& message)
         history_->selectRun(runId);
         notes_->showRun(runId);
         report_->showRun(runId); // the report waited for the run's end
+    } else {
+        run_->showNoRun(tr("Preset %1 was not run").arg(QString::fromStdString(request_.preset.preset.id)));
     }
     run_->showFailure(message);
     showPage(Page::Run);

@@ -114,6 +114,7 @@ private:
     tempo::ExperimentRequest request_;
     QList<qint64> jobRunIds_; // runs the current job created, in order
     qint64 followedRunId_ = 0; // the run the Notes and Report pages show
+    qint64 newestBeforeJob_ = 0; // the newest run id when the job started: a failed job's row is newer
 };
 
 } // namespace tempo::gui

@@ -360,6 +360,14 @@ void RunPage::showRun(qint64 runId)
     explorer_->showRun(runId);
 }
 
+void RunPage::showNoRun(const QString& title)
+{
+    clear();
+    explorer_->showRun(0);
+    title_->setText(title);
+    provenance_->clear();
+}
+
 void RunPage::beginLiveRun(qint64 runId)
 {
     clear();

@@ -32,6 +32,8 @@ public:
 
     qint64 runId() const { return runId_; }
     void showRun(qint64 runId);
+    // No run to show (a run refused before its row existed): an empty page under `title`.
+    void showNoRun(const QString& title);
     void beginLiveRun(qint64 runId);
     void appendSteps(const QList<tempo::StepUpdate>& steps);
     // Shows `message` (the engine's words, put plainly) in the failure banner.
