@@ -1,10 +1,13 @@
 #include "support/testsupport.h"
 
+#include <array>
+#include <cstdio>
 #include <fstream>
 #include <random>
 #include <sstream>
 #include <stdexcept>
 
+#include <sys/wait.h>
 #include <unistd.h>
 
 namespace tempo::test {
@@ -48,6 +51,21 @@ void writeFileBytes(const std::filesystem::path& path, const std::string& bytes)
     out.close();
     if (!out)
         throw std::runtime_error("writeFileBytes: cannot write " + path.string());
+}
+
+ShellResult runShell(const std::string& command)
+{
+    ShellResult result;
+    FILE* pipe = popen(command.c_str(), "r");
+    if (!pipe)
+        return result;
+    std::array<char, 4096> buffer{};
+    size_t n = 0;
+    while ((n = fread(buffer.data(), 1, buffer.size(), pipe)) > 0)
+        result.out.append(buffer.data(), n);
+    const int status = pclose(pipe);
+    result.exitCode = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    return result;
 }
 
 } // namespace tempo::test

@@ -25,4 +25,12 @@ private:
 std::string readFileBytes(const std::filesystem::path& path);
 void writeFileBytes(const std::filesystem::path& path, const std::string& bytes);
 
+// Runs `command` through the shell and returns its exit code (-1 when it did not exit normally)
+// and what it wrote to standard output; the command's own redirections decide what that holds.
+struct ShellResult {
+    int exitCode = -1;
+    std::string out;
+};
+ShellResult runShell(const std::string& command);
+
 } // namespace tempo::test

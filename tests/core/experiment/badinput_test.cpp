@@ -39,18 +39,10 @@ struct BadInputCliResult {
 
 BadInputCliResult runBadInputCli(const std::string& arguments)
 {
-    const std::string command = "timeout 120 " + std::string(TEMPO_CLI_PATH) + " " + arguments + " 2>&1 >/dev/null";
-    BadInputCliResult result;
-    FILE* pipe = popen(command.c_str(), "r");
-    if (!pipe)
-        return result;
-    std::array<char, 4096> buffer{};
-    size_t n = 0;
-    while ((n = fread(buffer.data(), 1, buffer.size(), pipe)) > 0)
-        result.err.append(buffer.data(), n);
-    const int status = pclose(pipe);
-    result.exitCode = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    return result;
+    // Standard error only: stdout goes to /dev/null.
+    const test::ShellResult shell =
+        test::runShell("timeout 120 " + std::string(TEMPO_CLI_PATH) + " " + arguments + " 2>&1 >/dev/null");
+    return {shell.exitCode, shell.out};
 }
 
 // SHA-256 of every file in `dir`, name -> digest: the user's files must come out unchanged.
@@ -118,7 +110,7 @@ TEST_F(BadInput, ThreadsPastTheMachinesCoresAreRefusedAtOnce)
 
     // 2^32 + 1 would be 1 as an int: refused on its full value, by every command that runs a model.
     const std::string model = " --model '" + modelDir().string() + "'";
-    for (const std::string command : {runArgs("--threads 4294967297"), "next --prompt x --threads 4294967297" + model,
+    for (const std::string& command : {runArgs("--threads 4294967297"), "next --prompt x --threads 4294967297" + model,
                                       "preset run 1a --threads 4294967297 --notebook '" + notebookPath().string() + "'" +
                                           model}) {
         const BadInputCliResult wrapped = runBadInputCli(command);

@@ -25,18 +25,9 @@ struct CliResult {
 
 CliResult runCli(const std::string& arguments, bool withStderr = true)
 {
-    const std::string command = std::string(TEMPO_CLI_PATH) + " " + arguments + (withStderr ? " 2>&1" : " 2>/dev/null");
-    CliResult result;
-    FILE* pipe = popen(command.c_str(), "r");
-    if (!pipe)
-        return result;
-    std::array<char, 4096> buffer{};
-    size_t n = 0;
-    while ((n = fread(buffer.data(), 1, buffer.size(), pipe)) > 0)
-        result.out.append(buffer.data(), n);
-    const int status = pclose(pipe);
-    result.exitCode = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    return result;
+    const test::ShellResult shell =
+        test::runShell(std::string(TEMPO_CLI_PATH) + " " + arguments + (withStderr ? " 2>&1" : " 2>/dev/null"));
+    return {shell.exitCode, shell.out};
 }
 
 class CliRun : public ::testing::Test {

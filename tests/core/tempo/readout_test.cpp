@@ -63,18 +63,9 @@ struct NextCliResult {
 
 NextCliResult runNextCli(const std::string& arguments)
 {
-    const std::string command = "timeout 120 " + std::string(TEMPO_CLI_PATH) + " " + arguments + " 2>/dev/null";
-    NextCliResult result;
-    FILE* pipe = popen(command.c_str(), "r");
-    if (!pipe)
-        return result;
-    std::array<char, 4096> buffer{};
-    size_t n = 0;
-    while ((n = fread(buffer.data(), 1, buffer.size(), pipe)) > 0)
-        result.out.append(buffer.data(), n);
-    const int status = pclose(pipe);
-    result.exitCode = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    return result;
+    const test::ShellResult shell =
+        test::runShell("timeout 120 " + std::string(TEMPO_CLI_PATH) + " " + arguments + " 2>/dev/null");
+    return {shell.exitCode, shell.out};
 }
 
 TEST(Readout, TempoStepZeroProbabilitiesMatchTheNextCommandWithin1e6)
