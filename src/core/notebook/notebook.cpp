@@ -1,5 +1,5 @@
-// Notebook: opening (checks, migration, recovery), writing and reading runs, deleting runs.
-// Notes, tags, groups, reports, sweeps and models live in notebookannotations.cpp.
+// Notebook: opening (checks, migration, recovery) and the stores over its connection. What each
+// kind of record is and how it is written lives in its store (runstore.cpp, stepstore.cpp, ...).
 
 #include "core/notebook/notebook.h"
 
@@ -10,14 +10,10 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
-#include <limits>
-
-#include <nlohmann/json.hpp>
 
 #include "core/common/errors.h"
 #include "core/notebook/database.h"
 #include "core/notebook/migrations.h"
-#include "core/notebook/notebookrows.h"
 #include "core/notebook/writeridentity.h"
 
 namespace tempo::notebook {
@@ -66,9 +62,31 @@ Notebook::Notebook(const std::string& path, OpenMode mode) : path_(path), mode_(
     verifyAndMigrate();
     if (mode == OpenMode::ReadWrite)
         markDeadWritersInterrupted();
+    stores_ = std::make_unique<Stores>(StoreContext{*db_, path_, mode_ == OpenMode::ReadWrite});
 }
 
 Notebook::~Notebook() = default;
+
+// One of each store, over the connection the Notebook owns.
+struct Notebook::Stores {
+    explicit Stores(const StoreContext& context)
+        : runs(context), steps(context), checks(context), metrics(context), tensors(context), models(context),
+          presets(context), notes(context), tags(context), groups(context), reports(context), sweeps(context)
+    {
+    }
+    RunStore runs;
+    StepStore steps;
+    CheckStore checks;
+    MetricStore metrics;
+    TensorStore tensors;
+    ModelStore models;
+    PresetStore presets;
+    NoteStore notes;
+    TagStore tags;
+    GroupStore groups;
+    ReportStore reports;
+    SweepStore sweeps;
+};
 
 std::string Notebook::defaultPath()
 {
@@ -204,472 +222,31 @@ void Notebook::markDeadWritersInterrupted()
     transaction.commit();
 }
 
-void Notebook::requireWritable(const char* operation) const
-{
-    if (mode_ != OpenMode::ReadWrite)
-        throw NotebookError("notebook '" + path_ + "': " + expectedFound(operation, "a notebook opened read-write",
-                                                                         "one opened read-only"));
-}
+// ---------------------------------------------------------------- stores
 
-void Notebook::requireRunExists(std::int64_t runId) const
-{
-    Statement query = db_->prepare("SELECT 1 FROM runs WHERE id = ?1");
-    query.bind(1, runId);
-    if (!query.step())
-        throw InvalidArgument("notebook '" + path_ + "': " +
-                              expectedFound("run id", "an existing run", std::to_string(runId)));
-}
-
-// ---------------------------------------------------------------- writing a run
-
-std::int64_t Notebook::createRun(const RunRecord& run)
-{
-    requireWritable("createRun");
-    const WriterIdentity writer = run.status == RunStatus::Running ? WriterIdentity::current() : WriterIdentity{};
-    Transaction transaction(*db_);
-    Statement insert = db_->prepare(
-        "INSERT INTO runs (uuid, preset_id, config_json, model_id, status, device, dtype, threads,"
-        " libtorch_version, app_version, git_commit, started_at, ended_at, prompt, generated_text, error_text,"
-        " timings_json, writer_host, writer_pid, writer_token)"
-        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)");
-    insert.bind(1, run.uuid.empty() ? newUuid() : run.uuid)
-        .bind(2, run.presetId)
-        .bind(3, run.configJson)
-        .bind(4, run.modelId)
-        .bind(5, toString(run.status))
-        .bind(6, run.provenance.device)
-        .bind(7, run.provenance.dtype)
-        .bind(8, run.provenance.threads)
-        .bind(9, run.provenance.libtorchVersion)
-        .bind(10, run.provenance.appVersion)
-        .bind(11, run.provenance.gitCommit)
-        .bind(12, run.startedAt.empty() ? nowIso8601() : run.startedAt);
-    if (run.endedAt.empty())
-        insert.bindNull(13);
-    else
-        insert.bind(13, run.endedAt);
-    insert.bind(14, run.prompt)
-        .bind(15, run.generatedText)
-        .bind(16, run.errorText)
-        .bind(17, run.timingsJson)
-        .bind(18, writer.host)
-        .bind(19, static_cast<std::int64_t>(writer.pid))
-        .bind(20, writer.token);
-    insert.run();
-    std::int64_t id = db_->lastInsertId();
-    transaction.commit();
-    return id;
-}
-
-void Notebook::appendStep(std::int64_t runId, const StepRecord& step, const std::vector<TensorBlob>& tensors)
-{
-    requireWritable("appendStep");
-    const std::size_t width = step.tokenIds.size();
-    if (step.physicalSlots.size() != width || step.probabilities.size() != width ||
-        (!step.tokens.empty() && step.tokens.size() != width))
-        throw InvalidArgument(expectedFound("step " + std::to_string(step.step) + " members",
-                                            "as many slots, probabilities and tokens as token ids (" +
-                                                std::to_string(width) + ")",
-                                            std::to_string(step.physicalSlots.size()) + " slots, " +
-                                                std::to_string(step.probabilities.size()) + " probabilities, " +
-                                                std::to_string(step.tokens.size()) + " tokens"));
-    for (const TensorBlob& blob : tensors)
-        blob.validate();
-    Transaction transaction(*db_);
-    requireRunExists(runId);
-    Statement insertStep = db_->prepare(
-        "INSERT INTO steps (run_id, step, logical_position, elapsed_ms) VALUES (?1, ?2, ?3, ?4)");
-    insertStep.bind(1, runId).bind(2, step.step).bind(3, step.logicalPosition).bind(4, step.elapsedMs);
-    insertStep.run();
-    const std::int64_t stepId = db_->lastInsertId();
-    Statement insertMember = db_->prepare(
-        "INSERT INTO step_members (step_id, member, token_id, token_text, probability, physical_slot)"
-        " VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
-    for (std::size_t m = 0; m < width; ++m) {
-        insertMember.reset();
-        insertMember.bind(1, stepId)
-            .bind(2, static_cast<std::int64_t>(m))
-            .bind(3, step.tokenIds[m])
-            .bind(4, step.tokens.empty() ? std::string() : step.tokens[m])
-            .bind(5, step.probabilities[m])
-            .bind(6, step.physicalSlots[m]);
-        insertMember.run();
-    }
-    insertTensors(runId, tensors, step.step, nullptr);
-    transaction.commit();
-}
-
-void Notebook::insertTensors(std::int64_t runId, const std::vector<TensorBlob>& tensors,
-                             std::optional<int> defaultStep, std::vector<std::int64_t>* ids)
-{
-    if (tensors.empty())
-        return;
-    Statement insert = db_->prepare(
-        "INSERT INTO tensors (run_id, name, step, dtype, shape_json, byte_order, compression, byte_size, data)"
-        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
-    for (const TensorBlob& blob : tensors) {
-        insert.reset();
-        insert.bind(1, runId)
-            .bind(2, blob.name)
-            .bind(3, blob.step ? blob.step : defaultStep)
-            .bind(4, blob.dtype)
-            .bind(5, nlohmann::json(blob.shape).dump())
-            .bind(6, blob.byteOrder)
-            .bind(7, blob.compression)
-            .bind(8, static_cast<std::int64_t>(blob.data.size()))
-            .bindBlob(9, blob.data.data(), blob.data.size());
-        insert.run();
-        if (ids)
-            ids->push_back(db_->lastInsertId());
-    }
-}
-
-void Notebook::recordChecks(std::int64_t runId, const std::vector<CheckRecord>& checks)
-{
-    requireWritable("recordChecks");
-    Transaction transaction(*db_);
-    requireRunExists(runId);
-    Statement insert = db_->prepare("INSERT INTO checks (run_id, name, passed, value, detail) VALUES (?1, ?2, ?3, ?4, ?5)");
-    for (const CheckRecord& check : checks) {
-        insert.reset();
-        insert.bind(1, runId).bind(2, check.name).bind(3, check.passed ? 1 : 0).bind(4, check.value).bind(5, check.detail);
-        insert.run();
-    }
-    transaction.commit();
-}
-
-void Notebook::recordMetrics(std::int64_t runId, const std::vector<MetricRecord>& metrics)
-{
-    requireWritable("recordMetrics");
-    Transaction transaction(*db_);
-    requireRunExists(runId);
-    Statement insert = db_->prepare(
-        "INSERT INTO metrics (run_id, name, value, step, layer, head) VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
-    for (const MetricRecord& metric : metrics) {
-        insert.reset();
-        insert.bind(1, runId).bind(2, metric.name).bind(3, metric.value).bind(4, metric.step).bind(5, metric.layer)
-            .bind(6, metric.head);
-        insert.run();
-    }
-    transaction.commit();
-}
-
-std::vector<std::int64_t> Notebook::addTensors(std::int64_t runId, const std::vector<TensorBlob>& tensors)
-{
-    requireWritable("addTensors");
-    for (const TensorBlob& blob : tensors)
-        blob.validate();
-    std::vector<std::int64_t> ids;
-    Transaction transaction(*db_);
-    requireRunExists(runId);
-    insertTensors(runId, tensors, std::nullopt, &ids);
-    transaction.commit();
-    return ids;
-}
-
-void Notebook::finishRun(std::int64_t runId, RunStatus status, const std::string& generatedText,
-                         const std::string& timingsJson, const std::string& errorText)
-{
-    requireWritable("finishRun");
-    if (status == RunStatus::Running)
-        throw InvalidArgument(expectedFound("finishRun status", "finished, failed, cancelled or interrupted", "running"));
-    Transaction transaction(*db_);
-    requireRunExists(runId);
-    Statement update = db_->prepare(
-        "UPDATE runs SET status = ?2, generated_text = ?3, timings_json = ?4, error_text = ?5, ended_at = ?6"
-        " WHERE id = ?1");
-    update.bind(1, runId).bind(2, toString(status)).bind(3, generatedText)
-        .bind(4, timingsJson.empty() ? std::string("{}") : timingsJson).bind(5, errorText).bind(6, nowIso8601());
-    update.run();
-    transaction.commit();
-}
-
-// ---------------------------------------------------------------- reading runs
-
-std::optional<RunRecord> Notebook::run(std::int64_t runId) const
-{
-    Statement query = db_->prepare(
-        "SELECT id, uuid, preset_id, config_json, model_id, status, device, dtype, threads, libtorch_version,"
-        " app_version, git_commit, started_at, coalesce(ended_at, ''), prompt, generated_text, error_text,"
-        " timings_json FROM runs WHERE id = ?1");
-    query.bind(1, runId);
-    if (!query.step())
-        return std::nullopt;
-    RunRecord run;
-    run.id = query.int64(0);
-    run.uuid = query.text(1);
-    run.presetId = query.text(2);
-    run.configJson = query.text(3);
-    run.modelId = query.optionalInt64(4);
-    run.status = runStatusFromString(query.text(5));
-    run.provenance.device = query.text(6);
-    run.provenance.dtype = query.text(7);
-    run.provenance.threads = query.integer(8);
-    run.provenance.libtorchVersion = query.text(9);
-    run.provenance.appVersion = query.text(10);
-    run.provenance.gitCommit = query.text(11);
-    run.startedAt = query.text(12);
-    run.endedAt = query.text(13);
-    run.prompt = query.text(14);
-    run.generatedText = query.text(15);
-    run.errorText = query.text(16);
-    run.timingsJson = query.text(17);
-    return run;
-}
-
-std::optional<std::int64_t> Notebook::findRunByUuid(const std::string& uuid) const
-{
-    Statement query = db_->prepare("SELECT id FROM runs WHERE uuid = ?1");
-    query.bind(1, uuid);
-    if (!query.step())
-        return std::nullopt;
-    return query.int64(0);
-}
-
-std::int64_t Notebook::resolveRun(const std::string& idOrUuid) const
-{
-    const std::string what = "run '" + idOrUuid + "' in notebook '" + path_ + "'";
-    bool allDigits = !idOrUuid.empty() && idOrUuid.size() < 19;
-    for (char c : idOrUuid)
-        allDigits = allDigits && std::isdigit(static_cast<unsigned char>(c));
-    if (allDigits) {
-        Statement query = db_->prepare("SELECT id FROM runs WHERE id = ?1");
-        query.bind(1, static_cast<std::int64_t>(std::stoll(idOrUuid)));
-        if (query.step())
-            return query.int64(0);
-    }
-    std::string prefix;
-    for (char c : idOrUuid) {
-        if (!std::isxdigit(static_cast<unsigned char>(c)) && c != '-')
-            throw InvalidArgument(expectedFound(what, "an integer id or a UUID (prefix)", "other characters"));
-        prefix += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    }
-    if (prefix.size() < 4)
-        throw InvalidArgument(expectedFound(what, "an existing id, or a UUID prefix of at least 4 characters",
-                                            "neither"));
-    // GLOB is case-sensitive, so it can use the UNIQUE index on uuid; prefix holds no glob characters.
-    Statement query = db_->prepare("SELECT id, uuid FROM runs WHERE uuid GLOB ?1 || '*' LIMIT 3");
-    query.bind(1, prefix);
-    std::vector<std::string> matches;
-    std::int64_t id = 0;
-    while (query.step()) {
-        id = query.int64(0);
-        matches.push_back(query.text(1));
-    }
-    if (matches.empty())
-        throw InvalidArgument(expectedFound(what, "an existing run id or UUID prefix", "no such run"));
-    if (matches.size() > 1)
-        throw InvalidArgument(expectedFound(what, "a UUID prefix matching one run",
-                                            "several (" + matches[0] + ", " + matches[1] + ", ...)") +
-                              "; give more characters");
-    return id;
-}
-
-namespace {
-
-// Turns what a researcher types into an FTS5 query: every word must occur (implicit AND), a
-// trailing * keeps prefix search; quotes make FTS5 operators and punctuation plain text.
-std::string ftsQuery(const std::string& text)
-{
-    std::string query, word;
-    auto flush = [&] {
-        if (word.empty())
-            return;
-        bool prefix = word.size() > 1 && word.back() == '*';
-        if (prefix)
-            word.pop_back();
-        std::string quoted = "\"";
-        for (char c : word)
-            quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
-        query += (query.empty() ? "" : " ") + quoted + "\"" + (prefix ? "*" : "");
-        word.clear();
-    };
-    for (char c : text) {
-        if (std::isspace(static_cast<unsigned char>(c)))
-            flush();
-        else
-            word += c;
-    }
-    flush();
-    return query;
-}
-
-} // namespace
-
-std::vector<RunSummary> Notebook::listRuns(const RunQuery& query) const
-{
-    std::string sql =
-        "SELECT r.id, r.uuid, r.preset_id, r.status, r.started_at, coalesce(r.ended_at, ''), coalesce(m.name, ''),"
-        " r.prompt, r.generated_text,"
-        " (SELECT count(*) FROM steps s WHERE s.run_id = r.id),"
-        " (SELECT group_concat(name, char(31)) FROM (SELECT t.name FROM run_tags rt JOIN tags t ON t.id = rt.tag_id"
-        "   WHERE rt.run_id = r.id ORDER BY t.name))"
-        " FROM runs r LEFT JOIN models m ON m.id = r.model_id WHERE 1";
-    // The unary + keeps SQLite from driving the query by the matching ids (then sorting all of
-    // them, thousands of wide rows for a common word): it walks runs_by_start newest first, tests
-    // each id against the match set, and stops at the limit.
-    const std::string fts = ftsQuery(query.search);
-    if (!fts.empty())
-        sql += " AND +r.id IN (SELECT rowid FROM run_search WHERE run_search MATCH ?1)";
-    if (!query.tag.empty())
-        sql += " AND +r.id IN (SELECT rt.run_id FROM run_tags rt JOIN tags t ON t.id = rt.tag_id WHERE t.name = ?2)";
-    if (query.status)
-        sql += " AND +r.status = ?3"; // same reason: a common status must not sort every run
-    sql += " ORDER BY r.started_at DESC, r.id DESC LIMIT ?4 OFFSET ?5";
-    Statement statement = db_->prepare(sql);
-    if (!fts.empty())
-        statement.bind(1, fts);
-    if (!query.tag.empty())
-        statement.bind(2, query.tag);
-    if (query.status)
-        statement.bind(3, toString(*query.status));
-    statement.bind(4, static_cast<std::int64_t>(query.limit < 0 ? -1 : query.limit)).bind(5, query.offset);
-    std::vector<RunSummary> rows;
-    while (statement.step()) {
-        RunSummary row;
-        row.id = statement.int64(0);
-        row.uuid = statement.text(1);
-        row.presetId = statement.text(2);
-        row.status = runStatusFromString(statement.text(3));
-        row.startedAt = statement.text(4);
-        row.endedAt = statement.text(5);
-        row.modelName = statement.text(6);
-        row.prompt = statement.text(7);
-        row.generatedText = statement.text(8);
-        row.stepCount = statement.integer(9);
-        std::string tags = statement.text(10);
-        for (std::size_t start = 0; !tags.empty() && start <= tags.size();) {
-            std::size_t end = tags.find('\x1f', start);
-            if (end == std::string::npos)
-                end = tags.size();
-            row.tags.push_back(tags.substr(start, end - start));
-            start = end + 1;
-        }
-        rows.push_back(std::move(row));
-    }
-    return rows;
-}
-
-std::int64_t Notebook::runCount() const { return db_->queryInt("SELECT count(*) FROM runs"); }
-
-std::vector<StepRecord> Notebook::steps(std::int64_t runId) const
-{
-    Statement query = db_->prepare(
-        "SELECT s.step, s.logical_position, s.elapsed_ms, m.token_id, m.token_text, m.probability, m.physical_slot"
-        " FROM steps s LEFT JOIN step_members m ON m.step_id = s.id WHERE s.run_id = ?1 ORDER BY s.step, m.member");
-    query.bind(1, runId);
-    std::vector<StepRecord> steps;
-    while (query.step()) {
-        int index = query.integer(0);
-        if (steps.empty() || steps.back().step != index) {
-            StepRecord step;
-            step.step = index;
-            step.logicalPosition = query.integer(1);
-            step.elapsedMs = query.real(2);
-            steps.push_back(std::move(step));
-        }
-        if (query.isNull(3))
-            continue; // a step without members
-        StepRecord& step = steps.back();
-        step.tokenIds.push_back(query.int64(3));
-        step.tokens.push_back(query.text(4));
-        // NULL: a NaN probability (SQLite stores a bound NaN as NULL; db/0004).
-        step.probabilities.push_back(query.isNull(5) ? std::numeric_limits<double>::quiet_NaN() : query.real(5));
-        step.physicalSlots.push_back(query.int64(6));
-    }
-    return steps;
-}
-
-std::vector<CheckRecord> Notebook::checks(std::int64_t runId) const
-{
-    Statement query = db_->prepare("SELECT name, passed, coalesce(value, 0), detail FROM checks WHERE run_id = ?1 ORDER BY id");
-    query.bind(1, runId);
-    std::vector<CheckRecord> checks;
-    while (query.step())
-        checks.push_back({query.text(0), query.int64(1) != 0, query.real(2), query.text(3)});
-    return checks;
-}
-
-std::vector<MetricRecord> Notebook::metrics(std::int64_t runId) const
-{
-    Statement query = db_->prepare(
-        "SELECT name, coalesce(value, 0), step, layer, head FROM metrics WHERE run_id = ?1 ORDER BY id");
-    query.bind(1, runId);
-    std::vector<MetricRecord> metrics;
-    auto optionalInt = [&](int column) -> std::optional<int> {
-        if (query.isNull(column))
-            return std::nullopt;
-        return query.integer(column);
-    };
-    while (query.step())
-        metrics.push_back({query.text(0), query.real(1), optionalInt(2), optionalInt(3), optionalInt(4)});
-    return metrics;
-}
-
-std::vector<TensorInfo> Notebook::tensorInfos(std::int64_t runId) const
-{
-    Statement query = db_->prepare(
-        "SELECT id, name, step, dtype, shape_json, byte_size FROM tensors WHERE run_id = ?1 ORDER BY id");
-    query.bind(1, runId);
-    std::vector<TensorInfo> infos;
-    while (query.step()) {
-        TensorInfo info;
-        info.id = query.int64(0);
-        info.name = query.text(1);
-        if (!query.isNull(2))
-            info.step = query.integer(2);
-        info.dtype = query.text(3);
-        info.shape = parseShape(query.text(4), path_, info.name);
-        info.byteSize = query.int64(5);
-        infos.push_back(std::move(info));
-    }
-    return infos;
-}
-
-TensorBlob Notebook::tensor(std::int64_t tensorId) const
-{
-    Statement query = db_->prepare(
-        "SELECT id, name, step, dtype, shape_json, byte_order, compression, data FROM tensors WHERE id = ?1");
-    query.bind(1, tensorId);
-    if (!query.step())
-        throw InvalidArgument("notebook '" + path_ + "': " +
-                              expectedFound("tensor id", "an existing tensor", std::to_string(tensorId)));
-    TensorBlob blob;
-    blob.id = query.int64(0);
-    blob.name = query.text(1);
-    if (!query.isNull(2))
-        blob.step = query.integer(2);
-    blob.dtype = query.text(3);
-    blob.shape = parseShape(query.text(4), path_, blob.name);
-    blob.byteOrder = query.text(5);
-    blob.compression = query.text(6);
-    blob.data = query.blob(7);
-    try {
-        blob.validate();
-    } catch (const InvalidArgument& e) {
-        throw NotebookError("notebook '" + path_ + "': stored " + e.what());
-    }
-    return blob;
-}
-
-// ---------------------------------------------------------------- deleting
-
-void Notebook::deleteRun(std::int64_t runId)
-{
-    requireWritable("deleteRun");
-    {
-        Transaction transaction(*db_);
-        requireRunExists(runId);
-        Statement remove = db_->prepare("DELETE FROM runs WHERE id = ?1"); // cascades to everything of the run
-        remove.bind(1, runId);
-        remove.run();
-        transaction.commit();
-    }
-    // Free pages go back to the file system: incremental_vacuum moves them to the end and truncates
-    // (in the WAL), the checkpoint writes that into the file. PASSIVE never waits for readers; if
-    // one is reading, the file shrinks at the next checkpoint instead.
-    db_->exec("PRAGMA incremental_vacuum");
-    db_->exec("PRAGMA wal_checkpoint(PASSIVE)");
-}
+RunStore& Notebook::runs() { return stores_->runs; }
+const RunStore& Notebook::runs() const { return stores_->runs; }
+StepStore& Notebook::steps() { return stores_->steps; }
+const StepStore& Notebook::steps() const { return stores_->steps; }
+CheckStore& Notebook::checks() { return stores_->checks; }
+const CheckStore& Notebook::checks() const { return stores_->checks; }
+MetricStore& Notebook::metrics() { return stores_->metrics; }
+const MetricStore& Notebook::metrics() const { return stores_->metrics; }
+TensorStore& Notebook::tensors() { return stores_->tensors; }
+const TensorStore& Notebook::tensors() const { return stores_->tensors; }
+ModelStore& Notebook::models() { return stores_->models; }
+const ModelStore& Notebook::models() const { return stores_->models; }
+PresetStore& Notebook::presets() { return stores_->presets; }
+const PresetStore& Notebook::presets() const { return stores_->presets; }
+NoteStore& Notebook::notes() { return stores_->notes; }
+const NoteStore& Notebook::notes() const { return stores_->notes; }
+TagStore& Notebook::tags() { return stores_->tags; }
+const TagStore& Notebook::tags() const { return stores_->tags; }
+GroupStore& Notebook::groups() { return stores_->groups; }
+const GroupStore& Notebook::groups() const { return stores_->groups; }
+ReportStore& Notebook::reports() { return stores_->reports; }
+const ReportStore& Notebook::reports() const { return stores_->reports; }
+SweepStore& Notebook::sweeps() { return stores_->sweeps; }
+const SweepStore& Notebook::sweeps() const { return stores_->sweeps; }
 
 } // namespace tempo::notebook

@@ -1,15 +1,17 @@
 #pragma once
 // The notebook: one SQLite file (WAL) holding every run with its configuration, steps, checks,
 // metrics, captured tensors, notes, tags, groups, reports and sweeps. Schema: db/*.sql.
+// The Notebook opens the file (checks, migration, recovery) and owns the connection; one store
+// per kind of record reads and writes it (runs(), steps(), checks(), ... below).
 //
 // Writing a run (what `tempo-lab-cli run --notebook F` and the run worker do):
 //     Notebook notebook(path);
 //     RunRecord run; run.presetId = "1a"; run.prompt = ...; run.provenance = ...;
-//     run.modelId = notebook.upsertModel(model);
-//     std::int64_t runId = notebook.createRun(run);            // before the first forward
-//     notebook.appendStep(runId, step, capturedTensors);        // each step, committed at once
-//     notebook.recordChecks(runId, checks);  notebook.recordMetrics(runId, metrics);
-//     notebook.finishRun(runId, RunStatus::Finished, text, timingsJson, "");
+//     run.modelId = notebook.models().upsert(model);
+//     std::int64_t runId = notebook.runs().create(run);         // before the first forward
+//     notebook.steps().append(runId, step, capturedTensors);     // each step, committed at once
+//     notebook.checks().record(runId, checks);  notebook.metrics().record(runId, metrics);
+//     notebook.runs().finish(runId, RunStatus::Finished, text, timingsJson, "");
 // A process killed between any two calls leaves every committed step; the next read-write open
 // marks the run `interrupted`.
 //
@@ -23,7 +25,19 @@
 #include <string>
 #include <vector>
 
+#include "core/notebook/checkstore.h"
+#include "core/notebook/groupstore.h"
+#include "core/notebook/metricstore.h"
+#include "core/notebook/modelstore.h"
+#include "core/notebook/notestore.h"
+#include "core/notebook/presetstore.h"
 #include "core/notebook/records.h"
+#include "core/notebook/reportstore.h"
+#include "core/notebook/runstore.h"
+#include "core/notebook/stepstore.h"
+#include "core/notebook/sweepstore.h"
+#include "core/notebook/tagstore.h"
+#include "core/notebook/tensorstore.h"
 
 namespace tempo::notebook {
 
@@ -63,88 +77,100 @@ public:
     // The underlying connection, for tests and tools (size limits, raw checks).
     Database& database() { return *db_; }
 
-    // ---- models and presets
-    // Returns the id of the model with the same folder and hashes, inserting it if new.
-    std::int64_t upsertModel(const ModelRecord& model);
-    std::optional<ModelRecord> model(std::int64_t modelId) const;
-    void upsertPreset(const PresetRecord& preset);
-    std::optional<PresetRecord> preset(const std::string& presetId) const;
+    // ---- the stores, one per kind of record, over this notebook's one connection. A store lives
+    // as long as its Notebook; writing through a read-only notebook's store throws NotebookError.
+    RunStore& runs();
+    const RunStore& runs() const;
+    StepStore& steps();
+    const StepStore& steps() const;
+    CheckStore& checks();
+    const CheckStore& checks() const;
+    MetricStore& metrics();
+    const MetricStore& metrics() const;
+    TensorStore& tensors();
+    const TensorStore& tensors() const;
+    ModelStore& models();
+    const ModelStore& models() const;
+    PresetStore& presets();
+    const PresetStore& presets() const;
+    NoteStore& notes();
+    const NoteStore& notes() const;
+    TagStore& tags();
+    const TagStore& tags() const;
+    GroupStore& groups();
+    const GroupStore& groups() const;
+    ReportStore& reports();
+    const ReportStore& reports() const;
+    SweepStore& sweeps();
+    const SweepStore& sweeps() const;
 
-    // ---- writing a run
-    // Inserts the run (status as given, normally Running) and returns its id. Fills in a UUID and
-    // a start time when empty. A running run records this process as its writer.
-    std::int64_t createRun(const RunRecord& run);
-    // Commits one step (its parallel set and the tensors captured at it) in one short transaction.
-    // Tensors without a step get this step's index.
-    void appendStep(std::int64_t runId, const StepRecord& step, const std::vector<TensorBlob>& tensors = {});
-    void recordChecks(std::int64_t runId, const std::vector<CheckRecord>& checks);
-    void recordMetrics(std::int64_t runId, const std::vector<MetricRecord>& metrics);
-    // Tensors not tied to one step (or added after the run); returns their ids.
-    std::vector<std::int64_t> addTensors(std::int64_t runId, const std::vector<TensorBlob>& tensors);
+    // ---- transitional forwarders to the stores (issue 15): removed once every caller uses the stores
+    std::int64_t upsertModel(const ModelRecord& model) { return models().upsert(model); }
+    std::optional<ModelRecord> model(std::int64_t modelId) const { return models().find(modelId); }
+    void upsertPreset(const PresetRecord& preset) { presets().upsert(preset); }
+    std::optional<PresetRecord> preset(const std::string& presetId) const { return presets().find(presetId); }
+    std::int64_t createRun(const RunRecord& run) { return runs().create(run); }
+    void appendStep(std::int64_t runId, const StepRecord& step, const std::vector<TensorBlob>& tensors = {})
+    {
+        steps().append(runId, step, tensors);
+    }
+    void recordChecks(std::int64_t runId, const std::vector<CheckRecord>& c) { checks().record(runId, c); }
+    void recordMetrics(std::int64_t runId, const std::vector<MetricRecord>& m) { metrics().record(runId, m); }
+    std::vector<std::int64_t> addTensors(std::int64_t runId, const std::vector<TensorBlob>& t) { return tensors().add(runId, t); }
     void finishRun(std::int64_t runId, RunStatus status, const std::string& generatedText,
-                   const std::string& timingsJson, const std::string& errorText);
-
-    // ---- reading runs
-    std::optional<RunRecord> run(std::int64_t runId) const;
-    std::optional<std::int64_t> findRunByUuid(const std::string& uuid) const;
-    // Accepts an integer id, a full UUID or a unique UUID prefix (at least 4 characters).
-    // Throws InvalidArgument when nothing or more than one run matches.
-    std::int64_t resolveRun(const std::string& idOrUuid) const;
-    std::vector<RunSummary> listRuns(const RunQuery& query = {}) const;
-    std::int64_t runCount() const;
-    std::vector<StepRecord> steps(std::int64_t runId) const;
-    std::vector<CheckRecord> checks(std::int64_t runId) const;
-    std::vector<MetricRecord> metrics(std::int64_t runId) const;
-    std::vector<TensorInfo> tensorInfos(std::int64_t runId) const;
-    TensorBlob tensor(std::int64_t tensorId) const;
-
-    // Removes the run with its steps, checks, metrics, tensors, notes, tags and reports, and
-    // gives the freed pages back to the file system (incremental vacuum + passive checkpoint).
-    void deleteRun(std::int64_t runId);
-
-    // ---- notes and tags
-    std::int64_t addNote(std::int64_t runId, const std::string& markdown);
-    // Keeps the note's times when given (import and merge); empty times mean now.
-    std::int64_t addNote(std::int64_t runId, const NoteRecord& note);
-    void editNote(std::int64_t noteId, const std::string& markdown);
-    void deleteNote(std::int64_t noteId);
-    std::vector<NoteRecord> notes(std::int64_t runId) const;
-    void addTag(std::int64_t runId, const std::string& tag);
-    void removeTag(std::int64_t runId, const std::string& tag);
-    std::vector<std::string> tags(std::int64_t runId) const; // sorted
-
-    // ---- groups, reports, sweeps
-    std::int64_t createGroup(const RunGroupRecord& group);
-    std::optional<RunGroupRecord> group(std::int64_t groupId) const;
-    std::optional<std::int64_t> findGroupByUuid(const std::string& uuid) const;
-    std::vector<std::int64_t> groupsOfRun(std::int64_t runId) const;
-    std::vector<std::int64_t> allGroups() const;
-
-    std::int64_t addReport(const ReportRecord& report);
-    std::optional<ReportRecord> report(std::int64_t reportId) const;
-    std::vector<std::int64_t> reportsOfRun(std::int64_t runId) const;
-    std::vector<std::int64_t> reportsOfGroup(std::int64_t groupId) const;
-    std::vector<std::int64_t> reportsOfSweep(std::int64_t sweepId) const;
-
-    std::int64_t createSweep(const SweepRecord& sweep);
-    std::optional<SweepRecord> sweep(std::int64_t sweepId) const;
-    std::optional<std::int64_t> findSweepByUuid(const std::string& uuid) const;
-    std::vector<std::int64_t> allSweeps() const;
-    void addRunToSweep(std::int64_t sweepId, std::int64_t runId, const std::string& pointJson);
+                   const std::string& timingsJson, const std::string& errorText)
+    {
+        runs().finish(runId, status, generatedText, timingsJson, errorText);
+    }
+    std::optional<RunRecord> run(std::int64_t runId) const { return runs().find(runId); }
+    std::optional<std::int64_t> findRunByUuid(const std::string& uuid) const { return runs().findByUuid(uuid); }
+    std::int64_t resolveRun(const std::string& idOrUuid) const { return runs().resolve(idOrUuid); }
+    std::vector<RunSummary> listRuns(const RunQuery& query = {}) const { return runs().list(query); }
+    std::int64_t runCount() const { return runs().count(); }
+    std::vector<StepRecord> steps(std::int64_t runId) const { return steps().ofRun(runId); }
+    std::vector<CheckRecord> checks(std::int64_t runId) const { return checks().ofRun(runId); }
+    std::vector<MetricRecord> metrics(std::int64_t runId) const { return metrics().ofRun(runId); }
+    std::vector<TensorInfo> tensorInfos(std::int64_t runId) const { return tensors().infosOfRun(runId); }
+    TensorBlob tensor(std::int64_t tensorId) const { return tensors().load(tensorId); }
+    void deleteRun(std::int64_t runId) { runs().remove(runId); }
+    std::int64_t addNote(std::int64_t runId, const std::string& markdown) { return notes().add(runId, markdown); }
+    std::int64_t addNote(std::int64_t runId, const NoteRecord& note) { return notes().add(runId, note); }
+    void editNote(std::int64_t noteId, const std::string& markdown) { notes().edit(noteId, markdown); }
+    void deleteNote(std::int64_t noteId) { notes().remove(noteId); }
+    std::vector<NoteRecord> notes(std::int64_t runId) const { return notes().ofRun(runId); }
+    void addTag(std::int64_t runId, const std::string& tag) { tags().add(runId, tag); }
+    void removeTag(std::int64_t runId, const std::string& tag) { tags().remove(runId, tag); }
+    std::vector<std::string> tags(std::int64_t runId) const { return tags().ofRun(runId); }
+    std::int64_t createGroup(const RunGroupRecord& group) { return groups().create(group); }
+    std::optional<RunGroupRecord> group(std::int64_t groupId) const { return groups().find(groupId); }
+    std::optional<std::int64_t> findGroupByUuid(const std::string& uuid) const { return groups().findByUuid(uuid); }
+    std::vector<std::int64_t> groupsOfRun(std::int64_t runId) const { return groups().ofRun(runId); }
+    std::vector<std::int64_t> allGroups() const { return groups().all(); }
+    std::int64_t addReport(const ReportRecord& report) { return reports().add(report); }
+    std::optional<ReportRecord> report(std::int64_t reportId) const { return reports().find(reportId); }
+    std::vector<std::int64_t> reportsOfRun(std::int64_t runId) const { return reports().ofRun(runId); }
+    std::vector<std::int64_t> reportsOfGroup(std::int64_t groupId) const { return reports().ofGroup(groupId); }
+    std::vector<std::int64_t> reportsOfSweep(std::int64_t sweepId) const { return reports().ofSweep(sweepId); }
+    std::int64_t createSweep(const SweepRecord& sweep) { return sweeps().create(sweep); }
+    std::optional<SweepRecord> sweep(std::int64_t sweepId) const { return sweeps().find(sweepId); }
+    std::optional<std::int64_t> findSweepByUuid(const std::string& uuid) const { return sweeps().findByUuid(uuid); }
+    std::vector<std::int64_t> allSweeps() const { return sweeps().all(); }
+    void addRunToSweep(std::int64_t sweepId, std::int64_t runId, const std::string& pointJson)
+    {
+        sweeps().addRun(sweepId, runId, pointJson);
+    }
 
 private:
     void checkFileBeforeOpening() const;
     void verifyAndMigrate();
     void markDeadWritersInterrupted();
-    void requireWritable(const char* operation) const;
-    void requireRunExists(std::int64_t runId) const;
-    void insertTensors(std::int64_t runId, const std::vector<TensorBlob>& tensors, std::optional<int> defaultStep,
-                       std::vector<std::int64_t>* ids);
 
     std::string path_;
     OpenMode mode_;
     std::unique_ptr<Database> db_;
     std::vector<std::int64_t> interruptedOnOpen_;
+    struct Stores;
+    std::unique_ptr<Stores> stores_;
 };
 
 } // namespace tempo::notebook

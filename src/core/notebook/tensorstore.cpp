@@ -1,0 +1,112 @@
+// TensorStore: adding and reading captured tensors; the tensor rows every store writes.
+
+#include "core/notebook/tensorstore.h"
+
+#include <nlohmann/json.hpp>
+
+#include "core/common/errors.h"
+#include "core/notebook/database.h"
+#include "core/notebook/notebookrows.h"
+
+namespace tempo::notebook {
+
+std::vector<std::int64_t> parseShape(const std::string& json, const std::string& notebookPath,
+                                     const std::string& tensorName)
+{
+    try {
+        auto parsed = nlohmann::json::parse(json);
+        std::vector<std::int64_t> shape;
+        for (const auto& d : parsed)
+            shape.push_back(d.get<std::int64_t>());
+        return shape;
+    } catch (const nlohmann::json::exception&) {
+        throw NotebookError("notebook '" + notebookPath + "': " +
+                            expectedFound("tensor '" + tensorName + "' shape", "a JSON array of sizes", "'" + json + "'"));
+    }
+}
+
+void insertTensorRows(Database& database, std::int64_t runId, const std::vector<TensorBlob>& tensors,
+                      std::optional<int> defaultStep, std::vector<std::int64_t>* ids)
+{
+    if (tensors.empty())
+        return;
+    Statement insert = database.prepare(
+        "INSERT INTO tensors (run_id, name, step, dtype, shape_json, byte_order, compression, byte_size, data)"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
+    for (const TensorBlob& blob : tensors) {
+        insert.reset();
+        insert.bind(1, runId)
+            .bind(2, blob.name)
+            .bind(3, blob.step ? blob.step : defaultStep)
+            .bind(4, blob.dtype)
+            .bind(5, nlohmann::json(blob.shape).dump())
+            .bind(6, blob.byteOrder)
+            .bind(7, blob.compression)
+            .bind(8, static_cast<std::int64_t>(blob.data.size()))
+            .bindBlob(9, blob.data.data(), blob.data.size());
+        insert.run();
+        if (ids)
+            ids->push_back(database.lastInsertId());
+    }
+}
+
+std::vector<std::int64_t> TensorStore::add(std::int64_t runId, const std::vector<TensorBlob>& tensors)
+{
+    requireWritable("adding tensors");
+    for (const TensorBlob& blob : tensors)
+        blob.validate();
+    std::vector<std::int64_t> ids;
+    Transaction transaction(database());
+    requireRunExists(runId);
+    insertTensorRows(database(), runId, tensors, std::nullopt, &ids);
+    transaction.commit();
+    return ids;
+}
+
+std::vector<TensorInfo> TensorStore::infosOfRun(std::int64_t runId) const
+{
+    Statement query = database().prepare(
+        "SELECT id, name, step, dtype, shape_json, byte_size FROM tensors WHERE run_id = ?1 ORDER BY id");
+    query.bind(1, runId);
+    std::vector<TensorInfo> infos;
+    while (query.step()) {
+        TensorInfo info;
+        info.id = query.int64(0);
+        info.name = query.text(1);
+        if (!query.isNull(2))
+            info.step = query.integer(2);
+        info.dtype = query.text(3);
+        info.shape = parseShape(query.text(4), notebookPath(), info.name);
+        info.byteSize = query.int64(5);
+        infos.push_back(std::move(info));
+    }
+    return infos;
+}
+
+TensorBlob TensorStore::load(std::int64_t tensorId) const
+{
+    Statement query = database().prepare(
+        "SELECT id, name, step, dtype, shape_json, byte_order, compression, data FROM tensors WHERE id = ?1");
+    query.bind(1, tensorId);
+    if (!query.step())
+        throw InvalidArgument("notebook '" + notebookPath() + "': " +
+                              expectedFound("tensor id", "an existing tensor", std::to_string(tensorId)));
+    TensorBlob blob;
+    blob.id = query.int64(0);
+    blob.name = query.text(1);
+    if (!query.isNull(2))
+        blob.step = query.integer(2);
+    blob.dtype = query.text(3);
+    blob.shape = parseShape(query.text(4), notebookPath(), blob.name);
+    blob.byteOrder = query.text(5);
+    blob.compression = query.text(6);
+    blob.data = query.blob(7);
+    try {
+        blob.validate();
+    } catch (const InvalidArgument& e) {
+        throw NotebookError("notebook '" + notebookPath() + "': stored " + e.what());
+    }
+    return blob;
+}
+
+} // namespace tempo::notebook
