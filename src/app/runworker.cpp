@@ -64,14 +64,14 @@ void RunWorker::runJob(const ExperimentRequest& request, const QString& notebook
     RunCallbacks callbacks;
     callbacks.cancel = &cancelFlag_;
     callbacks.onRunCreated = [this](int64_t runId) { emit started(runId); };
-    callbacks.onStep = [this](int64_t runId, const StepProgress& stepProgress) {
+    callbacks.onStep = [this](int64_t runId, const StepRecord& step) {
         StepUpdate update;
         update.runId = runId;
-        update.step = static_cast<int>(stepProgress.step);
-        update.elapsedMs = stepProgress.elapsedMs;
-        for (const Candidate& candidate : stepProgress.set) {
-            update.tokenIds.append(candidate.tokenId);
-            update.probabilities.append(candidate.probability);
+        update.step = static_cast<int>(step.step);
+        update.elapsedMs = step.elapsedMs;
+        for (size_t m = 0; m < step.tokenIds.size(); ++m) {
+            update.tokenIds.append(step.tokenIds[m]);
+            update.probabilities.append(step.probabilities[m]);
         }
         pendingSteps_.append(update);
     };

@@ -15,9 +15,9 @@
 #include "cli/args.h"
 #include "cli/command.h"
 #include "core/common/errors.h"
-#include "core/model/checkpoint.h"
 #include "core/model/llamamodel.h"
 #include "core/experiment/bundledmodel.h"
+#include "core/experiment/modelcache.h"
 #include "core/tokenizer/tokenizer.h"
 
 namespace tempo::cli {
@@ -62,7 +62,8 @@ int runNext(const std::vector<std::string>& words)
         throw InvalidArgument(expectedFound("--top", "a positive count", std::to_string(top)));
     const ComputeOptions options = computeOptionsFrom(args);
     const std::filesystem::path dir = args.value("--model") ? std::filesystem::path(*args.value("--model")) : bundledModelFolder();
-    const Tokenizer tokenizer = Tokenizer::fromFile(dir / "tokenizer.json");
+    const std::shared_ptr<const LoadedModel> loaded = loadModel(dir, options, ModelHashes::Skip);
+    const Tokenizer& tokenizer = *loaded->tokenizer;
     std::vector<int64_t> ids;
     if (hasPrompt) {
         ids = tokenizer.encode(*args.value("--prompt"), true);
@@ -73,7 +74,7 @@ int runNext(const std::vector<std::string>& words)
     if (ids.empty())
         throw InvalidArgument(expectedFound("next input", "at least one token", "none"));
 
-    const LlamaModel model(loadCheckpoint(dir), options);
+    const LlamaModel& model = *loaded->model;
     KVCache cache = model.makeCache(static_cast<int64_t>(ids.size()));
     const at::Tensor logits = prefill(model, cache, ids)[-1].to(at::kDouble);   // [V]
     const at::Tensor logProbabilities = at::log_softmax(logits, 0);              // [V]
@@ -103,13 +104,14 @@ int runGenerate(const std::vector<std::string>& words)
         throw InvalidArgument(expectedFound("--max-tokens", "a count in 0..1000000", std::to_string(maxTokens)));
     const ComputeOptions options = computeOptionsFrom(args);
     const std::filesystem::path dir = args.value("--model") ? std::filesystem::path(*args.value("--model")) : bundledModelFolder();
-    const Tokenizer tokenizer = Tokenizer::fromFile(dir / "tokenizer.json");
+    const std::shared_ptr<const LoadedModel> loaded = loadModel(dir, options, ModelHashes::Skip);
+    const Tokenizer& tokenizer = *loaded->tokenizer;
     const std::string prompt = args.required("--prompt");
     std::vector<int64_t> ids = tokenizer.encode(prompt, true);
     if (ids.empty())
         throw InvalidArgument(expectedFound("--prompt", "text that encodes to at least one token", "none"));
 
-    const LlamaModel model(loadCheckpoint(dir), options);
+    const LlamaModel& model = *loaded->model;
     const int64_t promptLength = static_cast<int64_t>(ids.size());
     KVCache cache = model.makeCache(promptLength + maxTokens);
     std::cout << prompt << std::flush;

@@ -156,7 +156,7 @@ int presetRun(std::vector<std::string> words)
     RunCallbacks callbacks;
     Interruption interruption;
     callbacks.cancel = interruption.flag();
-    callbacks.onStep = [&interruption](int64_t, const StepProgress& step) { interruption.afterStep(step.step + 1); };
+    callbacks.onStep = [&interruption](int64_t, const StepRecord& step) { interruption.afterStep(step.step + 1); };
     if (!asJson)
         callbacks.onRunCreated = [](int64_t runId) { std::cerr << "run " << runId << " started\n"; };
     ExperimentRunner runner(*book);
@@ -326,7 +326,7 @@ int executeSweep(const SweepRequest& request, const Args& args, notebook::Notebo
     SweepCallbacks callbacks;
     Interruption interruption;
     callbacks.run.cancel = interruption.flag();
-    callbacks.run.onStep = [&interruption](int64_t, const StepProgress& step) { interruption.afterStep(step.step + 1); };
+    callbacks.run.onStep = [&interruption](int64_t, const StepRecord& step) { interruption.afterStep(step.step + 1); };
     const bool asJson = args.has("--json");
     if (!asJson) {
         callbacks.run.onRunCreated = [](int64_t runId) { std::cerr << "run " << runId << " started\n"; };

@@ -1,9 +1,10 @@
 // tempo-lab-cli run: one TEMPO run on a model folder, printed as JSON (--json) or as the
 // bracketed text with a one-line check summary. Exit 1 when a mechanism check fails.
 //
-// The command is three stages — parse the request, run the decoder, write the outputs. With
-// --notebook F the run goes through recordTempoRun (the path the presets and the window use), so
-// the run row exists before the first forward and every step is committed as it finishes.
+// The command is three stages — parse the request, run, write the outputs. The run takes the one
+// path every front end takes (runTempo, runwriter.h): with --notebook F into a NotebookRunSink (the
+// run row exists before the first forward and every step is committed as it finishes), without it
+// into a MemoryRunSink. The printed text is the text the notebook stores (runText).
 
 #include <unistd.h>
 
@@ -25,13 +26,12 @@
 #include "cli/notebookfile.h"
 #include "core/experiment/bundledmodel.h"
 #include "core/experiment/modelcache.h"
+#include "core/experiment/notebookrunsink.h"
+#include "core/experiment/runsink.h"
 #include "core/experiment/runwriter.h"
 #include "core/notebook/notebook.h"
 #include "core/common/errors.h"
-#include "core/model/checkpoint.h"
 #include "core/model/computeoptions.h"
-#include "core/model/llamamodel.h"
-#include "core/tempo/render.h"
 #include "core/tempo/tempodecoder.h"
 #include "core/tokenizer/tokenizer.h"
 
@@ -176,13 +176,10 @@ nlohmann::json runJson(const RunRequest& request, const TempoRun& run, const Tok
 {
     nlohmann::json steps = nlohmann::json::array();
     for (const auto& s : run.steps) {
-        std::vector<int64_t> slots;
-        for (size_t i = 0; i < s.fedTokenIds.size(); ++i)
-            slots.push_back(s.firstSlot + static_cast<int64_t>(i));
         std::vector<std::string> tokens;
         for (auto id : s.tokenIds)
             tokens.push_back(tokenizer.tokenText(id));
-        steps.push_back({{"step", s.step}, {"logical_position", s.logicalPosition}, {"slots", slots},
+        steps.push_back({{"step", s.step}, {"logical_position", s.logicalPosition}, {"slots", s.memberSlots},
                          {"ids", s.tokenIds}, {"tokens", tokens}, {"probs", s.probabilities}, {"ms", s.milliseconds}});
     }
     nlohmann::json checks = nlohmann::json::array();
@@ -236,7 +233,7 @@ public:
         if (shown_ && drawn_)
             std::cerr << "\r\033[K" << std::flush; // erase the line before the results
     }
-    void step(const StepProgress& progress)
+    void step(const StepRecord& progress)
     {
         if (!shown_)
             return;
@@ -259,47 +256,38 @@ int runCommand(const std::vector<std::string>& words)
     // 2. The run.
     Interruption interruption;
     std::optional<TerminalProgress> progress(std::in_place, !request.json, request.config.maxSteps);
-    TempoRun run;
-    std::optional<int64_t> runId;
-    const Tokenizer* tokenizer = nullptr;
+    std::unique_ptr<notebook::Notebook> book;
     std::shared_ptr<const LoadedModel> loaded;
-    std::optional<Tokenizer> ownTokenizer;
     if (request.notebook) {
-        auto book = openNotebookForRecording(request.notebook);
+        book = openNotebookForRecording(request.notebook);
         loaded = ModelCache::shared().get(request.modelDir, request.compute);
-        TempoRunRequest recordRequest;
-        recordRequest.prompt = request.prompt;
-        recordRequest.config = request.config;
-        recordRequest.stored = {request.captures.attention, request.captures.logits, request.captures.kv, request.captures.kv};
-        recordRequest.threads = request.compute.effectiveThreads();
-        RunCallbacks callbacks;
-        callbacks.cancel = interruption.flag();
-        callbacks.onStep = [&](int64_t, const StepProgress& step) {
-            progress->step(step);
-            interruption.afterStep(step.step + 1);
-        };
-        RecordedRun recorded = recordTempoRun(*book, *loaded, recordRequest, callbacks);
-        runId = recorded.runId;
-        run = std::move(recorded.run);
-        tokenizer = &*loaded->tokenizer;
     } else {
-        const Checkpoint checkpoint = loadCheckpoint(request.modelDir);
-        ownTokenizer.emplace(Tokenizer::fromFile(request.modelDir / "tokenizer.json"));
-        tokenizer = &*ownTokenizer;
-        request.compute.applyThreads();
-        const LlamaModel model(checkpoint, request.compute);
-        const std::vector<int64_t> promptIds = tokenizer->encode(request.prompt, true);
-        RunControl control;
-        control.cancel = interruption.flag();
-        control.onStep = [&](const StepProgress& step) {
-            progress->step(step);
-            interruption.afterStep(step.step + 1);
-        };
-        run = TempoDecoder(model).run(promptIds, request.config, request.captures, control);
+        loaded = loadModel(request.modelDir, request.compute, ModelHashes::Skip); // nothing records the hashes
     }
+    TempoRunRequest runRequest;
+    runRequest.prompt = request.prompt;
+    runRequest.config = request.config;
+    runRequest.stored = {request.captures.attention, request.captures.logits, request.captures.kv, request.captures.kv};
+    runRequest.threads = request.compute.effectiveThreads();
+    RunCallbacks callbacks;
+    callbacks.cancel = interruption.flag();
+    callbacks.onStep = [&](int64_t, const StepRecord& step) {
+        progress->step(step);
+        interruption.afterStep(step.step + 1);
+    };
+    std::optional<NotebookRunSink> notebookSink;
+    MemoryRunSink memorySink;
+    if (book)
+        notebookSink.emplace(*book);
+    RunSink& sink = notebookSink ? static_cast<RunSink&>(*notebookSink) : memorySink;
+    const RecordedRun recorded = runTempo(*loaded, runRequest, sink, callbacks);
+    const TempoRun& run = recorded.run;
+    const std::string& text = recorded.text;
+    const Tokenizer* tokenizer = &*loaded->tokenizer;
+    std::optional<int64_t> runId;
+    if (book)
+        runId = recorded.runId;
     progress.reset();
-    const std::string text = renderTempoText(request.prompt, run.sets(),
-                                             [&](const std::vector<int64_t>& ids) { return tokenizer->decode(ids); });
 
     // 3. The outputs.
     if (request.json) {

@@ -109,6 +109,8 @@ std::vector<int64_t> StoredRun::slotSteps() const
     std::vector<int64_t> slots(static_cast<size_t>(promptLength), -1);
     for (const auto& step : steps)
         for (int64_t slot : step.physicalSlots) {
+            if (slot < 0)
+                continue; // a member that was not fed has no slot
             if (slot >= static_cast<int64_t>(slots.size()))
                 slots.resize(static_cast<size_t>(slot) + 1, -1);
             slots[static_cast<size_t>(slot)] = step.step;
@@ -178,8 +180,13 @@ RunAttention readRunAttention(notebook::Notebook& notebook, const StoredRun& run
     attention.slotSteps = run.slotSteps();
     std::map<int, int64_t> firstSlotOfStep{{-1, 0}};
     for (const auto& step : run.steps)
-        if (!step.physicalSlots.empty())
-            firstSlotOfStep[step.step] = step.physicalSlots.front();
+        for (int64_t slot : step.physicalSlots) { // the step's first fed row: its lowest slot (-1: not fed)
+            if (slot < 0)
+                continue;
+            auto known = firstSlotOfStep.find(step.step);
+            if (known == firstSlotOfStep.end() || slot < known->second)
+                firstSlotOfStep[step.step] = slot;
+        }
     for (const auto& info : notebook.tensorInfos(run.record.id)) {
         if (info.name != tensorname::kAttention || !info.step)
             continue;

@@ -1,6 +1,7 @@
 #include "core/experiment/experimentrunner.h"
 
 #include "core/common/errors.h"
+#include "core/experiment/notebookrunsink.h"
 #include "core/experiment/storedanalyses.h"
 #include "core/notebook/notebook.h"
 
@@ -81,8 +82,9 @@ ExperimentResult ExperimentRunner::run(const ExperimentRequest& request, const R
         runRequest.presetJson = presetJson;
         runRequest.extra = request.extra;
         runRequest.threads = request.options.threads;
-        RecordedRun recorded = recordTempoRun(notebook_, *model, runRequest, callbacks,
-                                              preset.maxSteps * static_cast<int64_t>(i), total);
+        NotebookRunSink sink(notebook_);
+        RecordedRun recorded =
+            runTempo(*model, runRequest, sink, callbacks, preset.maxSteps * static_cast<int64_t>(i), total);
         result.runIds.push_back(recorded.runId);
         result.checks[recorded.runId] = notebook_.checks(recorded.runId);
         result.texts[recorded.runId] = recorded.text;

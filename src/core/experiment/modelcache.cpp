@@ -61,7 +61,7 @@ notebook::ModelRecord LoadedModel::record() const
     return model;
 }
 
-std::shared_ptr<const LoadedModel> loadModel(const fs::path& folder, const ComputeOptions& options)
+std::shared_ptr<const LoadedModel> loadModel(const fs::path& folder, const ComputeOptions& options, ModelHashes hashes)
 {
     options.validate();
     auto loaded = std::make_shared<LoadedModel>();
@@ -71,8 +71,10 @@ std::shared_ptr<const LoadedModel> loadModel(const fs::path& folder, const Compu
     const fs::path tokenizerFile = loaded->folder / "tokenizer.json";
     loaded->tokenizer.emplace(Tokenizer::fromFile(tokenizerFile));
     loaded->model = std::make_unique<LlamaModel>(loaded->checkpoint, options);
-    loaded->weightsSha256 = weightsSha256(loaded->checkpoint);
-    loaded->tokenizerSha256 = sha256File(tokenizerFile);
+    if (hashes == ModelHashes::Compute) {
+        loaded->weightsSha256 = weightsSha256(loaded->checkpoint);
+        loaded->tokenizerSha256 = sha256File(tokenizerFile);
+    }
     loaded->configJson = readText(loaded->folder / "config.json");
     return loaded;
 }

@@ -33,10 +33,16 @@ struct LoadedModel {
     notebook::ModelRecord record() const;
 };
 
-// Loads config.json, the weights and tokenizer.json of `folder` for `options` and hashes them.
-// Throws what the loaders throw (ConfigError, CheckpointError, TokenizerError) unchanged, and
-// InvalidArgument when the options cannot run here.
-std::shared_ptr<const LoadedModel> loadModel(const std::filesystem::path& folder, const ComputeOptions& options);
+// Whether a load hashes the weights and the tokenizer (a notebook records the hashes; a run that
+// is only printed does not need them, and hashing a 3B checkpoint takes seconds).
+enum class ModelHashes { Compute, Skip };
+
+// The one model loader: config.json, the weights and tokenizer.json of `folder` for `options`,
+// hashed unless `hashes` is Skip (then weightsSha256 and tokenizerSha256 stay empty). Throws what
+// the loaders throw (ConfigError, CheckpointError, TokenizerError) unchanged, and InvalidArgument
+// when the options cannot run here. ModelCache::get loads through it (with hashes).
+std::shared_ptr<const LoadedModel> loadModel(const std::filesystem::path& folder, const ComputeOptions& options,
+                                             ModelHashes hashes = ModelHashes::Compute);
 
 class ModelCache {
 public:

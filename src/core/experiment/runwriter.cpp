@@ -17,63 +17,6 @@ namespace {
 
 using nlohmann::json;
 
-std::string timingsJson(const TempoRun& run)
-{
-    json timings;
-    timings["prefill_ms"] = run.timing.prefillMs;
-    timings["total_ms"] = run.timing.totalMs;
-    timings["ms_per_step"] = run.steps.empty() ? 0.0 : run.timing.msPerStep();
-    timings["steps"] = run.steps.size();
-    timings["stop_reason"] = stopReasonName(run.stopReason);
-    return timings.dump();
-}
-
-std::vector<notebook::CheckRecord> checkRecords(const TempoRun& run)
-{
-    std::vector<notebook::CheckRecord> checks;
-    for (const CheckResult& check : run.checks)
-        checks.push_back({check.name, check.passed, check.value, check.detail});
-    return checks;
-}
-
-// Appends steps as the decoder reports them; the slot and position of each member follow from
-// the layout of DESIGN.md section 1 (members in consecutive slots after everything so far, all at
-// logical position offset + prompt length + step).
-class StepAppender {
-public:
-    StepAppender(notebook::Notebook& notebook, const LoadedModel& model, int64_t runId, int64_t promptLength,
-                 const TempoConfig& config)
-        : notebook_(notebook), model_(model), runId_(runId), nextSlot_(promptLength),
-          firstLogical_(config.positionOffset + promptLength)
-    {
-    }
-
-    void append(const StepProgress& progress, double stepMs)
-    {
-        notebook::StepRecord record;
-        record.step = static_cast<int>(progress.step);
-        record.logicalPosition = static_cast<int>(firstLogical_ + progress.step);
-        for (const Candidate& member : progress.set) {
-            record.tokenIds.push_back(member.tokenId);
-            record.tokens.push_back(model_.tokenizer->tokenText(member.tokenId));
-            record.probabilities.push_back(member.probability);
-            record.physicalSlots.push_back(nextSlot_++);
-        }
-        record.elapsedMs = stepMs;
-        notebook_.appendStep(runId_, record);
-        ++appended_;
-    }
-    int64_t appended() const { return appended_; }
-
-private:
-    notebook::Notebook& notebook_;
-    const LoadedModel& model_;
-    int64_t runId_;
-    int64_t nextSlot_;
-    int64_t firstLogical_;
-    int64_t appended_ = 0;
-};
-
 } // namespace
 
 std::string libtorchVersion()
@@ -132,46 +75,38 @@ json runConfigJson(const LoadedModel& model, const ComputeOptions& options, cons
     return object;
 }
 
-RecordedRun recordTempoRun(notebook::Notebook& notebook, const LoadedModel& model, const TempoRunRequest& request,
-                           const RunCallbacks& callbacks, int64_t progressOffset, int64_t progressTotal)
+RecordedRun runTempo(const LoadedModel& model, const TempoRunRequest& request, RunSink& sink,
+                     const RunCallbacks& callbacks, int64_t progressOffset, int64_t progressTotal)
 {
     ComputeOptions options = model.options;
     if (request.threads >= 0)
         options.threads = request.threads;
     options.applyThreads();
     const std::vector<int64_t> promptIds = model.tokenizer->encode(request.prompt, true);
-    // Before the run row exists: a request that cannot fit the model or the machine is refused
-    // without leaving a failed 0-step run behind (the decoder checks the same rules again).
+    // Before the sink hears of the run: a request that cannot fit the model or the machine is
+    // refused without leaving a failed 0-step run behind (the decoder checks the same rules again).
     const int64_t promptTokens = static_cast<int64_t>(promptIds.size());
     validateRunFits(request.config, promptTokens, model.model->config());
     validateRunMemory(request.config, promptTokens, model.model->config(), options);
 
-    notebook::RunRecord row;
-    row.presetId = request.presetId;
-    row.prompt = request.prompt;
-    row.modelId = notebook.upsertModel(model.record());
-    row.provenance = runProvenance(model, options);
-    row.configJson = runConfigJson(model, options, request, promptIds).dump();
     RecordedRun result;
-    result.runId = notebook.createRun(row);
+    result.runId = sink.started({model, request, options, promptIds});
     if (callbacks.onRunCreated)
         callbacks.onRunCreated(result.runId);
 
     const int64_t total = progressTotal > 0 ? progressTotal : request.config.maxSteps;
-    StepAppender appender(notebook, model, result.runId, static_cast<int64_t>(promptIds.size()), request.config);
     double previousElapsedMs = 0.0;
     EtaEstimator eta; // time left, from the pace of the steps so far
     RunControl control;
     control.cancel = callbacks.cancel;
-    control.onStep = [&](const StepProgress& progress) {
-        const double stepMs = progress.elapsedMs - previousElapsedMs;
-        appender.append(progress, stepMs);
-        eta.addStep(progress.step, stepMs);
-        previousElapsedMs = progress.elapsedMs;
+    control.onStep = [&](const StepRecord& step) {
+        sink.step(step);
+        eta.addStep(step.step, step.elapsedMs - previousElapsedMs);
+        previousElapsedMs = step.elapsedMs;
         if (callbacks.onStep)
-            callbacks.onStep(result.runId, progress);
+            callbacks.onStep(result.runId, step);
         if (callbacks.onProgress) {
-            const int64_t done = progressOffset + progress.step + 1;
+            const int64_t done = progressOffset + step.step + 1;
             const int64_t runSteps = request.config.maxSteps;
             const int64_t laterSteps = std::max<int64_t>(total - progressOffset - runSteps, 0);
             callbacks.onProgress({done, total, eta.secondsLeft(runSteps, laterSteps)});
@@ -179,36 +114,14 @@ RecordedRun recordTempoRun(notebook::Notebook& notebook, const LoadedModel& mode
     };
 
     try {
-        TempoDecoder decoder(*model.model);
-        result.run = decoder.run(promptIds, request.config, captureOptionsFor(request.stored), control);
+        result.run = TempoDecoder(*model.model).run(promptIds, request.config, captureOptionsFor(request.stored), control);
+        result.text = runText(request.prompt, result.run.sets(), *model.tokenizer);
+        result.status = result.run.cancelled() ? notebook::RunStatus::Cancelled : notebook::RunStatus::Finished;
+        sink.finished({result.run, result.text, result.status});
     } catch (const std::exception& error) {
-        try {
-            notebook.finishRun(result.runId, notebook::RunStatus::Failed, "", "{}", error.what());
-        } catch (const std::exception&) {
-            // The notebook itself failed (full disk, lost file): the decoder's error is the one to
-            // report; the next read-write open marks this run interrupted.
-        }
+        sink.failed(error.what());
         throw;
     }
-    // The decoder reports every step it fed; append any it could not report (none normally).
-    for (size_t s = static_cast<size_t>(appender.appended()); s < result.run.steps.size(); ++s) {
-        const StepRecord& step = result.run.steps[s];
-        StepProgress progress{step.step, {}, 0.0};
-        for (size_t m = 0; m < step.tokenIds.size(); ++m)
-            progress.set.push_back({step.tokenIds[m], step.probabilities[m]});
-        appender.append(progress, step.milliseconds);
-    }
-
-    const TempoRun& run = result.run;
-    const auto blobs = captureBlobs(run, request.stored);
-    if (!blobs.empty())
-        notebook.addTensors(result.runId, blobs);
-    notebook.recordChecks(result.runId, checkRecords(run));
-    result.text = renderTempoText(request.prompt, run.sets(), [&](const std::vector<int64_t>& ids) {
-        return model.tokenizer->decode(ids, true);
-    });
-    result.status = run.cancelled() ? notebook::RunStatus::Cancelled : notebook::RunStatus::Finished;
-    notebook.finishRun(result.runId, result.status, result.text, timingsJson(run), "");
     return result;
 }
 

@@ -1,14 +1,10 @@
 #pragma once
-// Records one TEMPO run into a notebook the way issue 4 asks: the run row (with the provenance of
-// DESIGN.md section 5) before the first forward, each step committed in its own transaction as the
-// decoder reports it, then the captured tensors, the mechanism checks, the text and the final
-// status (finished, cancelled, or failed with the error text kept).
-//
-// `tempo-lab-cli run --notebook F`, the experiment runner and the Qt run worker all record through
-// recordTempoRun(), so a run looks the same in the notebook whoever made it.
-//
-// Captured tensors are stored when the decoder returns (TempoDecoder hands captures over in
-// TempoRun, not per step): a process killed mid-run keeps its committed steps but no tensors.
+// One path for one run, whoever starts it (`tempo-lab-cli run` with or without --notebook, the
+// experiment runner behind presets, sweeps and the window's run worker): runTempo() encodes the
+// prompt, refuses a run that cannot fit, drives the decoder and hands every step's complete
+// record to one RunSink (runsink.h): NotebookRunSink records the run in a notebook (run row
+// first, each step committed as it finishes, then captures, checks, text and status);
+// MemoryRunSink keeps it in memory. The run's text is runText() (render.h) in both cases.
 
 #include <atomic>
 #include <cstdint>
@@ -20,6 +16,7 @@
 
 #include "core/experiment/capturestore.h"
 #include "core/experiment/modelcache.h"
+#include "core/experiment/runsink.h"
 #include "core/notebook/records.h"
 #include "core/tempo/tempodecoder.h"
 
@@ -49,15 +46,15 @@ struct Progress {
 
 struct RunCallbacks {
     std::function<void(int64_t runId)> onRunCreated;          // the run row exists
-    std::function<void(int64_t runId, const StepProgress&)> onStep; // after the step is committed
+    std::function<void(int64_t runId, const StepRecord&)> onStep; // after the sink has the step
     std::function<void(const Progress&)> onProgress;
     const std::atomic<bool>* cancel = nullptr;                // stops between forwards
 };
 
 struct RecordedRun {
-    int64_t runId = 0;
+    int64_t runId = 0;   // the sink's id for the run (0: a MemoryRunSink)
     notebook::RunStatus status = notebook::RunStatus::Running;
-    std::string text;    // rendered TEMPO text
+    std::string text;    // runText() of the run
     TempoRun run;        // what the decoder returned (captures included)
 };
 
@@ -70,11 +67,11 @@ std::string libtorchVersion();
 nlohmann::json runConfigJson(const LoadedModel& model, const ComputeOptions& options, const TempoRunRequest& request,
                              const std::vector<int64_t>& promptIds);
 
-// Runs TEMPO on `model` and records it in `notebook`. When the decoder throws, the run is
-// finished as failed with the message and the exception is rethrown. `progressOffset` and
+// Runs TEMPO on `model` into `sink`. When the decoder (or the sink) throws after the run started,
+// the sink is told the run failed and the exception is rethrown. `progressOffset` and
 // `progressTotal` place this run inside a larger job (a group or a sweep) for onProgress.
-RecordedRun recordTempoRun(notebook::Notebook& notebook, const LoadedModel& model, const TempoRunRequest& request,
-                           const RunCallbacks& callbacks = {}, int64_t progressOffset = 0, int64_t progressTotal = 0);
+RecordedRun runTempo(const LoadedModel& model, const TempoRunRequest& request, RunSink& sink,
+                     const RunCallbacks& callbacks = {}, int64_t progressOffset = 0, int64_t progressTotal = 0);
 
 // Records an attempt that failed before decoding could start (e.g. the model did not load): a run
 // row with status failed and `error` as its error text. Returns its id.

@@ -120,6 +120,27 @@ std::vector<std::string> failedChecks(const StoredRun& run)
     return failed;
 }
 
+bool hasStoredTensor(notebook::Notebook& notebook, int64_t runId, const char* name)
+{
+    for (const auto& info : notebook.tensorInfos(runId))
+        if (info.name == name)
+            return true;
+    return false;
+}
+
+bool hasMultiMemberStep(const StoredRun& run)
+{
+    return std::any_of(run.steps.begin(), run.steps.end(), [](const auto& step) { return step.tokenIds.size() >= 2; });
+}
+
+bool hasStoredMetric(notebook::Notebook& notebook, int64_t runId, const std::string& prefix)
+{
+    for (const auto& metric : notebook.metrics(runId))
+        if (metric.name.rfind(prefix, 0) == 0)
+            return true;
+    return false;
+}
+
 json tempoWithoutMode(const json& config)
 {
     json tempo = config.value("tempo", json::object());
@@ -152,11 +173,21 @@ json metricsToJson(const AnalysisMetrics& metrics)
     return list;
 }
 
+AnalysisMetrics analyseRecordedRun(notebook::Notebook& notebook, int64_t runId)
+{
+    if (!hasStoredTensor(notebook, runId, tensorname::kAttention))
+        return {};
+    const StoredRun run = readStoredRun(notebook, runId);
+    if (!hasMultiMemberStep(run))
+        return {};
+    return metrics(analyseCrossParallelAttention(readRunAttention(notebook, run)));
+}
+
 AnalysisMetrics analyseStoredRun(notebook::Notebook& notebook, int64_t runId, const Preset& preset)
 {
     const StoredRun run = readStoredRun(notebook, runId);
     AnalysisMetrics out = basicRunMetrics(run);
-    if (preset.hasAnalysis(analysisname::kCrossParallel))
+    if (preset.hasAnalysis(analysisname::kCrossParallel) && !hasStoredMetric(notebook, runId, "cross_parallel."))
         append(out, metrics(analyseCrossParallelAttention(readRunAttention(notebook, run))));
     if (preset.hasAnalysis(analysisname::kRopeInspection))
         append(out, metrics(inspectRope(ropeLayerChecks(notebook, run), slotMapInput(notebook, run))));

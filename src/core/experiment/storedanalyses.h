@@ -29,7 +29,13 @@ class Notebook;
 std::vector<notebook::MetricRecord> toMetricRecords(const AnalysisMetrics& metrics);
 nlohmann::json metricsToJson(const AnalysisMetrics& metrics);
 
-// run.{steps, max_width, multi_member_steps, total_ms} plus the preset's single-run analyses.
+// The analyses every recorded run gets when it ends, whoever started it (NotebookRunSink stores
+// them as metrics before the run is marked finished; reports read them, never recompute):
+// cross_parallel.* when attention was stored and a set had 2 or more members. Empty otherwise.
+AnalysisMetrics analyseRecordedRun(notebook::Notebook& notebook, int64_t runId);
+
+// run.{steps, max_width, multi_member_steps, total_ms} plus the preset's single-run analyses
+// (an analysis analyseRecordedRun already stored for the run is not computed again).
 AnalysisMetrics analyseStoredRun(notebook::Notebook& notebook, int64_t runId, const Preset& preset);
 
 struct PairAnalysis {

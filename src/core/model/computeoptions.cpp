@@ -90,7 +90,7 @@ void ComputeOptions::applyThreads() const
 {
     // The intra-op pool also drives the CPU-side work of a CUDA run (copies, sampling), so it is
     // set for both devices. Validated here too: callers that set `threads` after construction
-    // (recordTempoRun's per-run count) must not reach at::set_num_threads with 100000.
+    // (runTempo's per-run count) must not reach at::set_num_threads with 100000.
     validate();
     if (at::get_num_threads() != effectiveThreads())
         at::set_num_threads(effectiveThreads());

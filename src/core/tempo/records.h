@@ -25,15 +25,20 @@ struct CaptureOptions {
     int64_t topK = 20;
 };
 
-// One step: the set selected from p_s and fed in forward s + 1.
+// One step: the set selected from p_s and fed in forward s + 1. Complete as the decoder knows it,
+// so a sink (notebook, CLI, window) stores or shows it without re-deriving slots or positions.
 struct StepRecord {
     int64_t step = 0;
     int64_t logicalPosition = 0;     // RoPE position id of every member
-    int64_t firstSlot = 0;           // members occupy slots [firstSlot, firstSlot + fed)
+    int64_t firstSlot = 0;           // the fed rows occupy slots [firstSlot, firstSlot + fed)
     std::vector<int64_t> tokenIds;   // the selected set, most probable first
     std::vector<double> probabilities; // p_s of each member
     std::vector<int64_t> fedTokenIds;  // what reached the model (== tokenIds unless a fault is injected)
+    // Per member of tokenIds: the physical KV slot it was fed into, -1 when it was not fed (a run
+    // that feeds fewer tokens than it selects, TempoFaultInjection::feedOnlyLastMember).
+    std::vector<int64_t> memberSlots;
     double milliseconds = 0.0;       // selection + forward + readout
+    double elapsedMs = 0.0;          // since the run started, when this step was complete
 };
 
 struct ForwardAttention {

@@ -1,5 +1,7 @@
 #include "core/tempo/render.h"
 
+#include "core/tokenizer/tokenizer.h"
+
 namespace tempo {
 
 std::string renderTempoText(const std::string& prompt, const std::vector<std::vector<int64_t>>& sets,
@@ -25,6 +27,11 @@ std::string renderTempoText(const std::string& prompt, const std::vector<std::ve
     }
     flushSingles();
     return text;
+}
+
+std::string runText(const std::string& prompt, const std::vector<std::vector<int64_t>>& sets, const Tokenizer& tokenizer)
+{
+    return renderTempoText(prompt, sets, [&](const std::vector<int64_t>& ids) { return tokenizer.decode(ids, false); });
 }
 
 } // namespace tempo

@@ -1,6 +1,6 @@
 #pragma once
 // What a TEMPO run may ask of a model: the one place that says whether a run fits, used before a
-// run row exists (recordTempoRun), by the decoder itself (TempoConfig::validate), and by the
+// run row exists (runTempo), by the decoder itself (TempoConfig::validate), and by the
 // window to show the limit as the user types (maxStepsFor).
 //
 // With M = max_position_embeddings, O = position_offset, P = prompt tokens, S = max_steps and

@@ -39,6 +39,22 @@ at::Tensor idTensor(const std::vector<int64_t>& ids)
     return at::tensor(ids, at::kLong); // [n]
 }
 
+// The slot of each selected member: fed row r sits in slot firstSlot + r; a member that was not
+// fed gets -1. Members are matched to fed rows by id, each row used once (a set has no repeats).
+std::vector<int64_t> memberSlotsOf(const std::vector<int64_t>& members, const std::vector<int64_t>& fed, int64_t firstSlot)
+{
+    std::vector<int64_t> slots(members.size(), -1);
+    std::vector<bool> rowUsed(fed.size(), false);
+    for (size_t m = 0; m < members.size(); ++m)
+        for (size_t r = 0; r < fed.size(); ++r)
+            if (!rowUsed[r] && fed[r] == members[m]) {
+                slots[m] = firstSlot + static_cast<int64_t>(r);
+                rowUsed[r] = true;
+                break;
+            }
+    return slots;
+}
+
 // Everything the loop accumulates for the checks and the captures, one forward at a time.
 class RunRecorder {
 public:
@@ -239,11 +255,13 @@ TempoRun TempoDecoder::run(const std::vector<int64_t>& promptIds, const TempoCon
         record.tokenIds = ids;
         record.probabilities = probabilities;
         record.fedTokenIds = fed;
+        record.memberSlots = memberSlotsOf(ids, fed, firstSlot);
         record.milliseconds = millisecondsSince(stepStart);
+        record.elapsedMs = millisecondsSince(runStart);
         run.timing.stepMs.push_back(record.milliseconds);
         run.steps.push_back(std::move(record));
         if (control.onStep)
-            control.onStep({step, set, millisecondsSince(runStart)});
+            control.onStep(run.steps.back());
 
         // 5. Stop on {eos}.
         if (config.stopAtEos && ids.size() == 1 && mc.isEos(ids.front())) {

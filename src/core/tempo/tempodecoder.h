@@ -16,15 +16,10 @@ namespace tempo {
 
 class LlamaModel;
 
-struct StepProgress {
-    int64_t step = 0;
-    std::vector<Candidate> set; // the set just fed
-    double elapsedMs = 0.0;     // since the run started
-};
-
 struct RunControl {
-    // Called on the decoding thread after each step's forward.
-    std::function<void(const StepProgress&)> onStep;
+    // Called on the decoding thread after each step's forward with the step's complete record
+    // (the same record the run's `steps` keeps).
+    std::function<void(const StepRecord&)> onStep;
     // Checked before every forward; when set, the run stops and returns what it produced,
     // with stopReason Cancelled (the checks cover what was fed).
     const std::atomic<bool>* cancel = nullptr;

@@ -239,7 +239,7 @@ TEST_F(ExperimentTest, CancelMidRunLeavesACancelledRunWithItsSteps)
     std::atomic<bool> cancel{false};
     RunCallbacks callbacks;
     callbacks.cancel = &cancel;
-    callbacks.onStep = [&](int64_t, const StepProgress& progress) {
+    callbacks.onStep = [&](int64_t, const StepRecord& progress) {
         if (progress.step == 2)
             cancel.store(true);
     };

@@ -144,7 +144,7 @@ TEST_F(ExperimentTest, CancelledSweepResumesWithoutRedoingFinishedRuns)
     int64_t runsStarted = 0;
     callbacks.run.onRunCreated = [&](int64_t) { ++runsStarted; };
     // Cancel inside the third point's run, after its second step.
-    callbacks.run.onStep = [&](int64_t, const StepProgress& progress) {
+    callbacks.run.onStep = [&](int64_t, const StepRecord& progress) {
         if (runsStarted == 3 && progress.step == 1)
             cancel.store(true);
     };

@@ -6,6 +6,8 @@
 #include <vector>
 
 #include "core/tempo/render.h"
+#include "core/testmodel/testmodel.h"
+#include "core/tokenizer/tokenizer.h"
 
 namespace tempo {
 namespace {
@@ -35,6 +37,16 @@ TEST(Render, RunsOfSingleTokensAreDecodedTogether)
 TEST(Render, NoStepsIsThePrompt)
 {
     EXPECT_EQ(renderTempoText("The cat", {}, fakeDecode), "The cat");
+}
+
+TEST(Render, RunTextKeepsSpecialTokensSoEveryMemberIsShown)
+{
+    // The one text of a run (printed by the CLI, stored in the notebook): a set holding
+    // <|end_of_text|> shows it, and a run that ended on it ends with it.
+    const Tokenizer tokenizer = Tokenizer::fromJsonText(testTokenizerJson(), "test tokenizer");
+    const int64_t a = tokenizer.encode("a", false).front();
+    EXPECT_EQ(runText("P", {{a, kTestEndOfTextId}}, tokenizer), "P[a/<|end_of_text|>]");
+    EXPECT_EQ(runText("P", {{a}, {kTestEndOfTextId}}, tokenizer), "Pa<|end_of_text|>");
 }
 
 } // namespace

@@ -220,6 +220,53 @@ TEST(TempoDecoder, CapturesHaveTheDocumentedShapesAndAreEmptyWhenNotRequested)
     EXPECT_LE(err, 1e-4);
 }
 
+TEST(TempoDecoder, StepRecordsNameTheSlotEachMemberWasFedInto)
+{
+    // The decoder's own slot map (run.slotSteps, from its SlotLayout) is the reference: every
+    // member's recorded slot holds that member's step, and the slots a step names are exactly
+    // the slots the map gives that step.
+    auto expectSlotsMatchTheLayout = [](const TempoRun& run, const std::string& label) {
+        std::vector<std::vector<int64_t>> slotsOfStep(run.steps.size());
+        for (size_t slot = 0; slot < run.slotSteps.size(); ++slot)
+            if (run.slotSteps[slot] >= 0)
+                slotsOfStep[static_cast<size_t>(run.slotSteps[slot])].push_back(static_cast<int64_t>(slot));
+        for (const StepRecord& step : run.steps) {
+            ASSERT_EQ(step.memberSlots.size(), step.tokenIds.size()) << label << " step " << step.step;
+            std::vector<int64_t> fedSlots;
+            for (size_t m = 0; m < step.memberSlots.size(); ++m)
+                if (step.memberSlots[m] >= 0) {
+                    fedSlots.push_back(step.memberSlots[m]);
+                    // the member in that slot is the one that was fed there
+                    EXPECT_EQ(step.fedTokenIds[static_cast<size_t>(step.memberSlots[m] - step.firstSlot)], step.tokenIds[m])
+                        << label << " step " << step.step << " member " << m;
+                }
+            EXPECT_EQ(fedSlots, slotsOfStep[static_cast<size_t>(step.step)]) << label << " step " << step.step;
+        }
+    };
+
+    const TempoRun run = TempoDecoder(peakedModel()).run(peakedPrompt(), peakedConfig(SiblingMode::Isolated));
+    ASSERT_GE(firstMultiMemberStep(run), 0);
+    expectSlotsMatchTheLayout(run, "whole sets");
+    for (const StepRecord& step : run.steps)
+        for (int64_t slot : step.memberSlots)
+            EXPECT_GE(slot, 0) << "step " << step.step << ": every member of a correct run is fed";
+
+    // A run that feeds fewer tokens than it selects: one row per step, the last member's. Its
+    // other members have no slot (-1), and the next step starts one slot later, not a set later.
+    TempoConfig partial = peakedConfig(SiblingMode::Isolated);
+    partial.faultsForTesting.feedOnlyLastMember = true;
+    const TempoRun fewer = TempoDecoder(peakedModel()).run(peakedPrompt(), partial);
+    ASSERT_GE(firstMultiMemberStep(fewer), 0);
+    expectSlotsMatchTheLayout(fewer, "last member only");
+    int64_t nextSlot = static_cast<int64_t>(peakedPrompt().size());
+    for (const StepRecord& step : fewer.steps) {
+        std::vector<int64_t> expected(step.tokenIds.size(), -1);
+        expected.back() = nextSlot++;
+        EXPECT_EQ(step.memberSlots, expected) << "step " << step.step;
+    }
+    EXPECT_EQ(nextSlot, fewer.cacheLength);
+}
+
 TEST(TempoDecoder, ProgressIsReportedAfterEachStepAndCancellationKeepsWhatWasProduced)
 {
     std::atomic<bool> cancel{false};
@@ -227,9 +274,9 @@ TEST(TempoDecoder, ProgressIsReportedAfterEachStepAndCancellationKeepsWhatWasPro
     double lastElapsed = -1.0;
     RunControl control;
     control.cancel = &cancel;
-    control.onStep = [&](const StepProgress& progress) {
+    control.onStep = [&](const StepRecord& progress) {
         reported.push_back(progress.step);
-        EXPECT_FALSE(progress.set.empty());
+        EXPECT_FALSE(progress.tokenIds.empty());
         EXPECT_GE(progress.elapsedMs, lastElapsed);
         lastElapsed = progress.elapsedMs;
         if (progress.step == 2)
@@ -304,7 +351,7 @@ TEST(TempoDecoder, ARunThatMayUseTwoBillionSlotsStartsWithASmallCache)
     std::atomic<bool> cancel{false};
     RunControl control;
     control.cancel = &cancel;
-    control.onStep = [&](const StepProgress& progress) {
+    control.onStep = [&](const StepRecord& progress) {
         if (progress.step == 2)
             cancel = true;
     };

@@ -1,0 +1,97 @@
+#include "core/experiment/notebookrunsink.h"
+
+#include <nlohmann/json.hpp>
+
+#include "core/experiment/modelcache.h"
+#include "core/experiment/runwriter.h"
+#include "core/experiment/storedanalyses.h"
+#include "core/notebook/notebook.h"
+
+namespace tempo {
+
+namespace {
+
+std::string runTimingsJson(const TempoRun& run)
+{
+    nlohmann::json timings;
+    timings["prefill_ms"] = run.timing.prefillMs;
+    timings["total_ms"] = run.timing.totalMs;
+    timings["ms_per_step"] = run.steps.empty() ? 0.0 : run.timing.msPerStep();
+    timings["steps"] = run.steps.size();
+    timings["stop_reason"] = stopReasonName(run.stopReason);
+    return timings.dump();
+}
+
+std::vector<notebook::CheckRecord> runCheckRecords(const TempoRun& run)
+{
+    std::vector<notebook::CheckRecord> checks;
+    for (const CheckResult& check : run.checks)
+        checks.push_back({check.name, check.passed, check.value, check.detail});
+    return checks;
+}
+
+} // namespace
+
+notebook::StepRecord notebookStep(const StepRecord& step, const Tokenizer& tokenizer, double stepMs)
+{
+    notebook::StepRecord record;
+    record.step = static_cast<int>(step.step);
+    record.logicalPosition = static_cast<int>(step.logicalPosition);
+    record.tokenIds = step.tokenIds;
+    record.probabilities = step.probabilities;
+    record.physicalSlots = step.memberSlots;
+    for (int64_t id : step.tokenIds)
+        record.tokens.push_back(tokenizer.tokenText(id));
+    record.elapsedMs = stepMs;
+    return record;
+}
+
+int64_t NotebookRunSink::started(const RunStart& start)
+{
+    model_ = &start.model;
+    stored_ = start.request.stored;
+    previousElapsedMs_ = 0.0;
+    notebook::RunRecord row;
+    row.presetId = start.request.presetId;
+    row.prompt = start.request.prompt;
+    row.modelId = notebook_.upsertModel(start.model.record());
+    row.provenance = runProvenance(start.model, start.options);
+    row.configJson = runConfigJson(start.model, start.options, start.request, start.promptIds).dump();
+    runId_ = notebook_.createRun(row);
+    return runId_;
+}
+
+void NotebookRunSink::step(const StepRecord& step)
+{
+    // The step's wall time since the previous one was stored (selection, forward, readout and the
+    // previous step's commit), as the ETA sees the pace.
+    const double stepMs = step.elapsedMs - previousElapsedMs_;
+    previousElapsedMs_ = step.elapsedMs;
+    notebook_.appendStep(runId_, notebookStep(step, *model_->tokenizer, stepMs));
+}
+
+void NotebookRunSink::finished(const RunEnd& end)
+{
+    const auto blobs = captureBlobs(end.run, stored_);
+    if (!blobs.empty())
+        notebook_.addTensors(runId_, blobs);
+    notebook_.recordChecks(runId_, runCheckRecords(end.run));
+    // Analyses every run gets, stored before the run reads as finished (a report built on the
+    // finished status finds them).
+    const AnalysisMetrics analyses = analyseRecordedRun(notebook_, runId_);
+    if (!analyses.empty())
+        notebook_.recordMetrics(runId_, toMetricRecords(analyses));
+    notebook_.finishRun(runId_, end.status, end.text, runTimingsJson(end.run), "");
+}
+
+void NotebookRunSink::failed(const std::string& error) noexcept
+{
+    try {
+        notebook_.finishRun(runId_, notebook::RunStatus::Failed, "", "{}", error);
+    } catch (...) {
+        // The notebook itself failed (full disk, lost file): the run's own error is the one to
+        // report; the next read-write open marks this run interrupted.
+    }
+}
+
+} // namespace tempo

@@ -1,0 +1,148 @@
+// One path for one run: runTempo hands the decoder's step records to a sink. The notebook sink
+// stores what the memory sink keeps (steps with the decoder's slots, checks, text, status); a run
+// that feeds fewer tokens than it selects is stored with the slots it really used; and the text
+// `tempo-lab-cli run --notebook` prints is the text the notebook stores.
+
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "core/experiment/experimentfixture.h"
+#include "core/experiment/notebookrunsink.h"
+#include "core/experiment/runsink.h"
+#include "core/experiment/runwriter.h"
+#include "core/tempo/render.h"
+#include "support/testsupport.h"
+
+namespace tempo::test {
+namespace {
+
+TempoRunRequest peakedRequest()
+{
+    TempoRunRequest request;
+    request.prompt = "The cat sat";
+    request.config.threshold = 0.1;
+    request.config.maxSteps = 8;
+    request.config.stopAtEos = false;
+    return request;
+}
+
+// A probability as stored (SQLite keeps doubles exactly; NaN comes back as NaN).
+bool sameProbability(double a, double b) { return a == b || (std::isnan(a) && std::isnan(b)); }
+
+TEST_F(ExperimentTest, NotebookSinkStoresWhatTheMemorySinkKeeps)
+{
+    const auto model = cache_.get(peakedModelFolder(), ComputeOptions{});
+    const TempoRunRequest request = peakedRequest();
+
+    MemoryRunSink memory;
+    const RecordedRun inMemory = runTempo(*model, request, memory);
+    NotebookRunSink notebookSink(book());
+    const RecordedRun stored = runTempo(*model, request, notebookSink);
+    EXPECT_EQ(inMemory.runId, 0);
+    ASSERT_GT(stored.runId, 0);
+    EXPECT_EQ(notebookSink.runId(), stored.runId);
+
+    // The two runs decode the same steps (same model, same request); each sink holds them.
+    ASSERT_EQ(memory.steps().size(), inMemory.run.steps.size());
+    const std::vector<notebook::StepRecord> steps = book().steps(stored.runId);
+    ASSERT_EQ(steps.size(), memory.steps().size());
+    bool sawMultiMember = false;
+    for (size_t s = 0; s < steps.size(); ++s) {
+        const StepRecord& kept = memory.steps()[s];
+        const notebook::StepRecord& row = steps[s];
+        sawMultiMember = sawMultiMember || kept.tokenIds.size() >= 2;
+        EXPECT_EQ(row.step, kept.step);
+        EXPECT_EQ(row.logicalPosition, kept.logicalPosition);
+        EXPECT_EQ(row.tokenIds, kept.tokenIds) << "step " << s;
+        EXPECT_EQ(row.physicalSlots, kept.memberSlots) << "step " << s;
+        ASSERT_EQ(row.probabilities.size(), kept.probabilities.size());
+        for (size_t m = 0; m < kept.probabilities.size(); ++m)
+            EXPECT_TRUE(sameProbability(row.probabilities[m], kept.probabilities[m])) << "step " << s << " member " << m;
+        ASSERT_EQ(row.tokens.size(), kept.tokenIds.size());
+        for (size_t m = 0; m < kept.tokenIds.size(); ++m)
+            EXPECT_EQ(row.tokens[m], model->tokenizer->tokenText(kept.tokenIds[m]));
+    }
+    EXPECT_TRUE(sawMultiMember) << "the run should have a set of 2+ for the slots to matter";
+
+    const auto run = book().run(stored.runId);
+    ASSERT_TRUE(run);
+    EXPECT_EQ(run->status, notebook::RunStatus::Finished);
+    EXPECT_EQ(memory.status(), notebook::RunStatus::Finished);
+    EXPECT_EQ(run->generatedText, memory.text());
+    EXPECT_EQ(memory.text(), runText(request.prompt, inMemory.run.sets(), *model->tokenizer));
+    const std::vector<notebook::CheckRecord> checks = book().checks(stored.runId);
+    ASSERT_EQ(checks.size(), memory.checks().size());
+    for (size_t c = 0; c < checks.size(); ++c) {
+        EXPECT_EQ(checks[c].name, memory.checks()[c].name);
+        EXPECT_EQ(checks[c].passed, memory.checks()[c].passed);
+    }
+}
+
+TEST_F(ExperimentTest, ARunThatFeedsFewerTokensThanItSelectsIsStoredWithTheSlotsItUsed)
+{
+    // Only the last member of each set reaches the model: one slot per step. The stored slots
+    // are the decoder's; deriving them from set sizes (consecutive slots for every member) would
+    // name slots past the cache and give every member a slot.
+    const auto model = cache_.get(peakedModelFolder(), ComputeOptions{});
+    TempoRunRequest request = peakedRequest();
+    request.config.faultsForTesting.feedOnlyLastMember = true;
+    request.stored.positions = true; // the decoder's slot map, stored
+    NotebookRunSink sink(book());
+    const RecordedRun recorded = runTempo(*model, request, sink);
+
+    const std::vector<notebook::StepRecord> steps = book().steps(recorded.runId);
+    ASSERT_EQ(steps.size(), recorded.run.steps.size());
+    const int64_t promptLength = static_cast<int64_t>(recorded.run.promptIds.size());
+    int64_t nextSlot = promptLength;
+    bool sawMultiMember = false;
+    for (const notebook::StepRecord& step : steps) {
+        sawMultiMember = sawMultiMember || step.tokenIds.size() >= 2;
+        std::vector<int64_t> expected(step.tokenIds.size(), -1);
+        expected.back() = nextSlot++;
+        EXPECT_EQ(step.physicalSlots, expected) << "step " << step.step;
+    }
+    EXPECT_TRUE(sawMultiMember) << "the run should select a set of 2+ for fewer tokens to be fed";
+    EXPECT_EQ(nextSlot, recorded.run.cacheLength);
+
+    // What the analyses read back: slot -> step from the stored steps equals the decoder's map.
+    const StoredRun storedRun = readStoredRun(book(), recorded.runId);
+    EXPECT_EQ(storedRun.slotSteps(), recorded.run.slotSteps);
+    const auto slotMap = readTensor(book(), recorded.runId, tensorname::kSlotSteps);
+    ASSERT_TRUE(slotMap);
+    EXPECT_EQ(blobInt64(*slotMap), recorded.run.slotSteps);
+}
+
+TEST_F(ExperimentTest, PrintedTextIsTheStoredText)
+{
+    // A first set wide enough to hold the tokenizer's <|end_of_text|>: the CLI used to print it
+    // while the notebook stored the text without special tokens.
+    const std::string book = (dir() / "cli.sqlite").string();
+    const std::string command = std::string("'") + TEMPO_CLI_PATH + "' run --model '" + peakedModelFolder().string() +
+                                "' --prompt 'The cat' --threshold 1e-30 --max-width 512 --max-steps 1 --no-stop-at-eos" +
+                                " --notebook '" + book + "' 2>/dev/null";
+    const ShellResult printed = runShell(command);
+    ASSERT_TRUE(printed.exitCode == 0 || printed.exitCode == 1) << printed.out; // 1: a check failed
+    // stdout: the text (tokens may hold newlines), then the check summary line, then the run id.
+    const size_t summary = printed.out.rfind("\nchecks: ");
+    ASSERT_NE(summary, std::string::npos) << printed.out.substr(0, 200);
+    const std::string text = printed.out.substr(0, summary);
+
+    notebook::Notebook stored(book);
+    const auto runs = stored.listRuns();
+    ASSERT_EQ(runs.size(), 1u);
+    const auto steps = stored.steps(runs.front().id);
+    ASSERT_FALSE(steps.empty());
+    bool endOfTextInASet = false;
+    for (int64_t id : steps.front().tokenIds)
+        endOfTextInASet = endOfTextInASet || id == kTestEndOfTextId;
+    ASSERT_TRUE(endOfTextInASet) << "precondition: the first set holds <|end_of_text|>";
+    EXPECT_NE(text.find("<|end_of_text|>"), std::string::npos) << text.substr(0, 200);
+    EXPECT_EQ(text, stored.run(runs.front().id)->generatedText);
+}
+
+} // namespace
+} // namespace tempo::test
