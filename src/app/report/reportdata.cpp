@@ -83,9 +83,12 @@ ReportRun loadRun(notebook::Notebook& notebook, std::int64_t runId)
             run.vocabulary = static_cast<std::int64_t>(readout.probabilities.size());
         }
     }
+    // cross_parallel.* is stored when a run ends (analyseRecordedRun); a run recorded before
+    // TEMPO Lab stored it has none, and gets it computed here, which the report says.
     if (hasAttention && !hasMetricPrefix(run.metrics, "cross_parallel.") && run.multiMemberSteps() > 0) {
         for (const auto& m : toMetricRecords(metrics(analyseCrossParallelAttention(readRunAttention(notebook, stored)))))
             run.metrics.push_back(m);
+        run.computedForReport.push_back("cross_parallel");
     }
     return run;
 }

@@ -53,10 +53,11 @@ struct ReportRun {
     std::int64_t promptTokens = 0;
     std::vector<notebook::StepRecord> steps;
     std::vector<notebook::CheckRecord> checks;
-    // Stored metrics of the run, plus cross_parallel.* derived from its stored attention when the
-    // preset did not store them (a visible run with multi-member sets), so members->siblings vs
-    // members->prior can be shown for every run that captured attention.
+    // Stored metrics of the run. Runs store cross_parallel.* when they end (analyseRecordedRun);
+    // for a run recorded before that, it is computed from the stored attention when the report is
+    // built and named in computedForReport, so the report can say so.
     std::vector<notebook::MetricRecord> metrics;
+    std::vector<std::string> computedForReport; // analyses not stored with the run ("cross_parallel")
     std::vector<notebook::NoteRecord> notes;
     std::vector<std::string> tags;
     std::vector<notebook::TensorInfo> tensors; // what was captured (names, shapes, bytes)

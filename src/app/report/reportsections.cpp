@@ -398,6 +398,9 @@ void writeCrossParallel(DocumentWriter& w, const ReportRun& run)
     if (!hasPrefix(run.metrics, "cross_parallel."))
         return;
     w.heading(4, "Cross-parallel attention of " + runLabel(run));
+    if (std::find(run.computedForReport.begin(), run.computedForReport.end(), "cross_parallel") != run.computedForReport.end())
+        w.paragraph("Computed for this report from the stored attention: the run was recorded before TEMPO Lab "
+                    "stored this analysis when a run ends.");
     w.table({"Metric", "Value", "Meaning"},
             scalarRows(run.metrics, "cross_parallel.",
                        {{"multi_member_sets", "sets of >= 2 members with attention"},

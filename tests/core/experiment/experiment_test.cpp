@@ -162,7 +162,13 @@ TEST_P(PresetEndToEnd, StoresTheExpectedRecords)
 
         // Metrics of the analyses.
         EXPECT_TRUE(hasMetric(runId, "run.steps"));
-        EXPECT_EQ(hasMetric(runId, "cross_parallel."), preset.hasAnalysis("cross_parallel"));
+        // cross_parallel: asked for by the preset, or stored at run end for every run that kept
+        // its attention and selected a set of 2+ (analyseRecordedRun).
+        bool multiMember = false;
+        for (const auto& step : book().steps(runId))
+            multiMember = multiMember || step.tokenIds.size() >= 2;
+        EXPECT_EQ(hasMetric(runId, "cross_parallel."),
+                  preset.hasAnalysis("cross_parallel") || (preset.wantsCapture("attention") && multiMember));
         EXPECT_EQ(hasMetric(runId, "rope."), preset.hasAnalysis("rope_inspection"));
         EXPECT_EQ(hasMetric(runId, "parallelism."), preset.hasAnalysis("parallelism"));
         if (preset.hasAnalysis("verdict")) {
