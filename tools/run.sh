@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 bash tools/deps.sh
 bash tools/build.sh
 build="${TEMPO_BUILD_DIR:-build}"
-app="$build/src/gui/window/tempo-lab"
+app="$build/src/gui/tempo-lab"
 if [ ! -f resources/models/tempo-kjv-small/config.json ] && [ -z "${TEMPO_LAB_MODEL:-}" ]; then
   # Until the bundled trained model is in the tree: a generated tiny model with peaked weights.
   model_dir="$build/models/tiny-peaked"

@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build="${BUILD_DIR:-build}"
-app="$build/src/gui/window/tempo-lab"
+app="$build/src/gui/tempo-lab"
 cli="${CLI:-$build/src/cli/tempo-lab-cli}" # CLI=path: a CLI built elsewhere
 out="${1:-docs/screenshots}"
 fixture="$(mktemp -d)"

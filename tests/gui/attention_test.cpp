@@ -6,8 +6,8 @@
 
 #include <qcustomplot.h>
 
-#include "gui/window/labcontext.h"
-#include "gui/window/pages/attentionexplorer.h"
+#include "gui/pages/attention/attentionexplorer.h"
+#include "gui/shell/labcontext.h"
 #include "pagesfixture.h"
 
 using namespace tempo;

@@ -11,8 +11,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "gui/window/labcontext.h"
-#include "gui/window/pages/comparepage.h"
+#include "gui/pages/compare/comparepage.h"
+#include "gui/shell/labcontext.h"
 #include "pagesfixture.h"
 
 using namespace tempo;

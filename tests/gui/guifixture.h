@@ -19,8 +19,8 @@
 
 #include "app/runworker.h"
 #include "core/testmodel/testmodel.h"
-#include "gui/window/modelfolders.h"
-#include "gui/window/theme.h"
+#include "gui/widgets/modelfolders.h"
+#include "gui/widgets/theme.h"
 
 namespace tempo::gui::test {
 

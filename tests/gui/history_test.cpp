@@ -11,9 +11,9 @@
 #include <QtTest>
 
 #include "core/notebook/notebook.h"
-#include "gui/window/historymodel.h"
-#include "gui/window/historysidebar.h"
-#include "gui/window/labcontext.h"
+#include "gui/shell/historymodel.h"
+#include "gui/shell/historysidebar.h"
+#include "gui/shell/labcontext.h"
 #include "guifixture.h"
 
 using namespace tempo;

@@ -9,8 +9,8 @@
 #include <QToolButton>
 #include <QtTest>
 
-#include "gui/window/labcontext.h"
-#include "gui/window/pages/noteseditor.h"
+#include "gui/pages/notes/noteseditor.h"
+#include "gui/shell/labcontext.h"
 #include "pagesfixture.h"
 
 using namespace tempo;

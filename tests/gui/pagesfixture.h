@@ -19,7 +19,7 @@
 #include "core/experiment/presetcatalog.h"
 #include "core/notebook/notebook.h"
 #include "core/testmodel/testmodel.h"
-#include "gui/window/theme.h"
+#include "gui/widgets/theme.h"
 
 namespace tempo::gui::testing {
 

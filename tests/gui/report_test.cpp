@@ -10,8 +10,8 @@
 #include <QTextBrowser>
 #include <QtTest>
 
-#include "gui/window/labcontext.h"
-#include "gui/window/pages/reportpage.h"
+#include "gui/pages/report/reportpage.h"
+#include "gui/shell/labcontext.h"
 #include "pagesfixture.h"
 
 using namespace tempo;

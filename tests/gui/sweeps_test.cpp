@@ -22,8 +22,8 @@
 #include <nlohmann/json.hpp>
 
 #include "core/experiment/sweep.h"
-#include "gui/window/labcontext.h"
-#include "gui/window/pages/sweepspage.h"
+#include "gui/pages/sweeps/sweepspage.h"
+#include "gui/shell/labcontext.h"
 #include "pagesfixture.h"
 
 using namespace tempo;

@@ -1,0 +1,117 @@
+#include "gui/widgets/modelpicker.h"
+
+#include <QComboBox>
+#include <QDir>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QMessageBox>
+#include <QPushButton>
+
+#include "gui/shell/labsettings.h"
+#include "gui/widgets/modelfolders.h"
+
+namespace tempo::gui {
+
+ModelPicker::ModelPicker(QWidget* parent) : QWidget(parent)
+{
+    auto* layout = new QHBoxLayout(this);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->setSpacing(8);
+    layout->addWidget(new QLabel(tr("Model"), this));
+    model_ = new QComboBox(this);
+    model_->setObjectName(QStringLiteral("modelBox"));
+    model_->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+    model_->setMinimumContentsLength(24);
+    layout->addWidget(model_, 1);
+    open_ = new QPushButton(QIcon(QStringLiteral(":/icons/folder.svg")), tr("Open folder…"), this);
+    open_->setObjectName(QStringLiteral("openModelFolder"));
+    layout->addWidget(open_);
+    layout->addSpacing(8);
+    layout->addWidget(new QLabel(tr("Device"), this));
+    device_ = new QComboBox(this);
+    device_->setObjectName(QStringLiteral("deviceBox"));
+    device_->addItems({QStringLiteral("cpu"), QStringLiteral("cuda")});
+    layout->addWidget(device_);
+    layout->addWidget(new QLabel(tr("Dtype"), this));
+    dtype_ = new QComboBox(this);
+    dtype_->setObjectName(QStringLiteral("dtypeBox"));
+    dtype_->addItems({QStringLiteral("f32"), QStringLiteral("bf16"), QStringLiteral("f16")});
+    layout->addWidget(dtype_);
+    device_->setCurrentText(LabSettings::device());
+    dtype_->setCurrentText(LabSettings::dtype());
+
+    connect(open_, &QPushButton::clicked, this, &ModelPicker::openFolder);
+    connect(model_, &QComboBox::currentIndexChanged, this, [this] {
+        model_->setToolTip(modelFolder());
+        emit modelChanged(modelFolder());
+    });
+    rescan();
+}
+
+void ModelPicker::rescan()
+{
+    const QString previous = modelFolder();
+    const QSignalBlocker blocker(model_);
+    model_->clear();
+    QString whyNot;
+    const QString bundled = bundledModelFolderOrEmpty(&whyNot);
+    if (!bundled.isEmpty())
+        model_->addItem(QIcon(QStringLiteral(":/icons/app.svg")), bundledModelLabel(), bundled);
+    const QString chosen = LabSettings::defaultModel();
+    if (isModelFolder(chosen) && QFileInfo(chosen).absoluteFilePath() != bundled)
+        model_->addItem(QFileInfo(chosen).fileName() + tr(" (default)"), QFileInfo(chosen).absoluteFilePath());
+    for (const ModelFolder& found : huggingFaceCacheModels())
+        model_->addItem(found.label, found.folder);
+    if (model_->count() == 0)
+        model_->setPlaceholderText(tr("No model found: open a folder"));
+    int index = previous.isEmpty() ? -1 : model_->findData(previous);
+    if (index < 0 && isModelFolder(chosen))
+        index = model_->findData(QFileInfo(chosen).absoluteFilePath());
+    model_->setCurrentIndex(index >= 0 ? index : (model_->count() ? 0 : -1));
+    model_->setToolTip(modelFolder());
+}
+
+QString ModelPicker::modelFolder() const
+{
+    return model_->currentData().toString();
+}
+
+void ModelPicker::selectFolder(const QString& folder, const QString& label)
+{
+    const QString absolute = QFileInfo(folder).absoluteFilePath();
+    int index = model_->findData(absolute);
+    if (index < 0) {
+        model_->addItem(label.isEmpty() ? QFileInfo(absolute).fileName() : label, absolute);
+        index = model_->count() - 1;
+    }
+    model_->setCurrentIndex(index);
+}
+
+void ModelPicker::openFolder()
+{
+    const QString folder = QFileDialog::getExistingDirectory(this, tr("Open a Hugging Face model folder"),
+                                                             modelFolder().isEmpty() ? QDir::homePath() : modelFolder());
+    if (folder.isEmpty())
+        return;
+    if (!isModelFolder(folder)) {
+        QMessageBox::warning(this, tr("Not a model folder"),
+                             tr("%1 has no config.json. A model folder holds config.json, the weights "
+                                "(*.safetensors) and tokenizer.json.")
+                                 .arg(folder));
+        return;
+    }
+    selectFolder(folder);
+}
+
+tempo::ComputeOptions ModelPicker::computeOptions() const
+{
+    tempo::ComputeOptions options;
+    options.device = tempo::ComputeOptions::parseDevice(device_->currentText().toStdString());
+    options.dtype = tempo::ComputeOptions::parseDtype(dtype_->currentText().toStdString());
+    options.threads = LabSettings::threads();
+    return options;
+}
+
+} // namespace tempo::gui
