@@ -7,32 +7,17 @@
 
 namespace tempo {
 
-RunWorker::RunWorker(ModelCache& cache) : cache_(cache)
+RunWorker::RunWorker(ModelCache& cache) : WorkerThread(QStringLiteral("RunWorker")), cache_(cache)
 {
     qRegisterMetaType<tempo::StepUpdate>();
     qRegisterMetaType<QList<tempo::StepUpdate>>();
-    thread_.setObjectName(QStringLiteral("RunWorker"));
-    moveToThread(&thread_);
-    thread_.start();
 }
 
-RunWorker::~RunWorker()
-{
-    cancelFlag_.store(true);
-    thread_.quit();
-    thread_.wait();
-}
+RunWorker::~RunWorker() { stopThread(); } // before the pending-step members go: a running job uses them
 
 void RunWorker::start(const ExperimentRequest& request, const QString& notebookPath)
 {
-    // The worker lives on thread_, so a queued call runs the job there whoever calls start().
-    QMetaObject::invokeMethod(
-        this, [this, request, notebookPath] { runJob(request, notebookPath); }, Qt::QueuedConnection);
-}
-
-void RunWorker::cancel()
-{
-    cancelFlag_.store(true);
+    post([this, request, notebookPath] { runJob(request, notebookPath); });
 }
 
 void RunWorker::flushPending(bool force)
@@ -56,13 +41,13 @@ void RunWorker::flushPending(bool force)
 
 void RunWorker::runJob(const ExperimentRequest& request, const QString& notebookPath)
 {
-    cancelFlag_.store(false);
+    beginJob();
     pendingSteps_.clear();
     hasPendingProgress_ = false;
     sinceLastEmit_.invalidate();
 
     RunCallbacks callbacks;
-    callbacks.cancel = &cancelFlag_;
+    callbacks.cancel = cancelFlag();
     callbacks.onRunCreated = [this](int64_t runId) { emit started(runId); };
     callbacks.onStep = [this](int64_t runId, const StepRecord& step) {
         StepUpdate update;

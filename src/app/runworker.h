@@ -2,9 +2,10 @@
 // RunWorker: runs one experiment preset (one run, or the group of two for mode "both") on its own
 // QThread, so the UI thread never loads a model or runs a forward.
 //
-// The worker manages its thread itself: the constructor creates a QThread, moves the worker onto
-// it and starts it; the destructor cancels a running job, quits the thread and waits for it.
-// Signals are emitted on the worker thread, so receivers living on the UI thread get them queued.
+// The thread and the cancel flag come from WorkerThread (shared with SweepWorker): the constructor
+// creates a QThread, moves the worker onto it and starts it; the destructor cancels a running job,
+// quits the thread and waits for it. Signals are emitted on the worker thread, so receivers living
+// on the UI thread get them queued.
 //
 // Step updates are batched: a step is emitted at once when the last emission is at least 33 ms old,
 // otherwise it waits and goes out with the next emission (or the final flush before
@@ -15,15 +16,12 @@
 // Exceptions stop at the thread edge: anything thrown by the loader, decoder or notebook becomes
 // failed(message) with the thrower's words.
 
-#include <atomic>
-
 #include <QElapsedTimer>
 #include <QList>
 #include <QMetaType>
-#include <QObject>
 #include <QString>
-#include <QThread>
 
+#include "app/workerthread.h"
 #include "core/experiment/experimentrunner.h"
 #include "core/experiment/modelcache.h"
 
@@ -38,7 +36,7 @@ struct StepUpdate {
     double elapsedMs = 0.0;      // since the run started
 };
 
-class RunWorker : public QObject {
+class RunWorker : public WorkerThread {
     Q_OBJECT
 public:
     // `cache` must outlive the worker (default: the process-wide cache shared with the CLI).
@@ -51,9 +49,8 @@ public:
     // Thread-safe; a job started while another runs waits for it.
     void start(const ExperimentRequest& request, const QString& notebookPath);
 
-    // Thread-safe: stops the running job between forwards; its run is left `cancelled` with the
-    // steps it made. The flag is cleared when the next job starts.
-    void cancel();
+    // cancel() (WorkerThread), thread-safe: stops the running job between forwards; its run is left
+    // `cancelled` with the steps it made. The flag is cleared when the next job starts.
 
     static constexpr int kMinEmitIntervalMs = 33; // ~30 UI updates a second
 
@@ -70,8 +67,6 @@ private:
     void flushPending(bool force);
 
     ModelCache& cache_;
-    QThread thread_;
-    std::atomic<bool> cancelFlag_{false};
 
     // Worker-thread state of the running job.
     QList<StepUpdate> pendingSteps_;

@@ -8,7 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "gui/pages/sweeps/sweepworker.h"
+#include "app/sweepworker.h"
 
 class QComboBox;
 class QCustomPlot;

@@ -1,7 +1,7 @@
 #pragma once
 // SweepWorker: runs one sweep (tempo::SweepRunner: a preset over a prompt suite times a list of
-// thresholds) on its own QThread, like RunWorker does for single experiments, so no model load or
-// forward runs on the UI thread. The worker opens its own Notebook connection on its thread.
+// thresholds) on its own thread (WorkerThread, shared with RunWorker), so no model load or forward
+// runs on the UI thread. The worker opens its own Notebook connection on its thread.
 //
 // Lifetime as RunWorker: the constructor starts the thread and moves the worker onto it; the
 // destructor cancels a running sweep, quits the thread and waits. Signals are emitted on the
@@ -10,11 +10,11 @@
 #include <atomic>
 
 #include <QList>
-#include <QObject>
 #include <QString>
-#include <QThread>
 
-namespace tempo::gui {
+#include "app/workerthread.h"
+
+namespace tempo {
 
 // The shipped prompt suite (resources/suites/default.jsonl), JSON lines.
 const char* defaultSuiteText();
@@ -31,7 +31,7 @@ struct SweepLaunch {
     QString dtype = "f32";
 };
 
-class SweepWorker : public QObject {
+class SweepWorker : public WorkerThread {
     Q_OBJECT
 public:
     SweepWorker();
@@ -39,8 +39,8 @@ public:
 
     // Thread-safe; queues the sweep on the worker thread.
     void start(const SweepLaunch& launch, const QString& notebookPath);
-    // Thread-safe: stops between forwards; finished points are kept (the sweep can be resumed).
-    void cancel();
+    // cancel() (WorkerThread), thread-safe: stops between forwards; finished points are kept (the
+    // sweep can be resumed).
     bool isRunning() const { return running_.load(); }
 
 signals:
@@ -52,9 +52,7 @@ signals:
 private:
     void runSweep(const SweepLaunch& launch, const QString& notebookPath);
 
-    QThread thread_;
-    std::atomic<bool> cancelFlag_{false};
     std::atomic<bool> running_{false};
 };
 
-} // namespace tempo::gui
+} // namespace tempo

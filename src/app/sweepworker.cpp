@@ -1,38 +1,48 @@
-#include "gui/pages/sweeps/sweepworker.h"
+#include "app/sweepworker.h"
 
 #include <exception>
+
+#include <QByteArray>
+#include <QFile>
 
 #include "core/common/errors.h"
 #include "core/experiment/sweep.h"
 #include "core/notebook/notebook.h"
 
-namespace tempo::gui {
-
-SweepWorker::SweepWorker()
+// The shipped prompt suite, resources/suites/default.jsonl, compiled into tempo_app through
+// resources/app.qrc so a sweep runs on a fresh machine with nothing but the executable.
+// Q_INIT_RESOURCE must be called outside any namespace; registering twice is harmless.
+static void registerAppResources()
 {
-    thread_.setObjectName("SweepWorker");
-    moveToThread(&thread_);
-    thread_.start();
+    Q_INIT_RESOURCE(app);
 }
 
-SweepWorker::~SweepWorker()
+namespace tempo {
+
+const char* defaultSuiteText()
 {
-    cancel();
-    thread_.quit();
-    thread_.wait();
+    static const QByteArray text = [] {
+        registerAppResources();
+        QFile file(QStringLiteral(":/suites/default.jsonl"));
+        // A missing resource is a build defect; an empty suite then fails parseSuite with its name.
+        return file.open(QIODevice::ReadOnly) ? file.readAll() : QByteArray();
+    }();
+    return text.constData();
 }
+
+SweepWorker::SweepWorker() : WorkerThread(QStringLiteral("SweepWorker")) {}
+
+SweepWorker::~SweepWorker() { stopThread(); } // before running_ goes: a running sweep still sets it
 
 void SweepWorker::start(const SweepLaunch& launch, const QString& notebookPath)
 {
     running_ = true;
-    QMetaObject::invokeMethod(this, [this, launch, notebookPath] { runSweep(launch, notebookPath); }, Qt::QueuedConnection);
+    post([this, launch, notebookPath] { runSweep(launch, notebookPath); });
 }
-
-void SweepWorker::cancel() { cancelFlag_ = true; }
 
 void SweepWorker::runSweep(const SweepLaunch& launch, const QString& notebookPath)
 {
-    cancelFlag_ = false;
+    beginJob();
     running_ = true;
     emit started();
     try {
@@ -49,7 +59,7 @@ void SweepWorker::runSweep(const SweepLaunch& launch, const QString& notebookPat
         request.thresholds.assign(launch.thresholds.begin(), launch.thresholds.end());
 
         SweepCallbacks callbacks;
-        callbacks.run.cancel = &cancelFlag_;
+        callbacks.run.cancel = cancelFlag();
         callbacks.onPointFinished = [this](int64_t done, int64_t points, double eta) {
             emit pointFinished(done, points, eta);
         };
@@ -63,4 +73,4 @@ void SweepWorker::runSweep(const SweepLaunch& launch, const QString& notebookPat
     }
 }
 
-} // namespace tempo::gui
+} // namespace tempo
