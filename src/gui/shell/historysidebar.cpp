@@ -39,6 +39,29 @@ HistorySidebar::HistorySidebar(LabContext& context, QWidget* parent)
     search_->addAction(QIcon(QStringLiteral(":/icons/search.svg")), QLineEdit::LeadingPosition);
     layout->addWidget(search_);
 
+    layout->addLayout(buildFilters());
+    layout->addWidget(buildTable(), 1);
+
+    searchDelay_ = new QTimer(this);
+    searchDelay_->setSingleShot(true);
+    searchDelay_->setInterval(200); // one query after typing pauses, not one per key
+    connect(search_, &QLineEdit::textChanged, searchDelay_, qOverload<>(&QTimer::start));
+    connect(searchDelay_, &QTimer::timeout, this, &HistorySidebar::applyFilter);
+    connect(search_, &QLineEdit::returnPressed, this, &HistorySidebar::applyFilter);
+
+    connect(&context_, &LabContext::runsChanged, this, &HistorySidebar::refresh);
+    connect(&context_, &LabContext::notebookChanged, this, [this] {
+        model_->setNotebook(&context_.notebook());
+        refillFilterValues();
+    });
+    model_->setNotebook(&context_.notebook());
+    refillFilterValues();
+}
+
+// Six filters (preset, mode, status, tag, model, date) in two columns; values that depend on the
+// notebook are filled by refillFilterValues().
+QGridLayout* HistorySidebar::buildFilters()
+{
     auto* filterGrid = new QGridLayout;
     filterGrid->setSpacing(6);
     const QList<QPair<QString, QString>> filters = {{"preset", tr("Any preset")}, {"mode", tr("Any mode")},
@@ -46,7 +69,6 @@ HistorySidebar::HistorySidebar(LabContext& context, QWidget* parent)
                                                     {"model", tr("Any model")},   {"date", tr("Any time")}};
     for (int i = 0; i < filters.size(); ++i)
         filterGrid->addWidget(addFilter(filters[i].first, filters[i].second), i / 2, i % 2);
-    layout->addLayout(filterGrid);
     filterBox("mode")->addItems({QStringLiteral("isolated"), QStringLiteral("visible")});
     filterBox("status")->addItems({QStringLiteral("finished"), QStringLiteral("running"), QStringLiteral("cancelled"),
                                    QStringLiteral("failed"), QStringLiteral("interrupted")});
@@ -54,7 +76,12 @@ HistorySidebar::HistorySidebar(LabContext& context, QWidget* parent)
     date->addItem(tr("Last 24 hours"), 1);
     date->addItem(tr("Last 7 days"), 7);
     date->addItem(tr("Last 30 days"), 30);
+    return filterGrid;
+}
 
+// The run table: sortable, most columns sized to fit, hidden columns one right-click away.
+QTableView* HistorySidebar::buildTable()
+{
     table_ = new QTableView(this);
     table_->setObjectName(QStringLiteral("historyTable"));
     table_->setModel(model_);
@@ -94,14 +121,6 @@ HistorySidebar::HistorySidebar(LabContext& context, QWidget* parent)
         }
         menu.exec(table_->horizontalHeader()->mapToGlobal(at));
     });
-    layout->addWidget(table_, 1);
-
-    searchDelay_ = new QTimer(this);
-    searchDelay_->setSingleShot(true);
-    searchDelay_->setInterval(200); // one query after typing pauses, not one per key
-    connect(search_, &QLineEdit::textChanged, searchDelay_, qOverload<>(&QTimer::start));
-    connect(searchDelay_, &QTimer::timeout, this, &HistorySidebar::applyFilter);
-    connect(search_, &QLineEdit::returnPressed, this, &HistorySidebar::applyFilter);
 
     connect(table_, &QTableView::activated, this, [this](const QModelIndex& index) {
         emit runActivated(model_->runIdAt(index.row()));
@@ -112,14 +131,7 @@ HistorySidebar::HistorySidebar(LabContext& context, QWidget* parent)
     connect(table_->selectionModel(), &QItemSelectionModel::selectionChanged, this,
             [this] { emit selectionChanged(selectedRunIds()); });
     connect(table_, &QWidget::customContextMenuRequested, this, &HistorySidebar::showContextMenu);
-
-    connect(&context_, &LabContext::runsChanged, this, &HistorySidebar::refresh);
-    connect(&context_, &LabContext::notebookChanged, this, [this] {
-        model_->setNotebook(&context_.notebook());
-        refillFilterValues();
-    });
-    model_->setNotebook(&context_.notebook());
-    refillFilterValues();
+    return table_;
 }
 
 QComboBox* HistorySidebar::addFilter(const QString& name, const QString& anyText)

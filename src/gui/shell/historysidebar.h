@@ -6,6 +6,7 @@
 #include <QWidget>
 
 class QComboBox;
+class QGridLayout;
 class QLineEdit;
 class QTableView;
 class QTimer;
@@ -39,6 +40,8 @@ signals:
     void selectionChanged(const QList<qint64>& runIds);
 
 private:
+    QGridLayout* buildFilters();
+    QTableView* buildTable();
     void applyFilter();
     void refillFilterValues();
     void showContextMenu(const QPoint& position);

@@ -40,20 +40,43 @@ PresetCard::PresetCard(const tempo::CatalogEntry& entry, QWidget* parent) : QFra
     layout->setContentsMargins(16, 14, 16, 14);
     layout->setSpacing(8);
 
+    buildHeading(layout);
+    layout->addLayout(buildSettings());
+    layout->addLayout(buildButtons());
+
+    promptPause_ = new QTimer(this);
+    promptPause_->setSingleShot(true);
+    promptPause_->setInterval(150);
+    connect(promptPause_, &QTimer::timeout, this, &PresetCard::updateLimit);
+    connect(prompt_, &QLineEdit::textChanged, promptPause_, qOverload<>(&QTimer::start));
+    for (QSpinBox* box : {steps_, maxWidth_})
+        connect(box, &QSpinBox::valueChanged, this, &PresetCard::updateLimit);
+    connect(threshold_, &QDoubleSpinBox::valueChanged, this, &PresetCard::updateLimit);
+    load(preset);
+}
+
+// Title ("1a · name") and the preset's question, with the whole description as its tooltip.
+void PresetCard::buildHeading(QVBoxLayout* layout)
+{
+    const Preset& preset = entry_.preset;
+    const QString description = QString::fromStdString(preset.description);
     auto* title = new QLabel(QStringLiteral("%1 · %2%3")
                                  .arg(QString::fromStdString(preset.id), QString::fromStdString(preset.name),
-                                      entry.shipped ? QString() : tr(" (your copy)")),
+                                      entry_.shipped ? QString() : tr(" (your copy)")),
                              this);
     title->setObjectName(QStringLiteral("cardTitle"));
     title->setWordWrap(true);
     layout->addWidget(title);
-    const QString description = QString::fromStdString(preset.description);
     auto* question = new QLabel(questionOf(description), this);
     question->setObjectName(QStringLiteral("cardQuestion"));
     question->setWordWrap(true);
     question->setToolTip(QStringLiteral("<p>%1</p>").arg(description.toHtmlEscaped()));
     layout->addWidget(question);
+}
 
+// Prompt, steps, threshold, width, the model limit line, mode, readout and captures.
+QFormLayout* PresetCard::buildSettings()
+{
     auto* form = new QFormLayout;
     form->setHorizontalSpacing(10);
     form->setVerticalSpacing(6);
@@ -116,8 +139,12 @@ PresetCard::PresetCard(const tempo::CatalogEntry& entry, QWidget* parent) : QFra
     }
     captureRow->addStretch(1);
     form->addRow(tr("Capture"), captureRow);
-    layout->addLayout(form);
+    return form;
+}
 
+// Defaults, Save as… and Run.
+QHBoxLayout* PresetCard::buildButtons()
+{
     auto* buttons = new QHBoxLayout;
     auto* reset = new QPushButton(tr("Defaults"), this);
     reset->setToolTip(tr("Put back the preset's own settings"));
@@ -131,16 +158,6 @@ PresetCard::PresetCard(const tempo::CatalogEntry& entry, QWidget* parent) : QFra
     buttons->addWidget(save);
     buttons->addStretch(1);
     buttons->addWidget(runButton_);
-    layout->addLayout(buttons);
-
-    promptPause_ = new QTimer(this);
-    promptPause_->setSingleShot(true);
-    promptPause_->setInterval(150);
-    connect(promptPause_, &QTimer::timeout, this, &PresetCard::updateLimit);
-    connect(prompt_, &QLineEdit::textChanged, promptPause_, qOverload<>(&QTimer::start));
-    for (QSpinBox* box : {steps_, maxWidth_})
-        connect(box, &QSpinBox::valueChanged, this, &PresetCard::updateLimit);
-    connect(threshold_, &QDoubleSpinBox::valueChanged, this, &PresetCard::updateLimit);
     connect(reset, &QPushButton::clicked, this, &PresetCard::resetToDefaults);
     connect(runButton_, &QPushButton::clicked, this, [this] {
         try {
@@ -156,7 +173,7 @@ PresetCard::PresetCard(const tempo::CatalogEntry& entry, QWidget* parent) : QFra
             QMessageBox::warning(this, tr("Preset %1").arg(presetId()), QString::fromStdString(error.what()));
         }
     });
-    load(preset);
+    return buttons;
 }
 
 const QString PresetCard::presetId() const

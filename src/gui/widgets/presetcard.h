@@ -11,11 +11,14 @@
 class QCheckBox;
 class QComboBox;
 class QDoubleSpinBox;
+class QFormLayout;
+class QHBoxLayout;
 class QLabel;
 class QLineEdit;
 class QTimer;
 class QPushButton;
 class QSpinBox;
+class QVBoxLayout;
 
 namespace tempo::gui {
 
@@ -55,6 +58,9 @@ signals:
     void saveRequested(tempo::Preset preset);
 
 private:
+    void buildHeading(QVBoxLayout* layout);
+    QFormLayout* buildSettings();
+    QHBoxLayout* buildButtons();
     void load(const tempo::Preset& preset);
     void updateLimit();
 

@@ -79,6 +79,27 @@ AttentionExplorer::AttentionExplorer(LabContext& context, QWidget* parent) : QWi
     auto* layout = new QVBoxLayout(explorer);
     layout->setContentsMargins(0, 0, 0, 0);
     layout->setSpacing(8);
+    layout->addLayout(buildControls(explorer));
+    layout->addWidget(buildHeatmap(explorer), 1);
+    summary_ = new QLabel(explorer);
+    summary_->setObjectName("attentionSummary");
+    summary_->setWordWrap(true);
+    summary_->setTextFormat(Qt::RichText);
+    layout->addWidget(summary_);
+    stack_->addWidget(explorer);
+
+    connect(stepBox_, &QComboBox::currentIndexChanged, this, [this] { stepChanged(); });
+    for (QSpinBox* box : {layerBox_, headBox_})
+        connect(box, &QSpinBox::valueChanged, this, [this] { redraw(); });
+    connect(memberBox_, &QComboBox::currentIndexChanged, this, [this] { redraw(); });
+    connect(&context_, &LabContext::notebookChanged, this, [this] { showRun(0); });
+
+    message_->setText(tr("Select a run to explore its attention."));
+}
+
+// Step, member, layer and head pickers over the heatmap.
+QHBoxLayout* AttentionExplorer::buildControls(QWidget* explorer)
+{
     auto* controls = new QHBoxLayout;
     controls->setSpacing(8);
     stepBox_ = new QComboBox(explorer);
@@ -100,8 +121,12 @@ AttentionExplorer::AttentionExplorer(LabContext& context, QWidget* parent) : QWi
     controls->addWidget(new QLabel(tr("Head"), explorer));
     controls->addWidget(headBox_);
     controls->addStretch(1);
-    layout->addLayout(controls);
+    return controls;
+}
 
+// The heatmap (query rows x key slots) with the mask overlay in grey and a colour scale.
+QCustomPlot* AttentionExplorer::buildHeatmap(QWidget* explorer)
+{
     plot_ = new QCustomPlot(explorer);
     plot_->setObjectName("attentionPlot");
     plot_->setMinimumHeight(240);
@@ -146,22 +171,7 @@ AttentionExplorer::AttentionExplorer(LabContext& context, QWidget* parent) : QWi
     auto* group = new QCPMarginGroup(plot_);
     plot_->axisRect()->setMarginGroup(QCP::msBottom | QCP::msTop, group);
     scale->setMarginGroup(QCP::msBottom | QCP::msTop, group);
-    layout->addWidget(plot_, 1);
-
-    summary_ = new QLabel(explorer);
-    summary_->setObjectName("attentionSummary");
-    summary_->setWordWrap(true);
-    summary_->setTextFormat(Qt::RichText);
-    layout->addWidget(summary_);
-    stack_->addWidget(explorer);
-
-    connect(stepBox_, &QComboBox::currentIndexChanged, this, [this] { stepChanged(); });
-    for (QSpinBox* box : {layerBox_, headBox_})
-        connect(box, &QSpinBox::valueChanged, this, [this] { redraw(); });
-    connect(memberBox_, &QComboBox::currentIndexChanged, this, [this] { redraw(); });
-    connect(&context_, &LabContext::notebookChanged, this, [this] { showRun(0); });
-
-    message_->setText(tr("Select a run to explore its attention."));
+    return plot_;
 }
 
 QSize AttentionExplorer::heatmapCells() const

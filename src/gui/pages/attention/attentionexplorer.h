@@ -19,6 +19,7 @@
 class QComboBox;
 class QCPColorMap;
 class QCustomPlot;
+class QHBoxLayout;
 class QLabel;
 class QSpinBox;
 class QStackedWidget;
@@ -43,6 +44,8 @@ public:
     QString messageText() const;
 
 private:
+    QHBoxLayout* buildControls(QWidget* explorer);
+    QCustomPlot* buildHeatmap(QWidget* explorer);
     void stepChanged();
     void redraw();
     void loadForward(int step);

@@ -106,6 +106,29 @@ ComparePage::ComparePage(LabContext& context, QWidget* parent) : QWidget(parent)
     layout->addWidget(style::subtitle(
         tr("Steps aligned by logical position. The first step whose parallel sets differ is highlighted."), this));
 
+    layout->addWidget(buildPickers());
+
+    banner_ = style::banner(this);
+    banner_->setObjectName("divergenceBanner");
+    layout->addWidget(banner_);
+
+    layout->addWidget(buildStepsAndCharts(), 1);
+
+    connect(&context_, &LabContext::runsChanged, this, &ComparePage::reloadPickers);
+    connect(&context_, &LabContext::notebookChanged, this, [this] {
+        runA_ = runB_ = groupId_ = 0;
+        reloadPickers();
+        fillTable();
+        fillCharts();
+        fillBanner();
+    });
+    reloadPickers();
+    fillBanner();
+}
+
+// Run A, run B (in their chart colours) or a group.
+QFrame* ComparePage::buildPickers()
+{
     QFrame* pickers = style::card(this);
     auto* pickerRow = new QHBoxLayout;
     pickerRow->setSpacing(style::kSpacing);
@@ -132,12 +155,15 @@ ComparePage::ComparePage(LabContext& context, QWidget* parent) : QWidget(parent)
     pickerRow->addWidget(labelGroup);
     pickerRow->addWidget(groupPicker_, 2);
     style::cardLayout(pickers)->addLayout(pickerRow);
-    layout->addWidget(pickers);
+    connect(runPickerA_, &QComboBox::currentIndexChanged, this, [this] { pickersChanged(); });
+    connect(runPickerB_, &QComboBox::currentIndexChanged, this, [this] { pickersChanged(); });
+    connect(groupPicker_, &QComboBox::currentIndexChanged, this, [this] { groupPicked(); });
+    return pickers;
+}
 
-    banner_ = style::banner(this);
-    banner_->setObjectName("divergenceBanner");
-    layout->addWidget(banner_);
-
+// The aligned steps over the width and difference charts.
+QSplitter* ComparePage::buildStepsAndCharts()
+{
     auto* splitter = new QSplitter(Qt::Vertical, this);
     splitter->setChildrenCollapsible(false);
     table_ = new QTableWidget(0, ColumnCount, splitter);
@@ -155,7 +181,18 @@ ComparePage::ComparePage(LabContext& context, QWidget* parent) : QWidget(parent)
     table_->horizontalHeader()->setSectionResizeMode(VerdictColumn, QHeaderView::ResizeToContents);
     table_->setMinimumHeight(150);
 
-    auto* charts = new QWidget(splitter);
+    QWidget* charts = buildCharts(splitter);
+    splitter->addWidget(table_);
+    splitter->addWidget(charts);
+    splitter->setStretchFactor(0, 3);
+    splitter->setStretchFactor(1, 2);
+    return splitter;
+}
+
+// Set width per step for both runs, and their difference per step.
+QWidget* ComparePage::buildCharts(QWidget* parent)
+{
+    auto* charts = new QWidget(parent);
     auto* chartRow = new QHBoxLayout(charts);
     chartRow->setContentsMargins(0, 0, 0, 0);
     chartRow->setSpacing(style::kSpacing);
@@ -173,25 +210,7 @@ ComparePage::ComparePage(LabContext& context, QWidget* parent) : QWidget(parent)
     differenceColumn->addWidget(differencePlot_, 1);
     chartRow->addLayout(widthColumn, 1);
     chartRow->addLayout(differenceColumn, 1);
-    splitter->addWidget(table_);
-    splitter->addWidget(charts);
-    splitter->setStretchFactor(0, 3);
-    splitter->setStretchFactor(1, 2);
-    layout->addWidget(splitter, 1);
-
-    connect(runPickerA_, &QComboBox::currentIndexChanged, this, [this] { pickersChanged(); });
-    connect(runPickerB_, &QComboBox::currentIndexChanged, this, [this] { pickersChanged(); });
-    connect(groupPicker_, &QComboBox::currentIndexChanged, this, [this] { groupPicked(); });
-    connect(&context_, &LabContext::runsChanged, this, &ComparePage::reloadPickers);
-    connect(&context_, &LabContext::notebookChanged, this, [this] {
-        runA_ = runB_ = groupId_ = 0;
-        reloadPickers();
-        fillTable();
-        fillCharts();
-        fillBanner();
-    });
-    reloadPickers();
-    fillBanner();
+    return charts;
 }
 
 QString ComparePage::runLabel(qint64 runId) const

@@ -13,7 +13,9 @@
 
 class QComboBox;
 class QCustomPlot;
+class QFrame;
 class QLabel;
+class QSplitter;
 class QTableWidget;
 
 namespace tempo::gui {
@@ -42,6 +44,9 @@ public slots:
     void reloadPickers();
 
 private:
+    QFrame* buildPickers();
+    QSplitter* buildStepsAndCharts();
+    QWidget* buildCharts(QWidget* parent);
     void pickersChanged();
     void groupPicked();
     void fillTable();

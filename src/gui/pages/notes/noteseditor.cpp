@@ -46,6 +46,27 @@ NotesEditor::NotesEditor(LabContext& context, QWidget* parent) : QWidget(parent)
                                          "and are found by the history's search."),
                                       this));
 
+    layout->addWidget(buildTagsCard());
+    layout->addWidget(buildEditorAndPreview(), 1);
+
+    saveTimer_ = new QTimer(this);
+    saveTimer_->setSingleShot(true);
+    saveTimer_->setInterval(kSaveDelayMs);
+    connect(saveTimer_, &QTimer::timeout, this, &NotesEditor::saveNow);
+    connect(editor_, &QPlainTextEdit::textChanged, this, &NotesEditor::textEdited);
+    connect(&context_, &LabContext::notebookChanged, this, [this] {
+        // The old notebook is already closed: pending text cannot be saved there any more.
+        dirty_ = false;
+        saveTimer_->stop();
+        runId_ = 0;
+        showRun(0);
+    });
+    showRun(0);
+}
+
+// The run's tags as chips, and a field that adds one on Enter.
+QFrame* NotesEditor::buildTagsCard()
+{
     QFrame* tagsCard = style::card(this);
     auto* tagsRow = new QHBoxLayout;
     tagsRow->setSpacing(6);
@@ -62,8 +83,16 @@ NotesEditor::NotesEditor(LabContext& context, QWidget* parent) : QWidget(parent)
     tagField_->setMaximumWidth(240);
     tagsRow->addWidget(tagField_);
     style::cardLayout(tagsCard)->addLayout(tagsRow);
-    layout->addWidget(tagsCard);
+    connect(tagField_, &QLineEdit::returnPressed, this, [this] {
+        addTag(tagField_->text());
+        tagField_->clear();
+    });
+    return tagsCard;
+}
 
+// The Markdown editor beside its preview (and the run's other notes below it).
+QSplitter* NotesEditor::buildEditorAndPreview()
+{
     auto* splitter = new QSplitter(Qt::Horizontal, this);
     splitter->setChildrenCollapsible(false);
     editor_ = new QPlainTextEdit(splitter);
@@ -87,25 +116,7 @@ NotesEditor::NotesEditor(LabContext& context, QWidget* parent) : QWidget(parent)
     splitter->addWidget(editor_);
     splitter->addWidget(previewColumn);
     splitter->setSizes({1, 1});
-    layout->addWidget(splitter, 1);
-
-    saveTimer_ = new QTimer(this);
-    saveTimer_->setSingleShot(true);
-    saveTimer_->setInterval(kSaveDelayMs);
-    connect(saveTimer_, &QTimer::timeout, this, &NotesEditor::saveNow);
-    connect(editor_, &QPlainTextEdit::textChanged, this, &NotesEditor::textEdited);
-    connect(tagField_, &QLineEdit::returnPressed, this, [this] {
-        addTag(tagField_->text());
-        tagField_->clear();
-    });
-    connect(&context_, &LabContext::notebookChanged, this, [this] {
-        // The old notebook is already closed: pending text cannot be saved there any more.
-        dirty_ = false;
-        saveTimer_->stop();
-        runId_ = 0;
-        showRun(0);
-    });
-    showRun(0);
+    return splitter;
 }
 
 NotesEditor::~NotesEditor()

@@ -9,9 +9,11 @@
 
 #include <QWidget>
 
+class QFrame;
 class QLabel;
 class QLineEdit;
 class QPlainTextEdit;
+class QSplitter;
 class QTextBrowser;
 class QTimer;
 class QHBoxLayout;
@@ -46,6 +48,8 @@ protected:
     void hideEvent(QHideEvent* event) override; // leaving the page saves at once
 
 private:
+    QFrame* buildTagsCard();
+    QSplitter* buildEditorAndPreview();
     void textEdited();
     void refreshPreview();
     void refreshTags();

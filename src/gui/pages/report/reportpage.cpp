@@ -87,6 +87,41 @@ ReportPage::ReportPage(LabContext& context, QWidget* parent) : QWidget(parent), 
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(style::kPageMargin, style::kPageMargin, style::kPageMargin, style::kPageMargin);
     layout->setSpacing(style::kSpacing);
+    layout->addLayout(buildTitleRow());
+    status_ = new QLabel(this);
+    status_->setObjectName("reportStatus");
+    status_->setWordWrap(true);
+    status_->setForegroundRole(QPalette::PlaceholderText);
+    layout->addWidget(status_);
+
+    auto* view = new ReportView(this);
+    view_ = view;
+    view_->setObjectName("reportView");
+    view_->setOpenExternalLinks(true);
+    view_->document()->setDocumentMargin(18);
+    view_->setStyleSheet("QTextBrowser { border: 1px solid palette(mid); border-radius: 8px; background: palette(base); }");
+    layout->addWidget(view_, 1);
+
+    connect(&context_, &LabContext::notebookChanged, this, [this] {
+        hasSubject_ = false;
+        ++generation_;
+        ready_ = false;
+        current_.reset();
+        view_->clear();
+        setBusy(QString());
+        status_->setText(tr("Select a run, a group or a sweep to read its report."));
+    });
+
+    useFileDialogs();
+    setBusy(QString());
+    status_->setText(tr("Select a run, a group or a sweep to read its report."));
+}
+
+ReportPage::~ReportPage() = default;
+
+// The title with Regenerate and the three export buttons.
+QHBoxLayout* ReportPage::buildTitleRow()
+{
     auto* titleRow = new QHBoxLayout;
     title_ = style::pageTitle(tr("Report"), this);
     titleRow->addWidget(title_, 1);
@@ -104,35 +139,16 @@ ReportPage::ReportPage(LabContext& context, QWidget* parent) : QWidget(parent), 
     exportPdf_->setToolTip(tr("Export an A4 PDF"));
     for (QPushButton* button : {regenerate_, exportMarkdown_, exportHtml_, exportPdf_})
         titleRow->addWidget(button);
-    layout->addLayout(titleRow);
-    status_ = new QLabel(this);
-    status_->setObjectName("reportStatus");
-    status_->setWordWrap(true);
-    status_->setForegroundRole(QPalette::PlaceholderText);
-    layout->addWidget(status_);
-
-    auto* view = new ReportView(this);
-    view_ = view;
-    view_->setObjectName("reportView");
-    view_->setOpenExternalLinks(true);
-    view_->document()->setDocumentMargin(18);
-    view_->setStyleSheet("QTextBrowser { border: 1px solid palette(mid); border-radius: 8px; background: palette(base); }");
-    layout->addWidget(view_, 1);
-
     connect(regenerate_, &QPushButton::clicked, this, &ReportPage::regenerate);
     connect(exportMarkdown_, &QPushButton::clicked, this, [this] { exportClicked(ReportFormat::Markdown); });
     connect(exportHtml_, &QPushButton::clicked, this, [this] { exportClicked(ReportFormat::Html); });
     connect(exportPdf_, &QPushButton::clicked, this, [this] { exportClicked(ReportFormat::Pdf); });
-    connect(&context_, &LabContext::notebookChanged, this, [this] {
-        hasSubject_ = false;
-        ++generation_;
-        ready_ = false;
-        current_.reset();
-        view_->clear();
-        setBusy(QString());
-        status_->setText(tr("Select a run, a group or a sweep to read its report."));
-    });
+    return titleRow;
+}
 
+// Where an export goes and whether it may replace files: asked in dialogs (tests put in their own).
+void ReportPage::useFileDialogs()
+{
     chooseLocation_ = [this](ReportFormat format, const QString& suggestedName) {
         const QString folder = QStandardPaths::writableLocation(QStandardPaths::DocumentsLocation);
         const QString suggested = QDir(folder).filePath(suggestedName);
@@ -162,11 +178,7 @@ ReportPage::ReportPage(LabContext& context, QWidget* parent) : QWidget(parent), 
                                          .arg(QDir::toNativeSeparators(path), lines.join('\n')),
                                      QMessageBox::Yes | QMessageBox::Cancel, QMessageBox::Cancel) == QMessageBox::Yes;
     };
-    setBusy(QString());
-    status_->setText(tr("Select a run, a group or a sweep to read its report."));
 }
-
-ReportPage::~ReportPage() = default;
 
 void ReportPage::showRun(qint64 runId) { load({report::SubjectKind::Run, runId}); }
 void ReportPage::showGroup(qint64 groupId) { load({report::SubjectKind::Group, groupId}); }

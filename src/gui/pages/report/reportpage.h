@@ -16,6 +16,7 @@
 
 #include "gui/reportexport/reportexport.h"
 
+class QHBoxLayout;
 class QLabel;
 class QPushButton;
 class QTextBrowser;
@@ -65,6 +66,8 @@ public slots:
 
 private:
     struct Built; // the report as read and built on the worker thread
+    QHBoxLayout* buildTitleRow();
+    void useFileDialogs();
     void load(const report::SubjectId& subject);
     void built(std::shared_ptr<Built> result, int generation);
     void renderNextChart(int generation);

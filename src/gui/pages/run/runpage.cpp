@@ -104,6 +104,15 @@ RunPage::RunPage(LabContext& context, QWidget* parent) : QWidget(parent), contex
     layout->setContentsMargins(20, 16, 20, 16);
     layout->setSpacing(8);
 
+    buildHeader(layout);
+    buildSections(layout);
+    layout->addStretch(1);
+    clear();
+}
+
+// Title, Compare the pair, provenance, the failure banner and the hint shown with no run.
+void RunPage::buildHeader(QVBoxLayout* layout)
+{
     auto* headerRow = new QHBoxLayout;
     title_ = new QLabel(tr("No run selected"), body_);
     title_->setObjectName(QStringLiteral("pageTitle"));
@@ -136,7 +145,11 @@ RunPage::RunPage(LabContext& context, QWidget* parent) : QWidget(parent), contex
     emptyHint_ = new QLabel(tr("Pick a run in the history, or launch one from the Launch page."), body_);
     emptyHint_->setObjectName(QStringLiteral("muted"));
     layout->addWidget(emptyHint_);
+}
 
+// Generated text, mechanism checks, charts, the attention explorer and the step table.
+void RunPage::buildSections(QVBoxLayout* layout)
+{
     layout->addWidget(sectionTitle(tr("Generated text"), body_));
     textSummary_ = new QLabel(body_);
     textSummary_->setObjectName(QStringLiteral("muted"));
@@ -173,8 +186,6 @@ RunPage::RunPage(LabContext& context, QWidget* parent) : QWidget(parent), contex
     steps_->horizontalHeader()->setSectionResizeMode(3, QHeaderView::Stretch);
     steps_->setMinimumHeight(220);
     layout->addWidget(steps_);
-    layout->addStretch(1);
-    clear();
 }
 
 void RunPage::clear()

@@ -52,6 +52,8 @@ signals:
     void compareRequested(qint64 groupId);
 
 private:
+    void buildHeader(QVBoxLayout* layout);
+    void buildSections(QVBoxLayout* layout);
     void clear();
     void showHeader(qint64 runId);
     void addStepRows(const std::vector<tempo::notebook::StepRecord>& steps);

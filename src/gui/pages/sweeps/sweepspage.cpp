@@ -110,11 +110,65 @@ SweepsPage::SweepsPage(LabContext& context, QWidget* parent) : QWidget(parent), 
     auto* columns = new QHBoxLayout;
     columns->setSpacing(style::kSpacing);
     layout->addLayout(columns, 1);
+    columns->addWidget(buildLaunchForm());
+    columns->addLayout(buildResults(), 1);
 
-    // ---- left: the launch form
+    connectWorker();
+    connect(&context_, &LabContext::notebookChanged, this, [this] {
+        sweepId_ = 0;
+        aggregate_ = json();
+        reloadPresets();
+        reloadSweeps();
+        fillAggregate();
+        fillCharts();
+    });
+
+    const auto model = context_.defaultModelFolder();
+    modelField_->setText(QString::fromStdString(model.string()));
+    reloadPresets();
+    reloadSweeps();
+    fillAggregate();
+    fillCharts();
+}
+
+// Left: the launch form (preset, prompts, thresholds, max steps, model; Run and Cancel; progress).
+QFrame* SweepsPage::buildLaunchForm()
+{
     QFrame* form = style::card(this);
     form->setFixedWidth(330);
     style::cardLayout(form)->addWidget(style::sectionTitle(tr("New sweep"), form));
+    style::cardLayout(form)->addLayout(buildLaunchFields(form));
+    auto* buttons = new QHBoxLayout;
+    runButton_ = new QPushButton(QIcon(":/icons/run.svg"), tr("Run sweep"), form);
+    runButton_->setObjectName("sweepRun");
+    runButton_->setDefault(true);
+    cancelButton_ = new QPushButton(QIcon(":/icons/cancel.svg"), tr("Cancel"), form);
+    cancelButton_->setObjectName("sweepCancel");
+    cancelButton_->setEnabled(false);
+    buttons->addWidget(runButton_, 1);
+    buttons->addWidget(cancelButton_);
+    style::cardLayout(form)->addLayout(buttons);
+    progress_ = new QProgressBar(form);
+    progress_->setRange(0, 1);
+    progress_->setValue(0);
+    progress_->setTextVisible(false);
+    progress_->setFixedHeight(8);
+    progressText_ = new QLabel(tr("Idle"), form);
+    progressText_->setObjectName("sweepProgressText");
+    progressText_->setWordWrap(true);
+    progressText_->setForegroundRole(QPalette::PlaceholderText);
+    style::cardLayout(form)->addWidget(progress_);
+    style::cardLayout(form)->addWidget(progressText_);
+    style::cardLayout(form)->addStretch(1);
+
+    connect(runButton_, &QPushButton::clicked, this, &SweepsPage::launch);
+    connect(cancelButton_, &QPushButton::clicked, this, &SweepsPage::cancel);
+    return form;
+}
+
+// The launch form's fields; "From file…" and the folder button open their dialogs.
+QFormLayout* SweepsPage::buildLaunchFields(QFrame* form)
+{
     auto* fields = new QFormLayout;
     fields->setFieldGrowthPolicy(QFormLayout::AllNonFixedFieldsGrow);
     fields->setLabelAlignment(Qt::AlignLeft);
@@ -144,32 +198,27 @@ SweepsPage::SweepsPage(LabContext& context, QWidget* parent) : QWidget(parent), 
     fields->addRow(tr("Thresholds"), thresholdsField_);
     fields->addRow(tr("Max steps"), maxStepsField_);
     fields->addRow(tr("Model"), modelRow);
-    style::cardLayout(form)->addLayout(fields);
-    auto* buttons = new QHBoxLayout;
-    runButton_ = new QPushButton(QIcon(":/icons/run.svg"), tr("Run sweep"), form);
-    runButton_->setObjectName("sweepRun");
-    runButton_->setDefault(true);
-    cancelButton_ = new QPushButton(QIcon(":/icons/cancel.svg"), tr("Cancel"), form);
-    cancelButton_->setObjectName("sweepCancel");
-    cancelButton_->setEnabled(false);
-    buttons->addWidget(runButton_, 1);
-    buttons->addWidget(cancelButton_);
-    style::cardLayout(form)->addLayout(buttons);
-    progress_ = new QProgressBar(form);
-    progress_->setRange(0, 1);
-    progress_->setValue(0);
-    progress_->setTextVisible(false);
-    progress_->setFixedHeight(8);
-    progressText_ = new QLabel(tr("Idle"), form);
-    progressText_->setObjectName("sweepProgressText");
-    progressText_->setWordWrap(true);
-    progressText_->setForegroundRole(QPalette::PlaceholderText);
-    style::cardLayout(form)->addWidget(progress_);
-    style::cardLayout(form)->addWidget(progressText_);
-    style::cardLayout(form)->addStretch(1);
-    columns->addWidget(form);
+    connect(browseModel, &QPushButton::clicked, this, [this] {
+        const QString folder = QFileDialog::getExistingDirectory(this, tr("Model folder"), modelField_->text());
+        if (!folder.isEmpty())
+            modelField_->setText(folder);
+    });
+    connect(suitePicker_, &QComboBox::activated, this, [this](int index) {
+        if (suitePicker_->itemData(index).toString() != "file")
+            return;
+        const QString file = QFileDialog::getOpenFileName(this, tr("Prompt suite"), QString(),
+                                                          tr("JSON lines (*.jsonl *.json);;All files (*)"));
+        if (file.isEmpty())
+            suitePicker_->setCurrentIndex(0);
+        else
+            useSuiteFile(file);
+    });
+    return fields;
+}
 
-    // ---- right: a stored sweep's aggregate
+// Right: a stored sweep's aggregate (picker, table) over its two confidence-interval charts.
+QVBoxLayout* SweepsPage::buildResults()
+{
     auto* results = new QVBoxLayout;
     results->setSpacing(8);
     auto* pickRow = new QHBoxLayout;
@@ -196,7 +245,30 @@ SweepsPage::SweepsPage(LabContext& context, QWidget* parent) : QWidget(parent), 
     table_->setSelectionMode(QAbstractItemView::SingleSelection);
     table_->setAlternatingRowColors(true);
     table_->setMinimumHeight(140);
-    auto* charts = new QWidget(splitter);
+    QWidget* charts = buildCharts(splitter);
+    splitter->addWidget(table_);
+    splitter->addWidget(charts);
+    splitter->setStretchFactor(0, 1);
+    splitter->setStretchFactor(1, 1);
+    results->addWidget(splitter, 1);
+
+    connect(sweepPicker_, &QComboBox::currentIndexChanged, this, [this] {
+        if (!updating_ && sweepPicker_->currentData().toLongLong() != 0)
+            showSweep(sweepPicker_->currentData().toLongLong());
+    });
+    connect(table_, &QTableWidget::currentCellChanged, this, [this](int row) {
+        if (updating_ || row < 0 || !table_->item(row, kMetricColumn))
+            return;
+        metric_ = table_->item(row, kMetricColumn)->text();
+        fillCharts();
+    });
+    return results;
+}
+
+// The picked metric by threshold (all categories) and by category (all thresholds).
+QWidget* SweepsPage::buildCharts(QWidget* parent)
+{
+    auto* charts = new QWidget(parent);
     auto* chartLayout = new QVBoxLayout(charts);
     chartLayout->setContentsMargins(0, 0, 0, 0);
     chartTitle_ = style::sectionTitle(tr("Confidence intervals"), charts);
@@ -213,40 +285,12 @@ SweepsPage::SweepsPage(LabContext& context, QWidget* parent) : QWidget(parent), 
     chartRow->addWidget(thresholdPlot_, 1);
     chartRow->addWidget(categoryPlot_, 1);
     chartLayout->addLayout(chartRow, 1);
-    splitter->addWidget(table_);
-    splitter->addWidget(charts);
-    splitter->setStretchFactor(0, 1);
-    splitter->setStretchFactor(1, 1);
-    results->addWidget(splitter, 1);
-    columns->addLayout(results, 1);
+    return charts;
+}
 
-    connect(runButton_, &QPushButton::clicked, this, &SweepsPage::launch);
-    connect(cancelButton_, &QPushButton::clicked, this, &SweepsPage::cancel);
-    connect(browseModel, &QPushButton::clicked, this, [this] {
-        const QString folder = QFileDialog::getExistingDirectory(this, tr("Model folder"), modelField_->text());
-        if (!folder.isEmpty())
-            modelField_->setText(folder);
-    });
-    connect(suitePicker_, &QComboBox::activated, this, [this](int index) {
-        if (suitePicker_->itemData(index).toString() != "file")
-            return;
-        const QString file = QFileDialog::getOpenFileName(this, tr("Prompt suite"), QString(),
-                                                          tr("JSON lines (*.jsonl *.json);;All files (*)"));
-        if (file.isEmpty())
-            suitePicker_->setCurrentIndex(0);
-        else
-            useSuiteFile(file);
-    });
-    connect(sweepPicker_, &QComboBox::currentIndexChanged, this, [this] {
-        if (!updating_ && sweepPicker_->currentData().toLongLong() != 0)
-            showSweep(sweepPicker_->currentData().toLongLong());
-    });
-    connect(table_, &QTableWidget::currentCellChanged, this, [this](int row) {
-        if (updating_ || row < 0 || !table_->item(row, kMetricColumn))
-            return;
-        metric_ = table_->item(row, kMetricColumn)->text();
-        fillCharts();
-    });
+// Progress, the end of a sweep and its failure, from the worker thread (queued).
+void SweepsPage::connectWorker()
+{
     connect(worker_, &SweepWorker::pointFinished, this, [this](qint64 done, qint64 points, double eta) {
         progress_->setRange(0, static_cast<int>(points));
         progress_->setValue(static_cast<int>(done));
@@ -270,21 +314,6 @@ SweepsPage::SweepsPage(LabContext& context, QWidget* parent) : QWidget(parent), 
         context_.announceRunsChanged();
         reloadSweeps();
     });
-    connect(&context_, &LabContext::notebookChanged, this, [this] {
-        sweepId_ = 0;
-        aggregate_ = json();
-        reloadPresets();
-        reloadSweeps();
-        fillAggregate();
-        fillCharts();
-    });
-
-    const auto model = context_.defaultModelFolder();
-    modelField_->setText(QString::fromStdString(model.string()));
-    reloadPresets();
-    reloadSweeps();
-    fillAggregate();
-    fillCharts();
 }
 
 SweepsPage::~SweepsPage() { delete worker_; } // cancels and joins its thread

@@ -13,12 +13,15 @@
 class QComboBox;
 class QCustomPlot;
 class QDoubleSpinBox;
+class QFormLayout;
+class QFrame;
 class QLabel;
 class QLineEdit;
 class QProgressBar;
 class QPushButton;
 class QSpinBox;
 class QTableWidget;
+class QVBoxLayout;
 
 namespace tempo::gui {
 
@@ -58,6 +61,11 @@ public slots:
     void reloadSweeps();
 
 private:
+    QFrame* buildLaunchForm();
+    QFormLayout* buildLaunchFields(QFrame* form);
+    QVBoxLayout* buildResults();
+    QWidget* buildCharts(QWidget* parent);
+    void connectWorker();
     void fillAggregate();
     void fillCharts();
     void setRunning(bool running);
