@@ -10,8 +10,8 @@
 #include <gtest/gtest.h>
 #include <qcustomplot.h>
 
-#include "app/report/reportbuilder.h"
-#include "gui/charts/chartbuilders.h"
+#include "core/report/reportbuilder.h"
+#include "render/charts/chartbuilders.h"
 #include "reportfixture.h"
 #include "support/testsupport.h"
 

@@ -9,7 +9,7 @@
 
 #include <gtest/gtest.h>
 
-#include "gui/reportexport/reportexport.h"
+#include "render/export/reportexport.h"
 #include "reportfixture.h"
 #include "support/testsupport.h"
 

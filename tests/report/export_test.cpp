@@ -9,9 +9,9 @@
 
 #include <gtest/gtest.h>
 
-#include "app/report/reportbuilder.h"
-#include "gui/charts/chartbuilders.h"
-#include "gui/reportexport/reportexport.h"
+#include "core/report/reportbuilder.h"
+#include "render/charts/chartbuilders.h"
+#include "render/export/reportexport.h"
 #include "reportfixture.h"
 #include "support/testsupport.h"
 

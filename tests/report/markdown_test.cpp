@@ -8,8 +8,8 @@
 
 #include <gtest/gtest.h>
 
-#include "app/report/reportbuilder.h"
-#include "app/report/reportdata.h"
+#include "core/report/reportbuilder.h"
+#include "core/report/reportdata.h"
 #include "core/common/errors.h"
 #include "reportfixture.h"
 #include "support/testsupport.h"

@@ -3,11 +3,11 @@
 // every build (and from a read-only reopen), and the PDF and HTML exports carry every chart.
 #include <gtest/gtest.h>
 
-#include "app/report/reportbuilder.h"
+#include "core/report/reportbuilder.h"
 #include "core/experiment/experimentrunner.h"
 #include "core/experiment/presetcatalog.h"
 #include "core/testmodel/testmodel.h"
-#include "gui/reportexport/reportexport.h"
+#include "render/export/reportexport.h"
 #include "reportfixture.h"
 #include "support/testsupport.h"
 

@@ -11,13 +11,13 @@
 
 #include <QApplication>
 
-#include "app/report/reportdata.h"
+#include "core/report/reportdata.h"
 #include "cli/args.h"
 #include "cli/command.h"
 #include "cli/notebookfile.h"
 #include "core/common/errors.h"
 #include "core/notebook/notebook.h"
-#include "gui/reportexport/reportexport.h"
+#include "render/export/reportexport.h"
 
 namespace tempo::cli {
 

@@ -1,6 +1,6 @@
 #include "gui/pages/report/reportpage.h"
 
-// The report libraries (src/gui/charts, src/gui/reportexport) are separate targets; a build
+// The report libraries (tempo_render: src/render/charts, src/render/export) are a separate target; a build
 // without them gets a page that says so instead of failing to link.
 
 #include <algorithm>
@@ -22,9 +22,9 @@
 #include <QTimer>
 #include <QVBoxLayout>
 
-#include "app/report/reportbuilder.h"
+#include "core/report/reportbuilder.h"
 #include "core/notebook/notebook.h"
-#include "gui/charts/chartbuilders.h"
+#include "render/charts/chartbuilders.h"
 #include "gui/shell/labcontext.h"
 #include "gui/widgets/pagestyle.h"
 

@@ -14,7 +14,7 @@
 
 #include <QWidget>
 
-#include "gui/reportexport/reportexport.h"
+#include "render/export/reportexport.h"
 
 class QHBoxLayout;
 class QLabel;

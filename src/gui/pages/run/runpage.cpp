@@ -21,8 +21,8 @@
 
 #include <qcustomplot.h>
 
-#include "app/report/reportdata.h"
-#include "gui/charts/chartbuilders.h"
+#include "core/report/reportdata.h"
+#include "render/charts/chartbuilders.h"
 #include "gui/widgets/interactiveplot.h"
 
 #include "gui/pages/attention/attentionexplorer.h"

@@ -1,4 +1,4 @@
-#include "app/report/reportdata.h"
+#include "core/report/reportdata.h"
 
 #include <algorithm>
 #include <cctype>

@@ -1,4 +1,4 @@
-#include "gui/charts/chartbuilders.h"
+#include "render/charts/chartbuilders.h"
 
 #include <algorithm>
 #include <cmath>

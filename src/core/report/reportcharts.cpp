@@ -1,4 +1,4 @@
-#include "app/report/reportcharts.h"
+#include "core/report/reportcharts.h"
 
 #include <algorithm>
 

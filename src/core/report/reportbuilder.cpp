@@ -1,6 +1,6 @@
 // Markdown rendering of a report document, escaping and number formatting. The sections
 // themselves are assembled in reportsections.cpp.
-#include "app/report/reportbuilder.h"
+#include "core/report/reportbuilder.h"
 
 #include <algorithm>
 #include <cmath>

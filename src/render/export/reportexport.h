@@ -12,8 +12,8 @@
 #include <QString>
 #include <QStringList>
 
-#include "app/report/reportbuilder.h"
-#include "app/report/reportdata.h"
+#include "core/report/reportbuilder.h"
+#include "core/report/reportdata.h"
 
 namespace tempo::notebook {
 class Notebook;

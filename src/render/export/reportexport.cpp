@@ -1,4 +1,4 @@
-#include "gui/reportexport/reportexport.h"
+#include "render/export/reportexport.h"
 
 #include <algorithm>
 #include <functional>
@@ -15,7 +15,7 @@
 
 #include "core/common/errors.h"
 #include "core/notebook/notebook.h"
-#include "gui/charts/chartbuilders.h"
+#include "render/charts/chartbuilders.h"
 
 namespace tempo::reportexport {
 

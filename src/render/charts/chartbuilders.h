@@ -1,5 +1,5 @@
 #pragma once
-// The report charts drawn with QCustomPlot: one builder per ChartKind (app/report/reportcharts.h).
+// The report charts drawn with QCustomPlot: one builder per ChartKind (core/report/reportcharts.h).
 // The window draws into its own embedded QCustomPlot with drawChart(); reports render the same
 // builders to PNG with renderChartImage() (headless: needs a QApplication, e.g. with
 // QT_QPA_PLATFORM=offscreen). Okabe-Ito colour-blind-safe palette, titles, axis labels with units,
@@ -12,8 +12,8 @@
 #include <QSize>
 #include <QString>
 
-#include "app/report/reportcharts.h"
-#include "app/report/reportdata.h"
+#include "core/report/reportcharts.h"
+#include "core/report/reportdata.h"
 
 class QCPAxis;
 class QCustomPlot;

@@ -1,6 +1,6 @@
 #pragma once
 // The findings report as a structured document (headings, paragraphs, tables, figures), built
-// from ReportData alone, and its Markdown text. HTML and PDF (src/gui/reportexport) are rendered
+// from ReportData alone, and its Markdown text. HTML and PDF (src/render/export) are rendered
 // from the same document, never by re-reading the Markdown, so user text (prompts, tokens, notes)
 // is escaped once per output format and can never turn into markup.
 //
@@ -11,8 +11,8 @@
 #include <string>
 #include <vector>
 
-#include "app/report/reportcharts.h"
-#include "app/report/reportdata.h"
+#include "core/report/reportcharts.h"
+#include "core/report/reportdata.h"
 
 namespace tempo::report {
 

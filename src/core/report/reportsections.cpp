@@ -9,7 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "app/report/reportbuilder.h"
+#include "core/report/reportbuilder.h"
 #include "core/analysis/verdict.h"
 
 namespace tempo::report {

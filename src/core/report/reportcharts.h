@@ -1,12 +1,12 @@
 #pragma once
 // Which charts a report has, decided from the data alone (Qt-free, so the Markdown builder can
-// link to them without drawing). The drawing lives in src/gui/charts (QCustomPlot), which uses the
+// link to them without drawing). The drawing lives in src/render/charts (QCustomPlot), which uses the
 // same ChartKind and file names.
 
 #include <string>
 #include <vector>
 
-#include "app/report/reportdata.h"
+#include "core/report/reportdata.h"
 
 namespace tempo::report {
 
