@@ -112,7 +112,7 @@ done
 # Qt symbols as nm -C prints them: QString::..., QObject::..., qt_assert, ...
 qtSymbol='(^|[^A-Za-z0-9_:])(Q[A-Z][A-Za-z0-9]*::|qt_[a-z])'
 windowSymbol='tempo::gui::'
-workerSymbol='tempo::RunWorker'
+workerSymbol='tempo::(RunWorker|SweepWorker|WorkerThread)'
 
 undefinedSymbols() { nm -C --undefined-only "$1" 2>/dev/null | awk 'NF >= 2 { $1 = ""; print substr($0, 2) }' | sort -u; }
 definedSymbols() { nm -C --defined-only "$1" 2>/dev/null | awk 'NF >= 3 { $1 = ""; $2 = ""; print substr($0, 3) }' | sort -u; }
