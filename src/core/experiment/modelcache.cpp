@@ -48,7 +48,18 @@ fs::path absoluteFolder(const fs::path& folder)
     return error ? fs::absolute(folder) : canonical;
 }
 
+fs::path modelTokenizerFile(const fs::path& folder) { return folder / "tokenizer.json"; }
+
 } // namespace
+
+ModelDescription describeModel(const fs::path& folder)
+{
+    ModelDescription description;
+    description.folder = absoluteFolder(folder);
+    description.config = LlamaConfig::fromFile(description.folder / "config.json");
+    description.tokenizer = std::make_shared<const Tokenizer>(Tokenizer::fromFile(modelTokenizerFile(description.folder)));
+    return description;
+}
 
 notebook::ModelRecord LoadedModel::record() const
 {
@@ -68,7 +79,7 @@ std::shared_ptr<const LoadedModel> loadModel(const fs::path& folder, const Compu
     loaded->folder = absoluteFolder(folder);
     loaded->options = options;
     loaded->checkpoint = loadCheckpoint(loaded->folder);
-    const fs::path tokenizerFile = loaded->folder / "tokenizer.json";
+    const fs::path tokenizerFile = modelTokenizerFile(loaded->folder);
     loaded->tokenizer.emplace(Tokenizer::fromFile(tokenizerFile));
     loaded->model = std::make_unique<LlamaModel>(loaded->checkpoint, options);
     if (hashes == ModelHashes::Compute) {

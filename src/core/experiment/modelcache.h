@@ -44,6 +44,17 @@ enum class ModelHashes { Compute, Skip };
 std::shared_ptr<const LoadedModel> loadModel(const std::filesystem::path& folder, const ComputeOptions& options,
                                              ModelHashes hashes = ModelHashes::Compute);
 
+// What a model folder says without its weights: config.json and tokenizer.json, read by the same
+// code loadModel reads them with (the window shows a run's limits from them as the user types).
+struct ModelDescription {
+    std::filesystem::path folder; // absolute
+    LlamaConfig config;
+    std::shared_ptr<const Tokenizer> tokenizer;
+};
+// Throws ConfigError / TokenizerError as loadModel would. Reads no weights; a large vocabulary
+// still takes a moment (call it off a UI thread).
+ModelDescription describeModel(const std::filesystem::path& folder);
+
 class ModelCache {
 public:
     explicit ModelCache(std::size_t capacity = 2) : capacity_(capacity) {}

@@ -3,15 +3,18 @@
 #include <QDir>
 #include <QFileInfo>
 
+#include "core/experiment/modelcache.h"
+
 namespace tempo::gui {
 
 std::shared_ptr<const ModelLimits> readModelLimits(const QString& folder)
 {
     auto limits = std::make_shared<ModelLimits>();
-    const std::filesystem::path root = folder.toStdString();
+    // The core's model loader reads the files, without the weights.
+    ModelDescription description = describeModel(folder.toStdString());
     limits->modelName = QFileInfo(QDir::cleanPath(folder)).fileName();
-    limits->config = LlamaConfig::fromFile(root / "config.json");
-    limits->tokenizer = std::make_shared<const Tokenizer>(Tokenizer::fromFile(root / "tokenizer.json"));
+    limits->config = description.config;
+    limits->tokenizer = std::move(description.tokenizer);
     return limits;
 }
 

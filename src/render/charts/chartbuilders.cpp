@@ -369,6 +369,8 @@ void drawSlotMap(QCustomPlot& plot, const ReportData& data)
         }
         for (const auto& step : run.steps)
             for (std::int64_t slot : step.physicalSlots) {
+                if (slot < 0)
+                    continue; // selected but not fed: no slot
                 x << static_cast<double>(slot);
                 y << step.logicalPosition;
             }
