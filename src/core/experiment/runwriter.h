@@ -45,7 +45,7 @@ struct Progress {
 };
 
 struct RunCallbacks {
-    std::function<void(int64_t runId)> onRunCreated;          // the run row exists
+    std::function<void(int64_t runId)> onRunCreated;          // the sink started the run (a notebook: its row exists)
     std::function<void(int64_t runId, const StepRecord&)> onStep; // after the sink has the step
     std::function<void(const Progress&)> onProgress;
     const std::atomic<bool>* cancel = nullptr;                // stops between forwards
