@@ -134,7 +134,7 @@ int main(int argc, char** argv)
         Notebook notebook(path);
         ModelRecord model{0, "/models/cogito-3b", "cogito-v1-preview-llama-3B", std::string(64, 'a'),
                           std::string(64, 'b'), R"({"num_hidden_layers":28,"hidden_size":3072})"};
-        const std::int64_t modelId = notebook.upsertModel(model);
+        const std::int64_t modelId = notebook.models().upsert(model);
         for (int r = 0; r < runCount; ++r) {
             Transaction transaction(notebook.database());
             RunRecord run;
@@ -147,7 +147,7 @@ int main(int argc, char** argv)
             std::snprintf(started, sizeof started, "2026-%02d-%02dT%02d:%02d:00.000Z", 1 + r / 1000 % 12,
                           1 + r / 40 % 28, r / 2 % 24, r % 60);
             run.startedAt = started;
-            const std::int64_t runId = notebook.createRun(run);
+            const std::int64_t runId = notebook.runs().create(run);
             const int steps = 8 + static_cast<int>(random() % 5);
             const bool captured = random() % 100 < 5;
             for (int s = 0; s < steps; ++s) {
@@ -156,23 +156,23 @@ int main(int argc, char** argv)
                     tensors.push_back(attentionCapture(s));
                     tensorBytes += static_cast<std::int64_t>(tensors.back().data.size());
                 }
-                notebook.appendStep(runId, makeStep(random, s, 6), tensors);
+                notebook.steps().append(runId, makeStep(random, s, 6), tensors);
             }
             runsWithTensors += captured ? 1 : 0;
-            notebook.recordChecks(runId, {{"greedy-equivalence", true, 0.0, "threshold 1.1 reproduces greedy"},
+            notebook.checks().record(runId, {{"greedy-equivalence", true, 0.0, "threshold 1.1 reproduces greedy"},
                                           {"sibling-attention", true, 0.0, "isolated: exactly 0"},
                                           {"rope-shift", true, 2.4e-6, "max |diff| of logits"}});
             std::vector<MetricRecord> metrics;
             for (int m = 0; m < 12; ++m)
                 metrics.push_back({"entropy", 0.1 * m, m, std::nullopt, std::nullopt});
-            notebook.recordMetrics(runId, metrics);
+            notebook.metrics().record(runId, metrics);
             if (random() % 10 == 0)
-                notebook.addNote(runId, "Observation: " + words(random, 20));
+                notebook.notes().add(runId, "Observation: " + words(random, 20));
             if (r % 200 == 0)
-                notebook.addNote(runId, "A zeppelin-shaped attention map"); // the rare search word: 0.5% of runs
+                notebook.notes().add(runId, "A zeppelin-shaped attention map"); // the rare search word: 0.5% of runs
             if (random() % 5 == 0)
-                notebook.addTag(runId, r % 2 ? "baseline" : "sweep-a");
-            notebook.finishRun(runId, RunStatus::Finished, run.prompt + " " + words(random, 60),
+                notebook.tags().add(runId, r % 2 ? "baseline" : "sweep-a");
+            notebook.runs().finish(runId, RunStatus::Finished, run.prompt + " " + words(random, 60),
                                R"({"prefill_ms":41.5,"total_ms":412.0})", "");
             transaction.commit();
         }
@@ -196,7 +196,7 @@ int main(int argc, char** argv)
     std::size_t listed = 0;
     for (int i = 0; i < 30; ++i) {
         auto start = Clock::now();
-        listed = notebook.listRuns({}).size();
+        listed = notebook.runs().list({}).size();
         samples.push_back(msSince(start));
     }
     report("newest 100 runs listed", summarize(samples), 20);
@@ -205,28 +205,28 @@ int main(int argc, char** argv)
     std::size_t rareHits = 0, commonHits = 0;
     for (int i = 0; i < 10; ++i) {
         auto start = Clock::now();
-        rareHits = notebook.listRuns({"zeppelin", "", std::nullopt, 100, 0}).size();
+        rareHits = notebook.runs().list({"zeppelin", "", std::nullopt, 100, 0}).size();
         samples.push_back(msSince(start));
         start = Clock::now();
-        notebook.listRuns({"canyon harbor", "", std::nullopt, 100, 0});
+        notebook.runs().list({"canyon harbor", "", std::nullopt, 100, 0});
         samples.push_back(msSince(start));
         start = Clock::now();
-        commonHits = notebook.listRuns({"the", "", std::nullopt, 100, 0}).size();
+        commonHits = notebook.runs().list({"the", "", std::nullopt, 100, 0}).size();
         samples.push_back(msSince(start));
         start = Clock::now();
-        notebook.listRuns({"observation", "baseline", std::nullopt, 100, 0});
+        notebook.runs().list({"observation", "baseline", std::nullopt, 100, 0});
         samples.push_back(msSince(start));
     }
     report("FTS search (4 queries)", summarize(samples), 50);
 
     RunRecord live;
     live.prompt = "benchmark live run";
-    const std::int64_t liveRun = notebook.createRun(live);
+    const std::int64_t liveRun = notebook.runs().create(live);
     samples.clear();
     for (int s = 0; s < 200; ++s) {
         StepRecord step = makeStep(random, s, 6);
         auto start = Clock::now();
-        notebook.appendStep(liveRun, step);
+        notebook.steps().append(liveRun, step);
         samples.push_back(msSince(start));
     }
     report("one step committed", summarize(samples), 5);
@@ -235,7 +235,7 @@ int main(int argc, char** argv)
         StepRecord step = makeStep(random, s, 6);
         std::vector<TensorBlob> capture = {attentionCapture(s)};
         auto start = Clock::now();
-        notebook.appendStep(liveRun, step, capture);
+        notebook.steps().append(liveRun, step, capture);
         samples.push_back(msSince(start));
     }
     Timing withCapture = summarize(samples);

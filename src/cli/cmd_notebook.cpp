@@ -123,7 +123,7 @@ int runRuns(const std::vector<std::string>& words)
         query.status = notebook::runStatusFromString(*status);
     query.limit = static_cast<int>(args.integer("--limit", 100));
     auto book = openNotebook(args, false);
-    const auto runs = book->listRuns(query);
+    const auto runs = book->runs().list(query);
     if (args.has("--json")) {
         nlohmann::json list = nlohmann::json::array();
         for (const auto& run : runs)
@@ -134,7 +134,7 @@ int runRuns(const std::vector<std::string>& words)
     if (runs.empty()) {
         // An empty notebook and a filter that matched nothing are different news.
         const bool filtered = !query.search.empty() || !query.tag.empty() || query.status.has_value();
-        const std::int64_t total = book->runCount();
+        const std::int64_t total = book->runs().count();
         if (!filtered || total == 0) {
             std::cout << "no runs in " << book->path() << "\n";
             return kExitOk;
@@ -168,7 +168,7 @@ int runRuns(const std::vector<std::string>& words)
 
 nlohmann::json runJson(const Notebook& book, std::int64_t runId)
 {
-    const auto run = *book.run(runId);
+    const auto run = *book.runs().find(runId);
     nlohmann::json out = {{"id", run.id},
                           {"uuid", run.uuid},
                           {"preset", run.presetId},
@@ -188,14 +188,14 @@ nlohmann::json runJson(const Notebook& book, std::int64_t runId)
     out["config"] = nlohmann::json::parse(run.configJson, nullptr, false);
     out["timings"] = nlohmann::json::parse(run.timingsJson, nullptr, false);
     if (run.modelId) {
-        if (auto model = book.model(*run.modelId))
+        if (auto model = book.models().find(*run.modelId))
             out["model"] = {{"folder", model->folder},
                             {"name", model->name},
                             {"weights_sha256", model->weightsSha256},
                             {"tokenizer_sha256", model->tokenizerSha256}};
     }
     nlohmann::json steps = nlohmann::json::array();
-    for (const auto& step : book.steps(runId))
+    for (const auto& step : book.steps().ofRun(runId))
         steps.push_back({{"step", step.step},
                          {"logical_position", step.logicalPosition},
                          {"physical_slots", step.physicalSlots},
@@ -205,11 +205,11 @@ nlohmann::json runJson(const Notebook& book, std::int64_t runId)
                          {"elapsed_ms", step.elapsedMs}});
     out["steps"] = steps;
     nlohmann::json checks = nlohmann::json::array();
-    for (const auto& check : book.checks(runId))
+    for (const auto& check : book.checks().ofRun(runId))
         checks.push_back({{"name", check.name}, {"passed", check.passed}, {"value", check.value}, {"detail", check.detail}});
     out["checks"] = checks;
     nlohmann::json metrics = nlohmann::json::array();
-    for (const auto& metric : book.metrics(runId)) {
+    for (const auto& metric : book.metrics().ofRun(runId)) {
         nlohmann::json m = {{"name", metric.name}, {"value", metric.value}};
         if (metric.step)
             m["step"] = *metric.step;
@@ -221,7 +221,7 @@ nlohmann::json runJson(const Notebook& book, std::int64_t runId)
     }
     out["metrics"] = metrics;
     nlohmann::json tensors = nlohmann::json::array();
-    for (const auto& tensor : book.tensorInfos(runId)) {
+    for (const auto& tensor : book.tensors().infosOfRun(runId)) {
         nlohmann::json t = {{"id", tensor.id}, {"name", tensor.name}, {"dtype", tensor.dtype},
                             {"shape", tensor.shape}, {"bytes", tensor.byteSize}};
         if (tensor.step)
@@ -230,14 +230,14 @@ nlohmann::json runJson(const Notebook& book, std::int64_t runId)
     }
     out["tensors"] = tensors;
     nlohmann::json notes = nlohmann::json::array();
-    for (const auto& note : book.notes(runId))
+    for (const auto& note : book.notes().ofRun(runId))
         notes.push_back({{"id", note.id}, {"markdown", note.markdown}, {"created_at", note.createdAt},
                          {"edited_at", note.editedAt}});
     out["notes"] = notes;
-    out["tags"] = book.tags(runId);
+    out["tags"] = book.tags().ofRun(runId);
     nlohmann::json groups = nlohmann::json::array();
-    for (std::int64_t groupId : book.groupsOfRun(runId)) {
-        auto group = book.group(groupId);
+    for (std::int64_t groupId : book.groups().ofRun(runId)) {
+        auto group = book.groups().find(groupId);
         groups.push_back({{"id", group->id}, {"uuid", group->uuid}, {"kind", group->kind}, {"runs", group->runIds}});
     }
     out["groups"] = groups;
@@ -251,7 +251,7 @@ int runShow(const std::vector<std::string>& words)
         throw InvalidArgument(expectedFound("arguments of 'show'", "one run id or UUID",
                                             std::to_string(args.positional().size()) + " words"));
     auto book = openNotebook(args, false);
-    const std::int64_t runId = book->resolveRun(args.positional()[0]);
+    const std::int64_t runId = book->runs().resolve(args.positional()[0]);
     const nlohmann::json run = runJson(*book, runId);
     if (args.has("--json")) {
         std::cout << dumpJson(run) << "\n";
@@ -314,9 +314,9 @@ int runDelete(const std::vector<std::string>& words)
     Args args(words, {"--notebook"}, {});
     const std::string id = oneRunArgument(args, "delete");
     auto book = openNotebook(args, true);
-    const std::int64_t runId = book->resolveRun(id);
-    const std::string uuid = book->run(runId)->uuid;
-    book->deleteRun(runId);
+    const std::int64_t runId = book->runs().resolve(id);
+    const std::string uuid = book->runs().find(runId)->uuid;
+    book->runs().remove(runId);
     std::cout << "deleted run " << runId << " (" << uuid << ") from " << book->path() << "\n";
     return kExitOk;
 }
@@ -326,13 +326,13 @@ int runTag(const std::vector<std::string>& words)
     Args args(words, {"--notebook"}, {"--remove"});
     oneRunArgument(args, "tag", 2);
     auto book = openNotebook(args, true);
-    const std::int64_t runId = book->resolveRun(args.positional()[0]);
+    const std::int64_t runId = book->runs().resolve(args.positional()[0]);
     if (args.has("--remove"))
-        book->removeTag(runId, args.positional()[1]);
+        book->tags().remove(runId, args.positional()[1]);
     else
-        book->addTag(runId, args.positional()[1]);
+        book->tags().add(runId, args.positional()[1]);
     std::string tags;
-    for (const auto& tag : book->tags(runId))
+    for (const auto& tag : book->tags().ofRun(runId))
         tags += " #" + tag;
     std::cout << "run " << runId << " tags:" << (tags.empty() ? " (none)" : tags) << "\n";
     return kExitOk;
@@ -344,8 +344,8 @@ int runNote(const std::vector<std::string>& words)
     const std::string id = oneRunArgument(args, "note");
     const std::string text = args.required("--text");
     auto book = openNotebook(args, true);
-    const std::int64_t runId = book->resolveRun(id);
-    const std::int64_t noteId = book->addNote(runId, text);
+    const std::int64_t runId = book->runs().resolve(id);
+    const std::int64_t noteId = book->notes().add(runId, text);
     std::cout << "added note " << noteId << " to run " << runId << "\n";
     return kExitOk;
 }
@@ -380,15 +380,15 @@ int runExport(const std::vector<std::string>& words)
     notebook::TransferResult result;
     if (args.has("--group")) {
         const std::string& text = args.positional()[0];
-        std::optional<std::int64_t> groupId = book->findGroupByUuid(text);
+        std::optional<std::int64_t> groupId = book->groups().findByUuid(text);
         if (!groupId && !text.empty() && text.find_first_not_of("0123456789") == std::string::npos &&
-            book->group(std::stoll(text)))
+            book->groups().find(std::stoll(text)))
             groupId = std::stoll(text);
         if (!groupId)
             throw InvalidArgument(expectedFound("group '" + text + "'", "an existing group id or UUID", "no such group"));
         result = notebook::exportGroup(*book, *groupId, target);
     } else {
-        result = notebook::exportRuns(*book, {book->resolveRun(args.positional()[0])}, target);
+        result = notebook::exportRuns(*book, {book->runs().resolve(args.positional()[0])}, target);
     }
     if (replacing) {
         std::error_code error;

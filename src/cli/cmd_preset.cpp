@@ -164,7 +164,7 @@ int presetRun(std::vector<std::string> words)
 
     json runs = json::array();
     for (int64_t runId : result.runIds) {
-        const auto run = book->run(runId);
+        const auto run = book->runs().find(runId);
         const json config = json::parse(run->configJson);
         runs.push_back({{"id", runId},
                         {"uuid", run->uuid},

@@ -141,7 +141,7 @@ void RunWorkerTest::signalsInOrderAndBatched()
     const QList<qint64> runIds = log.startedIds;
     int index = 0;
     for (const qint64 runId : runIds) {
-        const std::vector<notebook::StepRecord> stored = notebook.steps(runId);
+        const std::vector<notebook::StepRecord> stored = notebook.steps().ofRun(runId);
         QCOMPARE(static_cast<int>(stored.size()), steps);
         for (const notebook::StepRecord& record : stored) {
             QCOMPARE(log.steps[index].runId, runId);
@@ -165,7 +165,7 @@ void RunWorkerTest::signalsInOrderAndBatched()
         QCOMPARE(finishedId, runIds.first());
     else
         for (const qint64 runId : runIds) // the group the notebook lists for each of its runs
-            QVERIFY(notebook.groupsOfRun(runId) == std::vector<std::int64_t>{finishedId});
+            QVERIFY(notebook.groups().ofRun(runId) == std::vector<std::int64_t>{finishedId});
 }
 
 void RunWorkerTest::cancelMidRunKeepsSteps()
@@ -187,10 +187,10 @@ void RunWorkerTest::cancelMidRunKeepsSteps()
     const qint64 runId = log.startedIds.first();
 
     notebook::Notebook notebook(notebookPath.toStdString(), notebook::OpenMode::ReadOnly);
-    const auto run = notebook.run(runId);
+    const auto run = notebook.runs().find(runId);
     QVERIFY(run.has_value());
     QCOMPARE(QString::fromStdString(notebook::toString(run->status)), QString("cancelled"));
-    const auto stored = notebook.steps(runId);
+    const auto stored = notebook.steps().ofRun(runId);
     QVERIFY(!stored.empty());
     QVERIFY2(stored.size() < 40, qPrintable(QString::number(stored.size())));
     QCOMPARE(log.steps.size(), static_cast<int>(stored.size()));

@@ -39,7 +39,7 @@ void AttentionTest::heatmapHasTheStoredShapeAndValues()
 {
     // The first multi-member step, its stored tensor and the slot of its first member, read here.
     notebook::Notebook notebook(fixture_->notebookPath.toStdString(), notebook::OpenMode::ReadOnly);
-    const auto steps = notebook.steps(attentionRun_);
+    const auto steps = notebook.steps().ofRun(attentionRun_);
     int step = -1;
     for (const auto& s : steps)
         if (s.tokenIds.size() >= 2) {
@@ -48,9 +48,9 @@ void AttentionTest::heatmapHasTheStoredShapeAndValues()
         }
     QVERIFY2(step >= 0, "the fixture run must have a multi-member set");
     std::optional<notebook::TensorBlob> blob;
-    for (const auto& info : notebook.tensorInfos(attentionRun_))
+    for (const auto& info : notebook.tensors().infosOfRun(attentionRun_))
         if (info.name == "attention" && info.step == step)
-            blob = notebook.tensor(info.id);
+            blob = notebook.tensors().load(info.id);
     QVERIFY(blob.has_value());
     QCOMPARE(blob->shape.size(), size_t{4}); // [layers, heads, rows, slots]
     const int64_t layers = blob->shape[0], heads = blob->shape[1], rows = blob->shape[2], slotCount = blob->shape[3];
@@ -90,7 +90,7 @@ void AttentionTest::everyStepHasTheRightSize()
     AttentionExplorer explorer(context);
     explorer.showRun(attentionRun_);
     int checked = 0;
-    for (const auto& info : notebook.tensorInfos(attentionRun_)) {
+    for (const auto& info : notebook.tensors().infosOfRun(attentionRun_)) {
         if (info.name != "attention")
             continue;
         explorer.select(*info.step, 0, 0, 0);

@@ -64,12 +64,12 @@ void CompareTest::initTestCase()
     QCOMPARE(runIds_.size(), size_t{2});
 
     notebook::Notebook notebook(fixture_->notebookPath.toStdString(), notebook::OpenMode::ReadOnly);
-    expected_ = firstDivergenceByHand(notebook.steps(runIds_[0]), notebook.steps(runIds_[1]));
+    expected_ = firstDivergenceByHand(notebook.steps().ofRun(runIds_[0]), notebook.steps().ofRun(runIds_[1]));
     qInfo("first divergence computed from the stored steps: step %d", expected_);
     QVERIFY2(expected_ >= 0, "the fixture pair must diverge for the highlight to be tested");
 
     // The analysis stored its own answer with the group: the two must agree.
-    const auto group = notebook.group(groupId_);
+    const auto group = notebook.groups().find(groupId_);
     QVERIFY(group.has_value());
     const auto comparison = nlohmann::json::parse(group->comparisonJson);
     bool found = false;

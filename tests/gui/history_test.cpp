@@ -77,8 +77,8 @@ qint64 HistoryTest::addRun(notebook::Notebook& notebook, const std::string& pres
     run.modelId = modelId;
     run.prompt = prompt;
     run.startedAt = isoAgo(secondsAgo).toStdString();
-    const qint64 id = notebook.createRun(run);
-    notebook.finishRun(id, status, text, "{}", status == notebook::RunStatus::Failed ? "model failed to load" : "");
+    const qint64 id = notebook.runs().create(run);
+    notebook.runs().finish(id, status, text, "{}", status == notebook::RunStatus::Failed ? "model failed to load" : "");
     return id;
 }
 
@@ -92,7 +92,7 @@ void HistoryTest::initTestCase()
         record.folder = "/models/" + name;
         record.name = name;
         record.weightsSha256 = name + "-weights";
-        return notebook.upsertModel(record);
+        return notebook.models().upsert(record);
     };
     const auto alpha = model("alpha"), beta = model("beta"), gamma = model("gamma");
     using notebook::RunStatus;
@@ -101,9 +101,9 @@ void HistoryTest::initTestCase()
                 RunStatus::Finished, 7200);
     c_ = addRun(notebook, "2", "isolated", beta, "The quick brown", "The quick brown fox", RunStatus::Failed, 10800);
     d_ = addRun(notebook, "5", "visible", beta, "Hello there", "Hello there friend", RunStatus::Cancelled, 40 * 86400);
-    notebook.addTag(a_, "keep");
-    notebook.addTag(d_, "keep");
-    notebook.addNote(c_, "the zebra crossing case");
+    notebook.tags().add(a_, "keep");
+    notebook.tags().add(d_, "keep");
+    notebook.notes().add(c_, "the zebra crossing case");
     for (int i = 0; i < 230; ++i)
         fillers_ << addRun(notebook, "3", "visible", gamma, "filler prompt " + std::to_string(i), "filler text",
                            RunStatus::Finished, 2 * 86400 + i * 60);

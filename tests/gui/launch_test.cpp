@@ -101,12 +101,12 @@ void LaunchTest::launchPreset1aByClicking()
 
     // What the notebook holds, read through its own connection (independent of the window).
     notebook::Notebook reader(fixture_.notebookPath("launch").toStdString(), notebook::OpenMode::ReadOnly);
-    const auto run = reader.run(runId);
+    const auto run = reader.runs().find(runId);
     QVERIFY(run);
     QCOMPARE(QString::fromStdString(run->presetId), QString("1a"));
     QVERIFY(run->status == notebook::RunStatus::Finished);
-    const auto storedSteps = reader.steps(runId);
-    const auto storedChecks = reader.checks(runId);
+    const auto storedSteps = reader.steps().ofRun(runId);
+    const auto storedChecks = reader.checks().ofRun(runId);
     QVERIFY(!storedSteps.empty());
     QVERIFY(!storedChecks.empty());
     QVERIFY(!run->generatedText.empty());
@@ -143,8 +143,8 @@ void LaunchTest::launchPreset1aByClicking()
 
     // The rest of the window follows the run that just finished: the status bar counts it, the
     // Notes page is on it, and the Report page builds its report without a click in the history.
-    QVERIFY2(window.notebookSummaryText().endsWith(QStringLiteral("· %1 run").arg(reader.runCount()) +
-                                                   (reader.runCount() == 1 ? "" : "s")),
+    QVERIFY2(window.notebookSummaryText().endsWith(QStringLiteral("· %1 run").arg(reader.runs().count()) +
+                                                   (reader.runs().count() == 1 ? "" : "s")),
              qPrintable(window.notebookSummaryText()));
     QCOMPARE(window.notesPage().runId(), runId);
     QCOMPARE(window.reportPage().subjectText(), QStringLiteral("run:%1").arg(runId));
@@ -201,9 +201,9 @@ void LaunchTest::finishedPairOpensOnCompareAndReport()
 
     notebook::Notebook reader(path.toStdString(), notebook::OpenMode::ReadOnly);
     const qint64 runId = finished.first().first().toLongLong();
-    const auto groups = reader.groupsOfRun(runId);
+    const auto groups = reader.groups().ofRun(runId);
     QCOMPARE(int(groups.size()), 1);
-    const auto group = reader.group(groups.front());
+    const auto group = reader.groups().find(groups.front());
     QVERIFY(group && group->runIds.size() == 2);
     QCOMPARE(window.comparePage().runA(), qint64(group->runIds[0]));
     QCOMPARE(window.comparePage().runB(), qint64(group->runIds[1]));
@@ -305,10 +305,10 @@ void LaunchTest::cancelRunMidWay()
     QCOMPARE(runId, started.first().first().toLongLong());
 
     notebook::Notebook reader(fixture_.notebookPath("cancel").toStdString(), notebook::OpenMode::ReadOnly);
-    const auto run = reader.run(runId);
+    const auto run = reader.runs().find(runId);
     QVERIFY(run);
     QVERIFY(run->status == notebook::RunStatus::Cancelled);
-    const int stored = int(reader.steps(runId).size());
+    const int stored = int(reader.steps().ofRun(runId).size());
     qInfo("cancelled after %d of 160 steps", stored);
     QVERIFY(stored >= 2);
     QVERIFY(stored < 160);
@@ -382,8 +382,8 @@ void LaunchTest::refusedRunLeavesOlderRunsAlone()
     QVERIFY(window.runPage().runId() != older);
     QVERIFY2(window.runPage().failureText().contains(message), qPrintable(window.runPage().failureText()));
     notebook::Notebook reader(path.toStdString(), notebook::OpenMode::ReadOnly);
-    QCOMPARE(int(reader.runCount()), 1); // nothing was recorded for the refused run
-    QVERIFY(reader.run(older)->status == notebook::RunStatus::Finished);
+    QCOMPARE(int(reader.runs().count()), 1); // nothing was recorded for the refused run
+    QVERIFY(reader.runs().find(older)->status == notebook::RunStatus::Finished);
 }
 
 QTEST_MAIN(LaunchTest)

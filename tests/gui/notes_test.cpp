@@ -20,7 +20,7 @@ namespace {
 std::vector<notebook::NoteRecord> storedNotes(const QString& path, int64_t runId)
 {
     notebook::Notebook notebook(path.toStdString(), notebook::OpenMode::ReadOnly);
-    return notebook.notes(runId);
+    return notebook.notes().ofRun(runId);
 }
 // Types like a person: characters as key clicks, each newline as Return (keyClicks refuses '\n').
 void typeText(QWidget* widget, const QString& text)
@@ -108,7 +108,7 @@ void NotesTest::switchingRunsSavesAtOnce()
     notebook::RunQuery query;
     query.search = "visible";
     bool found = false;
-    for (const auto& summary : notebook.listRuns(query))
+    for (const auto& summary : notebook.runs().list(query))
         found = found || summary.id == runB_;
     QVERIFY(found);
 }
@@ -124,7 +124,7 @@ void NotesTest::tagsAddAndRemove()
     QTest::keyClick(editor.tagField(), Qt::Key_Return);
     auto tags = [this] {
         notebook::Notebook notebook(fixture_->notebookPath.toStdString(), notebook::OpenMode::ReadOnly);
-        return notebook.tags(runA_);
+        return notebook.tags().ofRun(runA_);
     };
     auto has = [](const std::vector<std::string>& list, const std::string& tag) {
         return std::find(list.begin(), list.end(), tag) != list.end();

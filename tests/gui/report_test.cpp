@@ -144,7 +144,7 @@ void ReportTest::exportFromTheWindow()
 
     // Stored once with the group.
     notebook::Notebook notebook(fixture_->notebookPath.toStdString(), notebook::OpenMode::ReadOnly);
-    QCOMPARE(notebook.reportsOfGroup(groupId_).size(), size_t{1});
+    QCOMPARE(notebook.reports().ofGroup(groupId_).size(), size_t{1});
 }
 
 QTEST_MAIN(ReportTest)

@@ -127,13 +127,13 @@ void SweepsTest::tinySweepFillsTheTable()
 
     // Independent means per threshold from the stored runs: steps made and the widest set.
     notebook::Notebook notebook(fixture_->notebookPath.toStdString(), notebook::OpenMode::ReadOnly);
-    const auto sweep = notebook.sweep(sweepId);
+    const auto sweep = notebook.sweeps().find(sweepId);
     QVERIFY(sweep.has_value());
     QCOMPARE(sweep->runs.size(), size_t{4});
     std::map<double, std::vector<double>> steps, widths;
     for (const auto& [runId, pointJson] : sweep->runs) {
         const double threshold = nlohmann::json::parse(pointJson).at("threshold").get<double>();
-        const auto stored = notebook.steps(runId);
+        const auto stored = notebook.steps().ofRun(runId);
         size_t widest = 0;
         for (const auto& s : stored)
             widest = std::max(widest, s.tokenIds.size());

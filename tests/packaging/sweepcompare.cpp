@@ -97,7 +97,7 @@ std::map<PointKey, std::pair<int64_t, json>> pointsOf(const Notebook& book, cons
 json scalarMetrics(const Notebook& book, int64_t runId)
 {
     json metrics = json::object();
-    for (const auto& m : book.metrics(runId))
+    for (const auto& m : book.metrics().ofRun(runId))
         if (!m.step && !m.layer && !m.head && !isTiming(m.name))
             metrics[m.name] = std::isfinite(m.value) ? json(m.value) : json(nullptr);
     return metrics;
@@ -106,7 +106,7 @@ json scalarMetrics(const Notebook& book, int64_t runId)
 json stepsOf(const Notebook& book, int64_t runId)
 {
     json steps = json::array();
-    for (const auto& s : book.steps(runId))
+    for (const auto& s : book.steps().ofRun(runId))
         steps.push_back({{"step", s.step}, {"logical_position", s.logicalPosition}, {"token_ids", s.tokenIds},
                          {"probabilities", s.probabilities}});
     return steps;
@@ -115,14 +115,14 @@ json stepsOf(const Notebook& book, int64_t runId)
 json checksOf(const Notebook& book, int64_t runId)
 {
     json checks = json::object();
-    for (const auto& c : book.checks(runId))
+    for (const auto& c : book.checks().ofRun(runId))
         checks[c.name] = c.passed;
     return checks;
 }
 
 int64_t onlySweep(const Notebook& book, const std::string& what)
 {
-    const auto sweeps = book.allSweeps();
+    const auto sweeps = book.sweeps().all();
     if (sweeps.size() != 1) {
         std::cerr << what << " '" << book.path() << "': expected exactly one sweep, found " << sweeps.size() << "\n";
         std::exit(1);
@@ -140,8 +140,8 @@ int main(int argc, char** argv)
     }
     Notebook reference(argv[1], tempo::notebook::OpenMode::ReadOnly);
     Notebook merged(argv[2], tempo::notebook::OpenMode::ReadWrite);
-    const auto referenceSweep = *reference.sweep(onlySweep(reference, "reference notebook"));
-    const auto mergedSweep = *merged.sweep(onlySweep(merged, "merged notebook"));
+    const auto referenceSweep = *reference.sweeps().find(onlySweep(reference, "reference notebook"));
+    const auto mergedSweep = *merged.sweeps().find(onlySweep(merged, "merged notebook"));
 
     const auto referencePoints = pointsOf(reference, referenceSweep);
     const auto mergedPoints = pointsOf(merged, mergedSweep);
@@ -157,7 +157,7 @@ int main(int argc, char** argv)
             continue;
         }
         const int64_t a = entry.first, b = found->second.first;
-        const auto runA = reference.run(a), runB = merged.run(b);
+        const auto runA = reference.runs().find(a), runB = merged.runs().find(b);
         if (runB->status != tempo::notebook::RunStatus::Finished)
             fail(where + ": merged run status " + tempo::notebook::toString(runB->status));
         if (runA->generatedText != runB->generatedText)
@@ -169,8 +169,8 @@ int main(int argc, char** argv)
         if (groupA != groupB) {
             fail(where + ": group in one sweep only");
         } else if (groupA) {
-            const auto gA = reference.group(entry.second["group_id"].get<int64_t>());
-            const auto gB = merged.group(found->second.second["group_id"].get<int64_t>());
+            const auto gA = reference.groups().find(entry.second["group_id"].get<int64_t>());
+            const auto gB = merged.groups().find(found->second.second["group_id"].get<int64_t>());
             if (!gA || !gB)
                 fail(where + ": group id names no group");
             else

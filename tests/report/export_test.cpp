@@ -156,11 +156,11 @@ TEST_F(ReportExport, stored_with_run_group_and_sweep)
         const std::string md = report::renderMarkdown(document);
         const auto charts = reportexport::renderCharts(data, document);
         const std::int64_t id = reportexport::storeReport(*book_, data, md, charts);
-        std::vector<std::int64_t> listed = subject.kind == SubjectKind::Run     ? book_->reportsOfRun(subject.id)
-                                           : subject.kind == SubjectKind::Group ? book_->reportsOfGroup(subject.id)
-                                                                                : book_->reportsOfSweep(subject.id);
+        std::vector<std::int64_t> listed = subject.kind == SubjectKind::Run     ? book_->reports().ofRun(subject.id)
+                                           : subject.kind == SubjectKind::Group ? book_->reports().ofGroup(subject.id)
+                                                                                : book_->reports().ofSweep(subject.id);
         ASSERT_EQ(listed, std::vector<std::int64_t>{id}) << report::subjectIdText(subject);
-        const auto stored = book_->report(id);
+        const auto stored = book_->reports().find(id);
         ASSERT_TRUE(stored);
         EXPECT_EQ(stored->markdown, md);
         EXPECT_EQ(stored->images.size(), charts.size());
@@ -218,8 +218,8 @@ TEST_F(ReportExport, cli_writes_every_format_for_run_group_and_sweep)
         }
     }
     notebook::Notebook reader(notebookPath, notebook::OpenMode::ReadOnly);
-    EXPECT_EQ(reader.reportsOfGroup(ids_.groupId).size(), 3u) << "each CLI report is stored with its subject";
-    EXPECT_EQ(reader.reportsOfSweep(ids_.sweepId).size(), 3u);
+    EXPECT_EQ(reader.reports().ofGroup(ids_.groupId).size(), 3u) << "each CLI report is stored with its subject";
+    EXPECT_EQ(reader.reports().ofSweep(ids_.sweepId).size(), 3u);
     int status = -1;
     const std::string output = runCommand(std::string(TEMPO_CLI_PATH) + " report thing:1 --out x --notebook '" + notebookPath + "' 2>&1", &status);
     EXPECT_EQ(status, 2) << output;

@@ -188,27 +188,27 @@ ReportFixture writeReportFixture(notebook::Notebook& book, const std::string& ho
     model.configJson = json{{"num_hidden_layers", 2}, {"hidden_size", 64}, {"num_attention_heads", 4},
                             {"num_key_value_heads", 2}, {"vocab_size", 8}}
                            .dump();
-    const std::int64_t modelId = book.upsertModel(model);
+    const std::int64_t modelId = book.models().upsert(model);
     const std::string timings = R"({"prefill_ms":12.5,"total_ms":250.0,"ms_per_step":79.17,"steps":3,"stop_reason":"max_steps"})";
 
     // ---- the mode pair (preset 5 shape, 3 steps)
     const std::vector<int> prompt{1, 2, 3};
-    ids.isolatedRun = book.createRun(runRecord("000000000001", "5", runConfig("isolated", "5", 3, 0.03, prompt, true), modelId,
+    ids.isolatedRun = book.runs().create(runRecord("000000000001", "5", runConfig("isolated", "5", 3, 0.03, prompt, true), modelId,
                                                "The quick brown", "2026-11-28T09:00:00.000Z", "2026-11-28T09:00:00.250Z",
                                                "The quick brown fox[ jumps/ runs] over", timings));
-    ids.visibleRun = book.createRun(runRecord("000000000002", "5", runConfig("visible", "5", 3, 0.03, prompt, true), modelId,
+    ids.visibleRun = book.runs().create(runRecord("000000000002", "5", runConfig("visible", "5", 3, 0.03, prompt, true), modelId,
                                               "The quick brown", "2026-11-28T09:00:01.000Z", "2026-11-28T09:00:01.250Z",
                                               "The quick brown fox[ jumps/ runs][ over/ the]", timings));
-    book.appendStep(ids.isolatedRun, step(0, 3, {3}, {10}, {" fox"}, {0.62}, 70.0), {});
-    book.appendStep(ids.isolatedRun, step(1, 4, {4, 5}, {11, 12}, {" jumps", " runs"}, {0.41, 0.22}, 95.0), {});
-    book.appendStep(ids.isolatedRun, step(2, 5, {6}, {13}, {" over"}, {0.55}, 72.5), {});
-    book.appendStep(ids.visibleRun, step(0, 3, {3}, {10}, {" fox"}, {0.62}, 70.0), {});
-    book.appendStep(ids.visibleRun, step(1, 4, {4, 5}, {11, 12}, {" jumps", " runs"}, {0.41, 0.22}, 95.0), {});
-    book.appendStep(ids.visibleRun, step(2, 5, {6, 7}, {13, 14}, {" over", " the"}, {0.48, 0.14}, 97.5), {});
-    book.addTensors(ids.isolatedRun, readouts(false));
-    book.addTensors(ids.visibleRun, readouts(true));
-    book.recordChecks(ids.isolatedRun, passingChecks(false, 6));
-    book.recordChecks(ids.visibleRun, passingChecks(true, 7));
+    book.steps().append(ids.isolatedRun, step(0, 3, {3}, {10}, {" fox"}, {0.62}, 70.0), {});
+    book.steps().append(ids.isolatedRun, step(1, 4, {4, 5}, {11, 12}, {" jumps", " runs"}, {0.41, 0.22}, 95.0), {});
+    book.steps().append(ids.isolatedRun, step(2, 5, {6}, {13}, {" over"}, {0.55}, 72.5), {});
+    book.steps().append(ids.visibleRun, step(0, 3, {3}, {10}, {" fox"}, {0.62}, 70.0), {});
+    book.steps().append(ids.visibleRun, step(1, 4, {4, 5}, {11, 12}, {" jumps", " runs"}, {0.41, 0.22}, 95.0), {});
+    book.steps().append(ids.visibleRun, step(2, 5, {6, 7}, {13, 14}, {" over", " the"}, {0.48, 0.14}, 97.5), {});
+    book.tensors().add(ids.isolatedRun, readouts(false));
+    book.tensors().add(ids.visibleRun, readouts(true));
+    book.checks().record(ids.isolatedRun, passingChecks(false, 6));
+    book.checks().record(ids.visibleRun, passingChecks(true, 7));
 
     auto runMetrics = [](int steps, int maxWidth, int multi, const std::vector<int>& widths, double msPerMember) {
         std::vector<MetricRecord> out{m("run.steps", steps), m("run.max_width", maxWidth), m("run.multi_member_steps", multi),
@@ -246,8 +246,8 @@ ReportFixture writeReportFixture(notebook::Notebook& book, const std::string& ho
         for (int head = 0; head < 4; ++head)
             visibleMetrics.push_back(m("cross_parallel.by_head.mean_sibling", 0.02 + 0.03 * head + 0.05 * layer, {}, layer, head));
     }
-    book.recordMetrics(ids.isolatedRun, isolatedMetrics);
-    book.recordMetrics(ids.visibleRun, visibleMetrics);
+    book.metrics().record(ids.isolatedRun, isolatedMetrics);
+    book.metrics().record(ids.visibleRun, visibleMetrics);
 
     json pairMetrics = json::array();
     const std::array<std::array<double, 13>, 3> bySteps{{
@@ -313,28 +313,28 @@ ReportFixture writeReportFixture(notebook::Notebook& book, const std::string& ho
                           {"verdict",
                            {{"scenario", "C"}, {"title", "significant interaction"}, {"inconclusive_reason", ""}, {"criteria", criteria}}},
                           {"metrics", pairMetrics}};
-    ids.groupId = book.createGroup({0, "00000000-0000-4000-8000-0000000000a1", "mode-pair", comparison.dump(),
+    ids.groupId = book.groups().create({0, "00000000-0000-4000-8000-0000000000a1", "mode-pair", comparison.dump(),
                                     {ids.isolatedRun, ids.visibleRun}, "2026-11-28T09:00:02.000Z"});
     for (std::int64_t run : {ids.isolatedRun, ids.visibleRun})
-        book.addTag(run, "verdict:C");
-    book.addNote(ids.visibleRun, notebook::NoteRecord{0, "Sets diverge at step 2; repeat on more prompts.",
+        book.tags().add(run, "verdict:C");
+    book.notes().add(ids.visibleRun, notebook::NoteRecord{0, "Sets diverge at step 2; repeat on more prompts.",
                                                       "2026-11-28T09:05:00.000Z", "2026-11-28T09:05:00.000Z"});
 
     // ---- a run whose sibling_attention check failed (isolated mode let a member see its sibling)
     const std::string failedPrompt = hostileText.empty() ? "Hello there" : hostileText;
-    ids.failedRun = book.createRun(runRecord("000000000003", "1a", runConfig("isolated", "1a", 2, 0.1, {4, 5}, false), modelId,
+    ids.failedRun = book.runs().create(runRecord("000000000003", "1a", runConfig("isolated", "1a", 2, 0.1, {4, 5}, false), modelId,
                                              failedPrompt, "2026-11-28T10:00:00.000Z", "2026-11-28T10:00:00.100Z",
                                              failedPrompt + "[ a/ b] c",
                                              R"({"prefill_ms":5.0,"total_ms":40.0,"ms_per_step":17.5,"steps":2,"stop_reason":"max_steps"})"));
-    book.appendStep(ids.failedRun, step(0, 2, {2, 3}, {20, 21}, {" a", hostileText.empty() ? " b" : hostileText}, {0.5, 0.3}, 18.0), {});
-    book.appendStep(ids.failedRun, step(1, 3, {4}, {22}, {" c"}, {0.7}, 17.0), {});
+    book.steps().append(ids.failedRun, step(0, 2, {2, 3}, {20, 21}, {" a", hostileText.empty() ? " b" : hostileText}, {0.5, 0.3}, 18.0), {});
+    book.steps().append(ids.failedRun, step(1, 3, {4}, {22}, {" c"}, {0.7}, 17.0), {});
     std::vector<CheckRecord> checks = passingChecks(false, 5);
     checks[2] = {"sibling_attention", false, 0.013, "member 1 attends to sibling 0 with weight 0.013 (expected exactly 0)"};
-    book.recordChecks(ids.failedRun, checks);
-    book.recordMetrics(ids.failedRun, {m("run.steps", 2), m("run.max_width", 2), m("run.multi_member_steps", 1), m("run.total_ms", 40.0)});
+    book.checks().record(ids.failedRun, checks);
+    book.metrics().record(ids.failedRun, {m("run.steps", 2), m("run.max_width", 2), m("run.multi_member_steps", 1), m("run.total_ms", 40.0)});
     if (!hostileText.empty()) {
-        book.addNote(ids.failedRun, notebook::NoteRecord{0, hostileText, "2026-11-28T10:01:00.000Z", "2026-11-28T10:01:00.000Z"});
-        book.addTag(ids.failedRun, "<script>tag</script>](javascript:x)"); // tags hold no spaces
+        book.notes().add(ids.failedRun, notebook::NoteRecord{0, hostileText, "2026-11-28T10:01:00.000Z", "2026-11-28T10:01:00.000Z"});
+        book.tags().add(ids.failedRun, "<script>tag</script>](javascript:x)"); // tags hold no spaces
     }
 
     // ---- a sweep of preset 5 over 3 prompts x 2 thresholds (aggregate as the sweep runner stores it)
@@ -344,14 +344,14 @@ ReportFixture writeReportFixture(notebook::Notebook& book, const std::string& ho
                                     {{"category", "factual"}, {"prompt", "The quick brown"}}});
     const json spec{{"preset", preset}, {"model_folder", "/models/fixture-model"}, {"device", "cpu"}, {"dtype", "f32"},
                     {"suite", suite},   {"thresholds", {0.05, 0.1}}};
-    ids.sweepId = book.createSweep({0, "00000000-0000-4000-8000-0000000000b1", "preset 5: 3 prompts x 2 thresholds",
+    ids.sweepId = book.sweeps().create({0, "00000000-0000-4000-8000-0000000000b1", "preset 5: 3 prompts x 2 thresholds",
                                     json{{"spec", spec}, {"status", "finished"}, {"aggregate", sweepAggregate()}}.dump(),
                                     "2026-11-28T11:00:00.000Z", {}});
     const json point{{"prompt_index", 2}, {"category", "factual"}, {"threshold", 0.05}, {"group_id", ids.groupId}};
     for (const auto& [runId, mode] : {std::make_pair(ids.isolatedRun, "isolated"), std::make_pair(ids.visibleRun, "visible")}) {
         json runPoint = point;
         runPoint["mode"] = mode;
-        book.addRunToSweep(ids.sweepId, runId, runPoint.dump());
+        book.sweeps().addRun(ids.sweepId, runId, runPoint.dump());
     }
     return ids;
 }

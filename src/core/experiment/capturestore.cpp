@@ -138,7 +138,7 @@ bool StoredRun::allChecksPassed() const
 
 StoredRun readStoredRun(notebook::Notebook& notebook, int64_t runId)
 {
-    auto record = notebook.run(runId);
+    auto record = notebook.runs().find(runId);
     if (!record)
         throw NotebookError(expectedFound("run " + std::to_string(runId) + " in '" + notebook.path() + "'",
                                           "a stored run", "no such run"));
@@ -150,17 +150,17 @@ StoredRun readStoredRun(notebook::Notebook& notebook, int64_t runId)
         throw NotebookError(expectedFound("config of run " + std::to_string(runId) + " in '" + notebook.path() + "'",
                                           "JSON with \"prompt_token_ids\"", record->configJson.substr(0, 80)));
     run.promptLength = static_cast<int64_t>(run.config["prompt_token_ids"].size());
-    run.steps = notebook.steps(runId);
-    run.checks = notebook.checks(runId);
+    run.steps = notebook.steps().ofRun(runId);
+    run.checks = notebook.checks().ofRun(runId);
     return run;
 }
 
 std::optional<TensorBlob> readTensor(notebook::Notebook& notebook, int64_t runId, const std::string& name,
                                      std::optional<int> step)
 {
-    for (const auto& info : notebook.tensorInfos(runId))
+    for (const auto& info : notebook.tensors().infosOfRun(runId))
         if (info.name == name && info.step == step)
-            return notebook.tensor(info.id);
+            return notebook.tensors().load(info.id);
     return std::nullopt;
 }
 
@@ -187,10 +187,10 @@ RunAttention readRunAttention(notebook::Notebook& notebook, const StoredRun& run
             if (known == firstSlotOfStep.end() || slot < known->second)
                 firstSlotOfStep[step.step] = slot;
         }
-    for (const auto& info : notebook.tensorInfos(run.record.id)) {
+    for (const auto& info : notebook.tensors().infosOfRun(run.record.id)) {
         if (info.name != tensorname::kAttention || !info.step)
             continue;
-        const TensorBlob blob = notebook.tensor(info.id);
+        const TensorBlob blob = notebook.tensors().load(info.id);
         if (blob.shape.size() != 4)
             throw NotebookError(expectedFound("stored attention of run " + std::to_string(run.record.id) + " step " +
                                                   std::to_string(*info.step),
@@ -212,10 +212,10 @@ RunDistributions readRunDistributions(notebook::Notebook& notebook, const Stored
 {
     RunDistributions distributions;
     distributions.sets = run.sets();
-    for (const auto& info : notebook.tensorInfos(run.record.id)) {
+    for (const auto& info : notebook.tensors().infosOfRun(run.record.id)) {
         if (info.name != tensorname::kReadoutDistribution || !info.step)
             continue;
-        distributions.readouts.push_back({*info.step + 1, blobFloats(notebook.tensor(info.id))});
+        distributions.readouts.push_back({*info.step + 1, blobFloats(notebook.tensors().load(info.id))});
     }
     std::sort(distributions.readouts.begin(), distributions.readouts.end(),
               [](const ReadoutDistribution& a, const ReadoutDistribution& b) { return a.forward < b.forward; });

@@ -86,7 +86,7 @@ ExperimentResult ExperimentRunner::run(const ExperimentRequest& request, const R
         RecordedRun recorded =
             runTempo(*model, runRequest, sink, callbacks, preset.maxSteps * static_cast<int64_t>(i), total);
         result.runIds.push_back(recorded.runId);
-        result.checks[recorded.runId] = notebook_.checks(recorded.runId);
+        result.checks[recorded.runId] = notebook_.checks().ofRun(recorded.runId);
         result.texts[recorded.runId] = recorded.text;
         if (recorded.status == notebook::RunStatus::Cancelled) {
             result.status = notebook::RunStatus::Cancelled;
@@ -96,7 +96,7 @@ ExperimentResult ExperimentRunner::run(const ExperimentRequest& request, const R
     if (result.status == notebook::RunStatus::Finished)
         analyse(preset, result.runIds, result);
     else if (result.runIds.size() == 2)
-        result.groupId = notebook_.createGroup({0, "", "mode-pair", json{{"status", "cancelled"}}.dump(), result.runIds, ""});
+        result.groupId = notebook_.groups().create({0, "", "mode-pair", json{{"status", "cancelled"}}.dump(), result.runIds, ""});
     return result;
 }
 
@@ -104,7 +104,7 @@ std::optional<int64_t> ExperimentRunner::analyse(const Preset& preset, const std
                                                   ExperimentResult& result)
 {
     for (int64_t runId : runIds)
-        notebook_.recordMetrics(runId, toMetricRecords(analyseStoredRun(notebook_, runId, preset)));
+        notebook_.metrics().record(runId, toMetricRecords(analyseStoredRun(notebook_, runId, preset)));
     // "both" always makes a group (the pair is the unit a reader compares); a single run looks for
     // an earlier partner only when the preset has something to compare.
     if (runIds.empty() || (runIds.size() == 1 && !wantsPairAnalysis(preset)))
@@ -122,7 +122,7 @@ std::optional<int64_t> ExperimentRunner::analyse(const Preset& preset, const std
             return std::nullopt;
         }
         result.partnerRunId = partner;
-        const json config = json::parse(notebook_.run(runIds.front())->configJson);
+        const json config = json::parse(notebook_.runs().find(runIds.front())->configJson);
         const bool thisIsIsolated = config["tempo"].value("mode", "") == siblingModeName(SiblingMode::Isolated);
         isolated = thisIsIsolated ? runIds.front() : *partner;
         visible = thisIsIsolated ? *partner : runIds.front();
@@ -133,7 +133,7 @@ std::optional<int64_t> ExperimentRunner::analyse(const Preset& preset, const std
         for (int64_t runId : runIds) // a partner run made earlier keeps what it recorded then
             recordVerdict(notebook_, runId, pair.verdict);
     }
-    result.groupId = notebook_.createGroup({0, "", "mode-pair", pair.comparison.dump(), {isolated, visible}, ""});
+    result.groupId = notebook_.groups().create({0, "", "mode-pair", pair.comparison.dump(), {isolated, visible}, ""});
     return result.groupId;
 }
 

@@ -54,10 +54,10 @@ int64_t NotebookRunSink::started(const RunStart& start)
     notebook::RunRecord row;
     row.presetId = start.request.presetId;
     row.prompt = start.request.prompt;
-    row.modelId = notebook_.upsertModel(start.model.record());
+    row.modelId = notebook_.models().upsert(start.model.record());
     row.provenance = runProvenance(start.model, start.options);
     row.configJson = runConfigJson(start.model, start.options, start.request, start.promptIds).dump();
-    runId_ = notebook_.createRun(row);
+    runId_ = notebook_.runs().create(row);
     return runId_;
 }
 
@@ -67,27 +67,27 @@ void NotebookRunSink::step(const StepRecord& step)
     // previous step's commit), as the ETA sees the pace.
     const double stepMs = step.elapsedMs - previousElapsedMs_;
     previousElapsedMs_ = step.elapsedMs;
-    notebook_.appendStep(runId_, notebookStep(step, *model_->tokenizer, stepMs));
+    notebook_.steps().append(runId_, notebookStep(step, *model_->tokenizer, stepMs));
 }
 
 void NotebookRunSink::finished(const RunEnd& end)
 {
     const auto blobs = captureBlobs(end.run, stored_);
     if (!blobs.empty())
-        notebook_.addTensors(runId_, blobs);
-    notebook_.recordChecks(runId_, runCheckRecords(end.run));
+        notebook_.tensors().add(runId_, blobs);
+    notebook_.checks().record(runId_, runCheckRecords(end.run));
     // Analyses every run gets, stored before the run reads as finished (a report built on the
     // finished status finds them).
     const AnalysisMetrics analyses = analyseRecordedRun(notebook_, runId_);
     if (!analyses.empty())
-        notebook_.recordMetrics(runId_, toMetricRecords(analyses));
-    notebook_.finishRun(runId_, end.status, end.text, runTimingsJson(end.run), "");
+        notebook_.metrics().record(runId_, toMetricRecords(analyses));
+    notebook_.runs().finish(runId_, end.status, end.text, runTimingsJson(end.run), "");
 }
 
 void NotebookRunSink::failed(const std::string& error) noexcept
 {
     try {
-        notebook_.finishRun(runId_, notebook::RunStatus::Failed, "", "{}", error);
+        notebook_.runs().finish(runId_, notebook::RunStatus::Failed, "", "{}", error);
     } catch (...) {
         // The notebook itself failed (full disk, lost file): the run's own error is the one to
         // report; the next read-write open marks this run interrupted.

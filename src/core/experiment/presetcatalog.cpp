@@ -3,7 +3,6 @@
 #include <algorithm>
 
 #include "core/common/errors.h"
-#include "core/notebook/database.h"
 #include "core/notebook/notebook.h"
 
 namespace tempo {
@@ -14,7 +13,7 @@ using nlohmann::json;
 
 std::optional<CatalogEntry> userPreset(notebook::Notebook& notebook, const std::string& id)
 {
-    auto record = notebook.preset(id);
+    auto record = notebook.presets().find(id);
     if (!record)
         return std::nullopt;
     json config = json::parse(record->configJson, nullptr, false);
@@ -26,11 +25,7 @@ std::optional<CatalogEntry> userPreset(notebook::Notebook& notebook, const std::
 
 std::vector<std::string> notebookPresetIds(notebook::Notebook& notebook)
 {
-    std::vector<std::string> ids;
-    notebook::Statement query = notebook.database().prepare("SELECT id FROM presets ORDER BY id");
-    while (query.step())
-        ids.push_back(query.text(0));
-    return ids;
+    return notebook.presets().ids();
 }
 
 } // namespace
@@ -91,16 +86,16 @@ void saveUserPreset(notebook::Notebook& notebook, const Preset& preset)
     json config = presetToJson(preset);
     parsePreset(config, "user preset " + preset.id); // the same validation as a file
     config["origin"] = "user";
-    notebook.upsertPreset({preset.id, preset.name, config.dump()});
+    notebook.presets().upsert({preset.id, preset.name, config.dump()});
 }
 
 void rememberPresetUsed(notebook::Notebook& notebook, const CatalogEntry& entry)
 {
-    if (notebook.preset(entry.preset.id))
+    if (notebook.presets().find(entry.preset.id))
         return;
     json config = presetToJson(entry.preset);
     config["origin"] = entry.shipped ? "shipped" : "user";
-    notebook.upsertPreset({entry.preset.id, entry.preset.name, config.dump()});
+    notebook.presets().upsert({entry.preset.id, entry.preset.name, config.dump()});
 }
 
 } // namespace tempo

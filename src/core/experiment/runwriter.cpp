@@ -132,8 +132,8 @@ int64_t recordFailedRun(notebook::Notebook& notebook, const std::string& presetI
     row.presetId = presetId;
     row.prompt = prompt;
     row.configJson = config.dump();
-    const int64_t runId = notebook.createRun(row);
-    notebook.finishRun(runId, notebook::RunStatus::Failed, "", "{}", error);
+    const int64_t runId = notebook.runs().create(row);
+    notebook.runs().finish(runId, notebook::RunStatus::Failed, "", "{}", error);
     return runId;
 }
 

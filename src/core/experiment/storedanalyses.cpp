@@ -49,7 +49,7 @@ std::vector<RopeLayerCheck> ropeLayerChecks(notebook::Notebook& notebook, const 
     const std::vector<int64_t> positions = int64Of(notebook, runId, tensorname::kSlotLogicalPositions);
     if (!before || !after || layer.empty() || positions.empty() || !run.record.modelId)
         return {};
-    auto model = notebook.model(*run.record.modelId);
+    auto model = notebook.models().find(*run.record.modelId);
     if (!model)
         return {};
     const LlamaConfig config = LlamaConfig::fromJson(json::parse(model->configJson), "config of model " + model->name);
@@ -84,9 +84,9 @@ SlotMapInput slotMapInput(notebook::Notebook& notebook, const StoredRun& run)
 {
     SlotMapInput input;
     std::vector<std::pair<int, std::vector<int64_t>>> perForward;
-    for (const auto& info : notebook.tensorInfos(run.record.id))
+    for (const auto& info : notebook.tensors().infosOfRun(run.record.id))
         if (info.name == tensorname::kPositionIdsUsed && info.step)
-            perForward.push_back({*info.step, blobInt64(notebook.tensor(info.id))});
+            perForward.push_back({*info.step, blobInt64(notebook.tensors().load(info.id))});
     std::sort(perForward.begin(), perForward.end());
     for (auto& forward : perForward)
         input.positionIdsUsed.push_back(std::move(forward.second));
@@ -122,7 +122,7 @@ std::vector<std::string> failedChecks(const StoredRun& run)
 
 bool hasStoredTensor(notebook::Notebook& notebook, int64_t runId, const char* name)
 {
-    for (const auto& info : notebook.tensorInfos(runId))
+    for (const auto& info : notebook.tensors().infosOfRun(runId))
         if (info.name == name)
             return true;
     return false;
@@ -135,7 +135,7 @@ bool hasMultiMemberStep(const StoredRun& run)
 
 bool hasStoredMetric(notebook::Notebook& notebook, int64_t runId, const std::string& prefix)
 {
-    for (const auto& metric : notebook.metrics(runId))
+    for (const auto& metric : notebook.metrics().ofRun(runId))
         if (metric.name.rfind(prefix, 0) == 0)
             return true;
     return false;
@@ -284,8 +284,8 @@ json verdictToJson(const Verdict& verdict)
 
 void recordVerdict(notebook::Notebook& notebook, int64_t runId, const Verdict& verdict)
 {
-    notebook.recordMetrics(runId, toMetricRecords(metrics(verdict)));
-    notebook.addTag(runId, "verdict:" + scenarioName(verdict.scenario));
+    notebook.metrics().record(runId, toMetricRecords(metrics(verdict)));
+    notebook.tags().add(runId, "verdict:" + scenarioName(verdict.scenario));
 }
 
 std::optional<int64_t> findPartnerRun(notebook::Notebook& notebook, int64_t runId, const Preset& preset)
@@ -296,10 +296,10 @@ std::optional<int64_t> findPartnerRun(notebook::Notebook& notebook, int64_t runI
     notebook::RunQuery query;
     query.status = notebook::RunStatus::Finished;
     query.limit = 500;
-    for (const auto& summary : notebook.listRuns(query)) {
+    for (const auto& summary : notebook.runs().list(query)) {
         if (summary.id == runId || summary.prompt != run.record.prompt)
             continue;
-        auto candidate = notebook.run(summary.id);
+        auto candidate = notebook.runs().find(summary.id);
         if (!candidate || candidate->modelId != run.record.modelId)
             continue;
         const json config = json::parse(candidate->configJson, nullptr, false);

@@ -9,7 +9,6 @@
 
 #include "core/common/errors.h"
 #include "core/experiment/sweepstatistics.h"
-#include "core/notebook/database.h"
 #include "core/notebook/notebook.h"
 
 namespace tempo {
@@ -37,7 +36,7 @@ bool isVerdictMetric(const std::string& name) { return name.rfind("verdict.", 0)
 
 void addRunMetrics(notebook::Notebook& notebook, int64_t runId, const std::string& prefix, Metrics& into)
 {
-    for (const auto& m : notebook.metrics(runId))
+    for (const auto& m : notebook.metrics().ofRun(runId))
         if (isScalar(m) && !isVerdictMetric(m.name))
             into[prefix + m.name] = m.value;
 }
@@ -45,7 +44,7 @@ void addRunMetrics(notebook::Notebook& notebook, int64_t runId, const std::strin
 std::string verdictOf(notebook::Notebook& notebook, int64_t runId)
 {
     static const char* names[] = {"inconclusive", "A", "B", "C", "D"};
-    for (const auto& m : notebook.metrics(runId))
+    for (const auto& m : notebook.metrics().ofRun(runId))
         if (m.name == "verdict.scenario" && isScalar(m) && m.value >= 0 && m.value <= 4)
             return names[static_cast<int>(m.value)];
     return "";
@@ -78,7 +77,7 @@ std::map<PointKey, PointRuns> finishedPoints(notebook::Notebook& notebook, const
 {
     std::map<PointKey, PointRuns> points;
     for (const auto& [runId, pointText] : sweep.runs) {
-        const auto run = notebook.run(runId);
+        const auto run = notebook.runs().find(runId);
         if (!run || run->status != notebook::RunStatus::Finished)
             continue;
         const json point = json::parse(pointText, nullptr, false);
@@ -109,10 +108,7 @@ void storeSweepState(notebook::Notebook& notebook, int64_t sweepId, const json& 
     if (!error.empty())
         state["error"] = error;
     state.update(extra);
-    // The notebook has no sweep update yet: the sweep's JSON is replaced in place.
-    notebook::Transaction transaction(notebook.database());
-    notebook.database().prepare("UPDATE sweeps SET spec_json = ?1 WHERE id = ?2").bind(1, state.dump()).bind(2, sweepId).run();
-    transaction.commit();
+    notebook.sweeps().updateSpec(sweepId, state.dump());
 }
 
 json aggregateGroup(const std::vector<std::pair<std::string, Metrics>>& units)
@@ -216,7 +212,7 @@ std::vector<SuitePrompt> loadSuite(const std::filesystem::path& file)
 
 json aggregateSweep(notebook::Notebook& notebook, int64_t sweepId)
 {
-    const auto sweep = notebook.sweep(sweepId);
+    const auto sweep = notebook.sweeps().find(sweepId);
     if (!sweep)
         throw NotebookError(expectedFound("sweep " + std::to_string(sweepId), "a stored sweep", "no such sweep"));
     const json state = json::parse(sweep->specJson);
@@ -234,7 +230,7 @@ json aggregateSweep(notebook::Notebook& notebook, int64_t sweepId)
         } else {
             for (const auto& mode : modes)
                 addRunMetrics(notebook, point.finishedRunByMode.at(mode), mode + ".", metrics);
-            if (auto group = notebook.group(*point.groupId)) {
+            if (auto group = notebook.groups().find(*point.groupId)) {
                 const json comparison = json::parse(group->comparisonJson, nullptr, false);
                 for (const auto& m : comparison.value("metrics", json::array()))
                     if (!m.contains("step") && !m.contains("layer") && !m.contains("head") &&
@@ -286,8 +282,8 @@ SweepResult SweepRunner::run(const SweepRequest& request, const SweepCallbacks& 
     result.points = sliceEnd - sliceFirst;
     if (!request.sweepUuid.empty()) {
         // A cluster slice: the sweep is named by its UUID, shared by every slice of it.
-        if (auto id = notebook_.findSweepByUuid(request.sweepUuid)) {
-            const json state = json::parse(notebook_.sweep(*id)->specJson, nullptr, false);
+        if (auto id = notebook_.sweeps().findByUuid(request.sweepUuid)) {
+            const json state = json::parse(notebook_.sweeps().find(*id)->specJson, nullptr, false);
             if (!state.is_object() || !state.contains("spec") || state["spec"] != spec)
                 throw ConfigError(expectedFound("sweep " + request.sweepUuid + " in '" + notebook_.path() + "'",
                                                 "the same preset, model, suite and thresholds",
@@ -296,8 +292,8 @@ SweepResult SweepRunner::run(const SweepRequest& request, const SweepCallbacks& 
             result.resumed = true;
         }
     } else if (!request.forceNew) {
-        for (int64_t id : notebook_.allSweeps()) {
-            const json state = json::parse(notebook_.sweep(id)->specJson, nullptr, false);
+        for (int64_t id : notebook_.sweeps().all()) {
+            const json state = json::parse(notebook_.sweeps().find(id)->specJson, nullptr, false);
             if (state.is_object() && state.contains("spec") && state["spec"] == spec) {
                 result.sweepId = id;
                 result.resumed = true;
@@ -307,7 +303,7 @@ SweepResult SweepRunner::run(const SweepRequest& request, const SweepCallbacks& 
     if (!result.resumed) {
         const std::string name = "preset " + request.preset.preset.id + ": " + std::to_string(request.suite.size()) +
                                  " prompts x " + std::to_string(request.thresholds.size()) + " thresholds";
-        result.sweepId = notebook_.createSweep(
+        result.sweepId = notebook_.sweeps().create(
             {0, request.sweepUuid, name, json{{"spec", spec}, {"status", "running"}}.dump(), "", {}});
     }
     const json sliceState = sliced ? json{{"slice", std::to_string(request.sliceIndex) + "/" +
@@ -315,7 +311,7 @@ SweepResult SweepRunner::run(const SweepRequest& request, const SweepCallbacks& 
                                    : json::object();
     storeSweepState(notebook_, result.sweepId, spec, "running", json::object(), "", sliceState);
 
-    const auto done = finishedPoints(notebook_, *notebook_.sweep(result.sweepId));
+    const auto done = finishedPoints(notebook_, *notebook_.sweeps().find(result.sweepId));
     const std::vector<std::string> modes = modesOf(spec);
     ExperimentRunner runner(notebook_, cache_);
     RunCallbacks runCallbacks = callbacks.run;
@@ -357,7 +353,7 @@ SweepResult SweepRunner::run(const SweepRequest& request, const SweepCallbacks& 
                     runPoint["mode"] = modes.size() == 1 ? modes.front() : modes[r];
                     if (outcome.groupId)
                         runPoint["group_id"] = *outcome.groupId;
-                    notebook_.addRunToSweep(result.sweepId, outcome.runIds[r], runPoint.dump());
+                    notebook_.sweeps().addRun(result.sweepId, outcome.runIds[r], runPoint.dump());
                 }
                 if (outcome.status == notebook::RunStatus::Cancelled) {
                     result.cancelled = true;
@@ -388,7 +384,7 @@ SweepResult SweepRunner::run(const SweepRequest& request, const SweepCallbacks& 
 
 json refreshSweepAggregate(notebook::Notebook& notebook, int64_t sweepId)
 {
-    const auto sweep = notebook.sweep(sweepId);
+    const auto sweep = notebook.sweeps().find(sweepId);
     if (!sweep)
         throw NotebookError(expectedFound("sweep " + std::to_string(sweepId), "a stored sweep", "no such sweep"));
     const json state = json::parse(sweep->specJson, nullptr, false);

@@ -104,62 +104,6 @@ public:
     SweepStore& sweeps();
     const SweepStore& sweeps() const;
 
-    // ---- transitional forwarders to the stores (issue 15): removed once every caller uses the stores
-    std::int64_t upsertModel(const ModelRecord& model) { return models().upsert(model); }
-    std::optional<ModelRecord> model(std::int64_t modelId) const { return models().find(modelId); }
-    void upsertPreset(const PresetRecord& preset) { presets().upsert(preset); }
-    std::optional<PresetRecord> preset(const std::string& presetId) const { return presets().find(presetId); }
-    std::int64_t createRun(const RunRecord& run) { return runs().create(run); }
-    void appendStep(std::int64_t runId, const StepRecord& step, const std::vector<TensorBlob>& tensors = {})
-    {
-        steps().append(runId, step, tensors);
-    }
-    void recordChecks(std::int64_t runId, const std::vector<CheckRecord>& c) { checks().record(runId, c); }
-    void recordMetrics(std::int64_t runId, const std::vector<MetricRecord>& m) { metrics().record(runId, m); }
-    std::vector<std::int64_t> addTensors(std::int64_t runId, const std::vector<TensorBlob>& t) { return tensors().add(runId, t); }
-    void finishRun(std::int64_t runId, RunStatus status, const std::string& generatedText,
-                   const std::string& timingsJson, const std::string& errorText)
-    {
-        runs().finish(runId, status, generatedText, timingsJson, errorText);
-    }
-    std::optional<RunRecord> run(std::int64_t runId) const { return runs().find(runId); }
-    std::optional<std::int64_t> findRunByUuid(const std::string& uuid) const { return runs().findByUuid(uuid); }
-    std::int64_t resolveRun(const std::string& idOrUuid) const { return runs().resolve(idOrUuid); }
-    std::vector<RunSummary> listRuns(const RunQuery& query = {}) const { return runs().list(query); }
-    std::int64_t runCount() const { return runs().count(); }
-    std::vector<StepRecord> steps(std::int64_t runId) const { return steps().ofRun(runId); }
-    std::vector<CheckRecord> checks(std::int64_t runId) const { return checks().ofRun(runId); }
-    std::vector<MetricRecord> metrics(std::int64_t runId) const { return metrics().ofRun(runId); }
-    std::vector<TensorInfo> tensorInfos(std::int64_t runId) const { return tensors().infosOfRun(runId); }
-    TensorBlob tensor(std::int64_t tensorId) const { return tensors().load(tensorId); }
-    void deleteRun(std::int64_t runId) { runs().remove(runId); }
-    std::int64_t addNote(std::int64_t runId, const std::string& markdown) { return notes().add(runId, markdown); }
-    std::int64_t addNote(std::int64_t runId, const NoteRecord& note) { return notes().add(runId, note); }
-    void editNote(std::int64_t noteId, const std::string& markdown) { notes().edit(noteId, markdown); }
-    void deleteNote(std::int64_t noteId) { notes().remove(noteId); }
-    std::vector<NoteRecord> notes(std::int64_t runId) const { return notes().ofRun(runId); }
-    void addTag(std::int64_t runId, const std::string& tag) { tags().add(runId, tag); }
-    void removeTag(std::int64_t runId, const std::string& tag) { tags().remove(runId, tag); }
-    std::vector<std::string> tags(std::int64_t runId) const { return tags().ofRun(runId); }
-    std::int64_t createGroup(const RunGroupRecord& group) { return groups().create(group); }
-    std::optional<RunGroupRecord> group(std::int64_t groupId) const { return groups().find(groupId); }
-    std::optional<std::int64_t> findGroupByUuid(const std::string& uuid) const { return groups().findByUuid(uuid); }
-    std::vector<std::int64_t> groupsOfRun(std::int64_t runId) const { return groups().ofRun(runId); }
-    std::vector<std::int64_t> allGroups() const { return groups().all(); }
-    std::int64_t addReport(const ReportRecord& report) { return reports().add(report); }
-    std::optional<ReportRecord> report(std::int64_t reportId) const { return reports().find(reportId); }
-    std::vector<std::int64_t> reportsOfRun(std::int64_t runId) const { return reports().ofRun(runId); }
-    std::vector<std::int64_t> reportsOfGroup(std::int64_t groupId) const { return reports().ofGroup(groupId); }
-    std::vector<std::int64_t> reportsOfSweep(std::int64_t sweepId) const { return reports().ofSweep(sweepId); }
-    std::int64_t createSweep(const SweepRecord& sweep) { return sweeps().create(sweep); }
-    std::optional<SweepRecord> sweep(std::int64_t sweepId) const { return sweeps().find(sweepId); }
-    std::optional<std::int64_t> findSweepByUuid(const std::string& uuid) const { return sweeps().findByUuid(uuid); }
-    std::vector<std::int64_t> allSweeps() const { return sweeps().all(); }
-    void addRunToSweep(std::int64_t sweepId, std::int64_t runId, const std::string& pointJson)
-    {
-        sweeps().addRun(sweepId, runId, pointJson);
-    }
-
 private:
     void checkFileBeforeOpening() const;
     void verifyAndMigrate();

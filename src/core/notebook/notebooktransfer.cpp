@@ -75,22 +75,22 @@ struct ReportSubject {
 
 void copyReport(const Notebook& source, Notebook& destination, std::int64_t reportId, const ReportSubject& subject)
 {
-    auto report = source.report(reportId);
+    auto report = source.reports().find(reportId);
     if (!report)
         return;
     report->runId = subject.runId;
     report->groupId = subject.groupId;
     report->sweepId = subject.sweepId;
-    destination.addReport(*report);
+    destination.reports().add(*report);
 }
 
 void copyRun(const Notebook& source, Notebook& destination, std::int64_t sourceRunId, TransferResult& result)
 {
-    auto run = source.run(sourceRunId);
+    auto run = source.runs().find(sourceRunId);
     if (!run)
         throw InvalidArgument("notebook '" + source.path() + "': " +
                               expectedFound("run id", "an existing run", std::to_string(sourceRunId)));
-    if (auto existing = destination.findRunByUuid(run->uuid)) {
+    if (auto existing = destination.runs().findByUuid(run->uuid)) {
         result.runIds[sourceRunId] = *existing;
         ++result.runsSkipped;
         result.messages.push_back("run " + run->uuid + " (id " + std::to_string(sourceRunId) + " in '" +
@@ -100,12 +100,12 @@ void copyRun(const Notebook& source, Notebook& destination, std::int64_t sourceR
     }
     Transaction transaction(destination.database());
     if (run->modelId) {
-        auto model = source.model(*run->modelId);
-        run->modelId = model ? std::optional<std::int64_t>(destination.upsertModel(*model)) : std::nullopt;
+        auto model = source.models().find(*run->modelId);
+        run->modelId = model ? std::optional<std::int64_t>(destination.models().upsert(*model)) : std::nullopt;
     }
-    if (!run->presetId.empty() && !destination.preset(run->presetId)) {
-        if (auto preset = source.preset(run->presetId))
-            destination.upsertPreset(*preset);
+    if (!run->presetId.empty() && !destination.presets().find(run->presetId)) {
+        if (auto preset = source.presets().find(run->presetId))
+            destination.presets().upsert(*preset);
     }
     if (run->status == RunStatus::Running) {
         // Its writer keeps writing the source, not this copy: the copy will never finish.
@@ -114,19 +114,19 @@ void copyRun(const Notebook& source, Notebook& destination, std::int64_t sourceR
             run->errorText = "interrupted: copied from '" + source.path() + "' while still running";
         result.messages.push_back("run " + run->uuid + " was still running in the source; copied as interrupted");
     }
-    const std::int64_t runId = destination.createRun(*run);
-    for (const StepRecord& step : source.steps(sourceRunId))
-        destination.appendStep(runId, step);
-    destination.recordChecks(runId, source.checks(sourceRunId));
-    destination.recordMetrics(runId, source.metrics(sourceRunId));
+    const std::int64_t runId = destination.runs().create(*run);
+    for (const StepRecord& step : source.steps().ofRun(sourceRunId))
+        destination.steps().append(runId, step);
+    destination.checks().record(runId, source.checks().ofRun(sourceRunId));
+    destination.metrics().record(runId, source.metrics().ofRun(sourceRunId));
     // One tensor at a time: captures can be large, the copy never holds more than one in memory.
-    for (const TensorInfo& info : source.tensorInfos(sourceRunId))
-        destination.addTensors(runId, {source.tensor(info.id)});
-    for (const NoteRecord& note : source.notes(sourceRunId))
-        destination.addNote(runId, note);
-    for (const std::string& tag : source.tags(sourceRunId))
-        destination.addTag(runId, tag);
-    for (std::int64_t reportId : source.reportsOfRun(sourceRunId))
+    for (const TensorInfo& info : source.tensors().infosOfRun(sourceRunId))
+        destination.tensors().add(runId, {source.tensors().load(info.id)});
+    for (const NoteRecord& note : source.notes().ofRun(sourceRunId))
+        destination.notes().add(runId, note);
+    for (const std::string& tag : source.tags().ofRun(sourceRunId))
+        destination.tags().add(runId, tag);
+    for (std::int64_t reportId : source.reports().ofRun(sourceRunId))
         copyReport(source, destination, reportId, {runId, std::nullopt, std::nullopt});
     transaction.commit();
     result.runIds[sourceRunId] = runId;
@@ -135,10 +135,10 @@ void copyRun(const Notebook& source, Notebook& destination, std::int64_t sourceR
 
 void copyGroup(const Notebook& source, Notebook& destination, std::int64_t sourceGroupId, TransferResult& result)
 {
-    auto group = source.group(sourceGroupId);
+    auto group = source.groups().find(sourceGroupId);
     if (!group)
         return;
-    if (auto existing = destination.findGroupByUuid(group->uuid)) {
+    if (auto existing = destination.groups().findByUuid(group->uuid)) {
         result.groupIds[sourceGroupId] = *existing;
         ++result.groupsSkipped;
         result.messages.push_back("group " + group->uuid + " (" + group->kind + ") is already in '" +
@@ -157,8 +157,8 @@ void copyGroup(const Notebook& source, Notebook& destination, std::int64_t sourc
     Transaction transaction(destination.database());
     group->runIds = members;
     group->comparisonJson = remapComparisonRuns(group->comparisonJson, result.runIds);
-    const std::int64_t groupId = destination.createGroup(*group);
-    for (std::int64_t reportId : source.reportsOfGroup(sourceGroupId))
+    const std::int64_t groupId = destination.groups().create(*group);
+    for (std::int64_t reportId : source.reports().ofGroup(sourceGroupId))
         copyReport(source, destination, reportId, {std::nullopt, groupId, std::nullopt});
     transaction.commit();
     result.groupIds[sourceGroupId] = groupId;
@@ -167,7 +167,7 @@ void copyGroup(const Notebook& source, Notebook& destination, std::int64_t sourc
 
 void copySweep(const Notebook& source, Notebook& destination, std::int64_t sourceSweepId, TransferResult& result)
 {
-    auto sweep = source.sweep(sourceSweepId);
+    auto sweep = source.sweeps().find(sourceSweepId);
     if (!sweep)
         return;
     std::vector<std::pair<std::int64_t, std::string>> runs;
@@ -176,17 +176,17 @@ void copySweep(const Notebook& source, Notebook& destination, std::int64_t sourc
         if (mapped != result.runIds.end())
             runs.emplace_back(mapped->second, remapPointGroup(point, result.groupIds));
     }
-    if (auto existing = destination.findSweepByUuid(sweep->uuid)) {
+    if (auto existing = destination.sweeps().findByUuid(sweep->uuid)) {
         // Another shard of the same sweep (or the same sweep merged again): add what is missing.
         std::set<std::int64_t> present;
-        const auto existingSweep = destination.sweep(*existing);
+        const auto existingSweep = destination.sweeps().find(*existing);
         for (const auto& entry : existingSweep->runs)
             present.insert(entry.first);
         int added = 0;
         Transaction transaction(destination.database());
         for (const auto& [runId, point] : runs)
             if (!present.count(runId)) {
-                destination.addRunToSweep(*existing, runId, point);
+                destination.sweeps().addRun(*existing, runId, point);
                 ++added;
             }
         transaction.commit();
@@ -203,9 +203,9 @@ void copySweep(const Notebook& source, Notebook& destination, std::int64_t sourc
         return;
     }
     sweep->runs = runs;
-    const std::int64_t sweepId = destination.createSweep(*sweep);
+    const std::int64_t sweepId = destination.sweeps().create(*sweep);
     // Its reports travel with it (a shard's report describes that shard when it was written).
-    for (std::int64_t reportId : source.reportsOfSweep(sourceSweepId))
+    for (std::int64_t reportId : source.reports().ofSweep(sourceSweepId))
         copyReport(source, destination, reportId, {std::nullopt, std::nullopt, sweepId});
     result.sweepsChanged.push_back(sweepId);
     ++result.sweepsCopied;
@@ -242,13 +242,13 @@ TransferResult exportTo(const Notebook& source, const std::vector<std::int64_t>&
             const std::set<std::int64_t> transferred(runIds.begin(), runIds.end());
             std::set<std::int64_t> groups(groupIds.begin(), groupIds.end());
             for (std::int64_t runId : runIds)
-                for (std::int64_t groupId : source.groupsOfRun(runId))
-                    if (auto group = source.group(groupId); group && allMembersTransferred(group->runIds, transferred))
+                for (std::int64_t groupId : source.groups().ofRun(runId))
+                    if (auto group = source.groups().find(groupId); group && allMembersTransferred(group->runIds, transferred))
                         groups.insert(groupId);
             for (std::int64_t groupId : groups)
                 copyGroup(source, destination, groupId, result);
-            for (std::int64_t sweepId : source.allSweeps()) {
-                auto sweep = source.sweep(sweepId);
+            for (std::int64_t sweepId : source.sweeps().all()) {
+                auto sweep = source.sweeps().find(sweepId);
                 std::vector<std::int64_t> members;
                 for (const auto& entry : sweep->runs)
                     members.push_back(entry.first);
@@ -279,7 +279,7 @@ TransferResult exportRuns(const Notebook& source, const std::vector<std::int64_t
 
 TransferResult exportGroup(const Notebook& source, std::int64_t groupId, const std::string& outPath)
 {
-    auto group = source.group(groupId);
+    auto group = source.groups().find(groupId);
     if (!group)
         throw InvalidArgument("notebook '" + source.path() + "': " +
                               expectedFound("group id", "an existing group", std::to_string(groupId)));
@@ -295,14 +295,14 @@ TransferResult mergeNotebook(Notebook& destination, const std::string& sourcePat
     TransferResult result;
     // Oldest first, so the destination's ids follow the source's order.
     std::vector<std::int64_t> runIds;
-    for (const RunSummary& run : source.listRuns(RunQuery{"", "", std::nullopt, -1, 0}))
+    for (const RunSummary& run : source.runs().list(RunQuery{"", "", std::nullopt, -1, 0}))
         runIds.push_back(run.id);
     std::reverse(runIds.begin(), runIds.end());
     for (std::int64_t runId : runIds)
         copyRun(source, destination, runId, result);
-    for (std::int64_t groupId : source.allGroups())
+    for (std::int64_t groupId : source.groups().all())
         copyGroup(source, destination, groupId, result);
-    for (std::int64_t sweepId : source.allSweeps())
+    for (std::int64_t sweepId : source.sweeps().all())
         copySweep(source, destination, sweepId, result);
     return result;
 }

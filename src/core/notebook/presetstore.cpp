@@ -25,4 +25,13 @@ std::optional<PresetRecord> PresetStore::find(const std::string& presetId) const
     return PresetRecord{query.text(0), query.text(1), query.text(2)};
 }
 
+std::vector<std::string> PresetStore::ids() const
+{
+    Statement query = database().prepare("SELECT id FROM presets ORDER BY id");
+    std::vector<std::string> ids;
+    while (query.step())
+        ids.push_back(query.text(0));
+    return ids;
+}
+
 } // namespace tempo::notebook

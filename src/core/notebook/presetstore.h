@@ -18,6 +18,7 @@ public:
     // Inserts the preset, or replaces the name and configuration of the one with its id.
     void upsert(const PresetRecord& preset);
     std::optional<PresetRecord> find(const std::string& presetId) const;
+    std::vector<std::string> ids() const; // sorted
 };
 
 } // namespace tempo::notebook

@@ -2,6 +2,7 @@
 
 #include "core/notebook/sweepstore.h"
 
+#include "core/common/errors.h"
 #include "core/notebook/database.h"
 
 namespace tempo::notebook {
@@ -69,6 +70,17 @@ void SweepStore::addRun(std::int64_t sweepId, std::int64_t runId, const std::str
     insert.bind(1, sweepId).bind(2, runId).bind(3, pointJson);
     insert.run();
     transaction.commit();
+}
+
+void SweepStore::updateSpec(std::int64_t sweepId, const std::string& specJson)
+{
+    requireWritable("updating a sweep");
+    Statement update = database().prepare("UPDATE sweeps SET spec_json = ?1 WHERE id = ?2");
+    update.bind(1, specJson).bind(2, sweepId);
+    update.run();
+    if (database().changes() == 0)
+        throw InvalidArgument("notebook '" + notebookPath() + "': " +
+                              expectedFound("sweep id", "an existing sweep", std::to_string(sweepId)));
 }
 
 } // namespace tempo::notebook

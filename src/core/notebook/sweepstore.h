@@ -20,6 +20,9 @@ public:
     std::optional<SweepRecord> find(std::int64_t sweepId) const;
     std::optional<std::int64_t> findByUuid(const std::string& uuid) const;
     std::vector<std::int64_t> all() const;
+    // Replaces the sweep's specification (a running sweep keeps its state and aggregate there).
+    // Throws InvalidArgument for an unknown sweep id.
+    void updateSpec(std::int64_t sweepId, const std::string& specJson);
     // Adds the run to the sweep, or replaces its point when it is there already.
     void addRun(std::int64_t sweepId, std::int64_t runId, const std::string& pointJson);
 };

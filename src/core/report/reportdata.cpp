@@ -32,13 +32,13 @@ bool hasMetricPrefix(const std::vector<notebook::MetricRecord>& metrics, const s
 
 ReportRun loadRun(notebook::Notebook& notebook, std::int64_t runId)
 {
-    auto record = notebook.run(runId);
+    auto record = notebook.runs().find(runId);
     if (!record)
         throw NotebookError(expectedFound("run " + std::to_string(runId), "a run stored in " + notebook.path(), "no such run"));
     ReportRun run;
     run.record = *record;
     if (record->modelId)
-        run.model = notebook.model(*record->modelId);
+        run.model = notebook.models().find(*record->modelId);
     const json config = parseObject(record->configJson);
     const json tempo = config.value("tempo", json::object());
     run.mode = tempo.value("mode", "");
@@ -56,12 +56,12 @@ ReportRun loadRun(notebook::Notebook& notebook, std::int64_t runId)
     const json preset = config.value("preset", json());
     if (preset.is_object())
         run.presetName = preset.value("name", "");
-    run.steps = notebook.steps(runId);
-    run.checks = notebook.checks(runId);
-    run.metrics = notebook.metrics(runId);
-    run.notes = notebook.notes(runId);
-    run.tags = notebook.tags(runId);
-    run.tensors = notebook.tensorInfos(runId);
+    run.steps = notebook.steps().ofRun(runId);
+    run.checks = notebook.checks().ofRun(runId);
+    run.metrics = notebook.metrics().ofRun(runId);
+    run.notes = notebook.notes().ofRun(runId);
+    run.tags = notebook.tags().ofRun(runId);
+    run.tensors = notebook.tensors().infosOfRun(runId);
 
     const bool hasAttention = std::any_of(run.tensors.begin(), run.tensors.end(),
                                           [](const auto& t) { return t.name == tensorname::kAttention; });
@@ -152,8 +152,8 @@ ReportData loadRunSubject(notebook::Notebook& notebook, std::int64_t runId)
     data.date = newestTime(data.runs);
     // A run that belongs to a mode pair reports the pair's verdict; otherwise the single-run verdict
     // (always inconclusive: nothing to compare with) says what is missing.
-    for (std::int64_t groupId : notebook.groupsOfRun(runId)) {
-        auto group = notebook.group(groupId);
+    for (std::int64_t groupId : notebook.groups().ofRun(runId)) {
+        auto group = notebook.groups().find(groupId);
         const json comparison = group ? parseObject(group->comparisonJson) : json::object();
         if (comparison.contains("verdict")) {
             data.verdict = verdictFromJson(comparison["verdict"]);
@@ -170,7 +170,7 @@ ReportData loadRunSubject(notebook::Notebook& notebook, std::int64_t runId)
 
 ReportData loadGroupSubject(notebook::Notebook& notebook, std::int64_t groupId)
 {
-    auto group = notebook.group(groupId);
+    auto group = notebook.groups().find(groupId);
     if (!group)
         throw NotebookError(expectedFound("group " + std::to_string(groupId), "a run group stored in " + notebook.path(),
                                           "no such group"));
@@ -198,7 +198,7 @@ ReportData loadGroupSubject(notebook::Notebook& notebook, std::int64_t groupId)
 
 ReportData loadSweepSubject(notebook::Notebook& notebook, std::int64_t sweepId)
 {
-    auto record = notebook.sweep(sweepId);
+    auto record = notebook.sweeps().find(sweepId);
     if (!record)
         throw NotebookError(expectedFound("sweep " + std::to_string(sweepId), "a sweep stored in " + notebook.path(),
                                           "no such sweep"));

@@ -247,7 +247,7 @@ void HistorySidebar::showContextMenu(const QPoint& position)
                                      int(ids.size()))) != QMessageBox::Yes)
             return;
         for (qint64 id : ids)
-            context_.notebook().deleteRun(id);
+            context_.notebook().runs().remove(id);
         context_.announceRunsChanged();
     }
 }

@@ -66,13 +66,13 @@ int main(int argc, char** argv)
         window.resize(size.value(0).toInt(), size.value(1).toInt());
         window.show();
         // The newest finished run on the Run page (and its group on Compare), so every page has content.
-        const auto runs = context->notebook().listRuns({"", "", tempo::notebook::RunStatus::Finished, 20, 0});
+        const auto runs = context->notebook().runs().list({"", "", tempo::notebook::RunStatus::Finished, 20, 0});
         QTimer::singleShot(300, &window, [&] {
-            const auto sweeps = context->notebook().allSweeps();
+            const auto sweeps = context->notebook().sweeps().all();
             if (!sweeps.empty())
                 window.openSweep(sweeps.back());
             for (const auto& run : runs) {
-                const auto groups = context->notebook().groupsOfRun(run.id);
+                const auto groups = context->notebook().groups().ofRun(run.id);
                 if (!groups.empty()) {
                     window.openGroup(groups.front());
                     break;

@@ -216,7 +216,7 @@ void MainWindow::buildStatusBar()
 
 void MainWindow::updateNotebookSummary()
 {
-    const int runs = int(context_.notebook().runCount());
+    const int runs = int(context_.notebook().runs().count());
     notebookSummary_->setText(tr("Notebook %1 · %2").arg(QDir::toNativeSeparators(context_.notebookPath()),
                                                       runs == 1 ? tr("1 run") : tr("%1 runs").arg(runs)));
 }
@@ -266,7 +266,7 @@ void MainWindow::startRun(const ExperimentRequest& request)
     }
     request_ = request;
     jobRunIds_.clear();
-    const auto newest = context_.notebook().listRuns({"", "", std::nullopt, 1, 0});
+    const auto newest = context_.notebook().runs().list({"", "", std::nullopt, 1, 0});
     newestBeforeJob_ = newest.empty() ? 0 : newest.front().id;
     setRunning(true);
     progress_->setRange(0, 0); // busy until the first step (the model may be loading)
@@ -331,7 +331,7 @@ void MainWindow::onFinished(qint64 runOrGroupId)
     }
     int failed = 0;
     for (qint64 id : jobRunIds_)
-        for (const auto& check : context_.notebook().checks(id))
+        for (const auto& check : context_.notebook().checks().ofRun(id))
             failed += check.passed ? 0 : 1;
     const QString outcome = failed == 0 ? tr("every check passed") : tr("%n check(s) failed", nullptr, failed);
     progressLabel_->setText(group ? tr("Group %1 finished (runs %2, %3) · %4")
@@ -357,7 +357,7 @@ void MainWindow::onCancelled()
         report_->showRun(runId); // the report waited for the run's end
     }
     progressLabel_->setText(tr("Run %1 cancelled; its %n finished step(s) are kept", nullptr,
-                               runId ? int(context_.notebook().steps(runId).size()) : 0)
+                               runId ? int(context_.notebook().steps().ofRun(runId).size()) : 0)
                                 .arg(runId));
     emit runCancelled(runId);
 }
@@ -370,7 +370,7 @@ void MainWindow::onFailed(const QString& message)
     // this job made it. A run refused before its row existed (out of range for the model) has none.
     qint64 runId = jobRunIds_.isEmpty() ? 0 : jobRunIds_.last();
     if (runId == 0) {
-        const auto newest = context_.notebook().listRuns({"", "", std::nullopt, 1, 0});
+        const auto newest = context_.notebook().runs().list({"", "", std::nullopt, 1, 0});
         runId = !newest.empty() && newest.front().id > newestBeforeJob_ ? newest.front().id : 0;
     }
     updateNotebookSummary();

@@ -284,7 +284,7 @@ std::int64_t storeReport(notebook::Notebook& notebook, const report::ReportData&
     record.markdown = markdown;
     for (const auto& [name, png] : charts)
         record.images["charts/" + name] = std::vector<std::uint8_t>(png.begin(), png.end());
-    return notebook.addReport(record);
+    return notebook.reports().add(record);
 }
 
 } // namespace tempo::reportexport

@@ -93,7 +93,7 @@ protected:
         if (!std::filesystem::exists(notebookPath()))
             return 0;
         notebook::Notebook book(notebookPath().string());
-        return book.runCount();
+        return book.runs().count();
     }
 
     std::unique_ptr<test::TempDir> dir_;
@@ -174,14 +174,14 @@ TEST_F(BadInput, NanWeightsAreRecordedWithTheFailedFiniteCheck)
     EXPECT_EQ(recorded.err, "");
 
     notebook::Notebook book(notebookPath().string());
-    ASSERT_EQ(book.runCount(), 1);
-    const int64_t runId = book.listRuns().front().id;
-    EXPECT_EQ(book.run(runId)->status, notebook::RunStatus::Finished);
+    ASSERT_EQ(book.runs().count(), 1);
+    const int64_t runId = book.runs().list().front().id;
+    EXPECT_EQ(book.runs().find(runId)->status, notebook::RunStatus::Finished);
     bool finiteFailed = false;
-    for (const auto& check : book.checks(runId))
+    for (const auto& check : book.checks().ofRun(runId))
         finiteFailed = finiteFailed || (check.name == "finite" && !check.passed);
     EXPECT_TRUE(finiteFailed);
-    const auto steps = book.steps(runId);
+    const auto steps = book.steps().ofRun(runId);
     ASSERT_FALSE(steps.empty());
     ASSERT_FALSE(steps.front().probabilities.empty());
     EXPECT_TRUE(std::isnan(steps.front().probabilities.front())); // stored as NULL, read back as NaN

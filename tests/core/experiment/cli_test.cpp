@@ -224,11 +224,11 @@ TEST(PresetCli, RunPrintsRunsGroupChecksAndVerdict)
     EXPECT_TRUE(out["all_checks_passed"].get<bool>());
 
     notebook::Notebook book(notebookFile.string(), notebook::OpenMode::ReadOnly);
-    const auto run = book.run(out["runs"][1]["id"].get<int64_t>());
+    const auto run = book.runs().find(out["runs"][1]["id"].get<int64_t>());
     ASSERT_TRUE(run);
     EXPECT_EQ(json::parse(run->configJson)["tempo"]["max_steps"], 3);
     EXPECT_EQ(run->provenance.threads, 1);
-    EXPECT_EQ(book.group(out["group_id"].get<int64_t>())->runIds.size(), 2u);
+    EXPECT_EQ(book.groups().find(out["group_id"].get<int64_t>())->runIds.size(), 2u);
 
     // A bad override is a usage error naming the field, and records nothing.
     const auto bad = runCli("preset run 5 --model " + quoted(peakedModelFolder()) + " --notebook " + quoted(notebookFile) +
@@ -288,7 +288,7 @@ TEST(PresetCli, CtrlCCancelsAPresetRunWithExitStatus5AndKeepsItCancelled)
     EXPECT_NE(cli.err().find("cancelled"), std::string::npos) << cli.err();
 
     notebook::Notebook book(notebookFile.string(), notebook::OpenMode::ReadOnly);
-    const auto runs = book.listRuns({});
+    const auto runs = book.runs().list({});
     ASSERT_EQ(runs.size(), 1u);
     EXPECT_EQ(runs[0].status, notebook::RunStatus::Cancelled);
     EXPECT_GE(runs[0].stepCount, 0);
@@ -312,7 +312,7 @@ TEST(PresetCli, CtrlCCancelsAPlainRunWithExitStatus5AndKeepsItCancelled)
     EXPECT_NE(cli.err().find("cancelled"), std::string::npos) << cli.err();
 
     notebook::Notebook book(notebookFile.string(), notebook::OpenMode::ReadOnly);
-    const auto runs = book.listRuns({});
+    const auto runs = book.runs().list({});
     ASSERT_EQ(runs.size(), 1u);
     EXPECT_EQ(runs[0].status, notebook::RunStatus::Cancelled);
     EXPECT_GE(runs[0].stepCount, 1); // the test saw "step 1/" first
@@ -338,10 +338,10 @@ TEST(PresetCli, CtrlCCancelsASweepWithExitStatus5AndKeepsItResumable)
     EXPECT_NE(readFileBytes(dir / "out.txt").find("cancelled"), std::string::npos) << readFileBytes(dir / "out.txt");
 
     notebook::Notebook book(notebookFile.string(), notebook::OpenMode::ReadOnly);
-    const auto sweeps = book.allSweeps();
+    const auto sweeps = book.sweeps().all();
     ASSERT_EQ(sweeps.size(), 1u);
-    EXPECT_EQ(json::parse(book.sweep(sweeps[0])->specJson)["status"], "cancelled");
-    const auto runs = book.listRuns({});
+    EXPECT_EQ(json::parse(book.sweeps().find(sweeps[0])->specJson)["status"], "cancelled");
+    const auto runs = book.runs().list({});
     ASSERT_EQ(runs.size(), 1u) << "the sweep stopped in its first point";
     EXPECT_EQ(runs[0].status, notebook::RunStatus::Cancelled) << "the point that was running";
 

@@ -49,7 +49,7 @@ TEST_P(PresetEndToEnd, StoresTheExpectedRecords)
     for (size_t r = 0; r < result.runIds.size(); ++r) {
         const int64_t runId = result.runIds[r];
         SCOPED_TRACE("preset " + preset.id + " run " + std::to_string(runId));
-        const auto run = book().run(runId);
+        const auto run = book().runs().find(runId);
         ASSERT_TRUE(run);
         EXPECT_EQ(run->status, notebook::RunStatus::Finished);
         EXPECT_EQ(run->presetId, preset.id);
@@ -62,7 +62,7 @@ TEST_P(PresetEndToEnd, StoresTheExpectedRecords)
         EXPECT_FALSE(run->provenance.appVersion.empty());
         EXPECT_FALSE(run->provenance.gitCommit.empty());
         ASSERT_TRUE(run->modelId);
-        const auto modelRow = book().model(*run->modelId);
+        const auto modelRow = book().models().find(*run->modelId);
         EXPECT_EQ(modelRow->weightsSha256, sha256File(peakedModelFolder() / "model.safetensors"));
         EXPECT_EQ(modelRow->tokenizerSha256, sha256File(peakedModelFolder() / "tokenizer.json"));
         const json config = json::parse(run->configJson);
@@ -73,7 +73,7 @@ TEST_P(PresetEndToEnd, StoresTheExpectedRecords)
         EXPECT_EQ(config["preset"]["id"], preset.id);
 
         // Steps: members in consecutive slots after the prompt, all at logical position P + s.
-        const auto steps = book().steps(runId);
+        const auto steps = book().steps().ofRun(runId);
         ASSERT_GE(steps.size(), 1u);
         EXPECT_LE(static_cast<int64_t>(steps.size()), preset.maxSteps);
         int64_t slot = promptLength;
@@ -90,7 +90,7 @@ TEST_P(PresetEndToEnd, StoresTheExpectedRecords)
         }
         const int64_t forwards = static_cast<int64_t>(steps.size()) + 1;
 
-        const auto checks = book().checks(runId);
+        const auto checks = book().checks().ofRun(runId);
         EXPECT_EQ(checks.size(), 5u);
         for (const auto& c : checks)
             EXPECT_TRUE(c.passed) << c.name << ": " << c.detail;
@@ -104,7 +104,7 @@ TEST_P(PresetEndToEnd, StoresTheExpectedRecords)
                   preset.wantsCapture("positions") ? forwards : 0);
         if (preset.wantsCapture("attention")) {
             // Last forward: [layers 2, heads 4, rows = last set's width, slots = every slot so far].
-            for (const auto& info : book().tensorInfos(runId))
+            for (const auto& info : book().tensors().infosOfRun(runId))
                 if (info.name == "attention" && info.step && *info.step == static_cast<int>(steps.size()) - 1) {
                     const std::vector<int64_t> shape{2, 4, static_cast<int64_t>(steps.back().tokenIds.size()), slot};
                     EXPECT_EQ(info.shape, shape);
@@ -126,10 +126,10 @@ TEST_P(PresetEndToEnd, StoresTheExpectedRecords)
         if (preset.wantsCapture("attention")) {
             // Every stored attention row is a distribution over the slots it could see.
             double worst = 0.0;
-            for (const auto& info : book().tensorInfos(runId)) {
+            for (const auto& info : book().tensors().infosOfRun(runId)) {
                 if (info.name != "attention")
                     continue;
-                const auto values = book().tensor(info.id).toF32();
+                const auto values = book().tensors().load(info.id).toF32();
                 const int64_t slots = info.shape[3];
                 for (size_t row = 0; row * slots < values.size(); ++row) {
                     double sum = 0.0;
@@ -165,7 +165,7 @@ TEST_P(PresetEndToEnd, StoresTheExpectedRecords)
         // cross_parallel: asked for by the preset, or stored at run end for every run that kept
         // its attention and selected a set of 2+ (analyseRecordedRun).
         bool multiMember = false;
-        for (const auto& step : book().steps(runId))
+        for (const auto& step : book().steps().ofRun(runId))
             multiMember = multiMember || step.tokenIds.size() >= 2;
         EXPECT_EQ(hasMetric(runId, "cross_parallel."),
                   preset.hasAnalysis("cross_parallel") || (preset.wantsCapture("attention") && multiMember));
@@ -173,12 +173,12 @@ TEST_P(PresetEndToEnd, StoresTheExpectedRecords)
         EXPECT_EQ(hasMetric(runId, "parallelism."), preset.hasAnalysis("parallelism"));
         if (preset.hasAnalysis("verdict")) {
             EXPECT_TRUE(hasMetric(runId, "verdict.scenario"));
-            const auto tags = book().tags(runId);
+            const auto tags = book().tags().ofRun(runId);
             ASSERT_EQ(tags.size(), 1u);
             EXPECT_EQ(tags[0].rfind("verdict:", 0), 0u);
         }
         if (preset.hasAnalysis("rope_inspection")) {
-            for (const auto& m : book().metrics(runId))
+            for (const auto& m : book().metrics().ofRun(runId))
                 if (m.name == "rope.all_layers_passed") {
                     EXPECT_EQ(m.value, 1.0);
                 }
@@ -188,7 +188,7 @@ TEST_P(PresetEndToEnd, StoresTheExpectedRecords)
     EXPECT_EQ(result.verdict.has_value(), preset.hasAnalysis("verdict"));
     if (preset.mode == PresetMode::Both) {
         ASSERT_TRUE(result.groupId);
-        const auto group = book().group(*result.groupId);
+        const auto group = book().groups().find(*result.groupId);
         EXPECT_EQ(group->runIds, result.runIds);
         EXPECT_EQ(group->kind, "mode-pair");
         const json comparison = json::parse(group->comparisonJson);
@@ -218,7 +218,7 @@ TEST_F(ExperimentTest, SecondRunOfThePairIsGroupedWithTheFirst)
     ASSERT_TRUE(second.partnerRunId);
     EXPECT_EQ(*second.partnerRunId, first.runIds[0]);
     ASSERT_TRUE(second.groupId);
-    const auto group = book().group(*second.groupId);
+    const auto group = book().groups().find(*second.groupId);
     EXPECT_EQ(group->runIds, (std::vector<int64_t>{first.runIds[0], second.runIds[0]}));
     const json comparison = json::parse(group->comparisonJson);
     bool attention = false;
@@ -235,9 +235,9 @@ TEST_F(ExperimentTest, BothModesAlwaysMakeAGroupEvenWithoutAnalyses)
     const auto result = runner.run({{preset, true}, peakedModelFolder(), ComputeOptions{}});
     ASSERT_EQ(result.runIds.size(), 2u);
     ASSERT_TRUE(result.groupId);
-    EXPECT_EQ(book().group(*result.groupId)->runIds, result.runIds);
+    EXPECT_EQ(book().groups().find(*result.groupId)->runIds, result.runIds);
     EXPECT_FALSE(result.verdict);
-    EXPECT_TRUE(book().tags(result.runIds[0]).empty()); // no verdict asked, none stored
+    EXPECT_TRUE(book().tags().ofRun(result.runIds[0]).empty()); // no verdict asked, none stored
 }
 
 TEST_F(ExperimentTest, CancelMidRunLeavesACancelledRunWithItsSteps)
@@ -253,10 +253,10 @@ TEST_F(ExperimentTest, CancelMidRunLeavesACancelledRunWithItsSteps)
     const auto result = runner.run({{*shippedPreset("5"), true}, peakedModelFolder(), ComputeOptions{}}, callbacks);
     EXPECT_EQ(result.status, notebook::RunStatus::Cancelled);
     ASSERT_EQ(result.runIds.size(), 1u); // the visible run of "both" never started
-    const auto run = book().run(result.runIds[0]);
+    const auto run = book().runs().find(result.runIds[0]);
     EXPECT_EQ(run->status, notebook::RunStatus::Cancelled);
-    EXPECT_EQ(book().steps(result.runIds[0]).size(), 3u); // steps 0, 1, 2 were fed before the flag was seen
-    EXPECT_EQ(book().runCount(), 1);
+    EXPECT_EQ(book().steps().ofRun(result.runIds[0]).size(), 3u); // steps 0, 1, 2 were fed before the flag was seen
+    EXPECT_EQ(book().runs().count(), 1);
     EXPECT_FALSE(result.verdict);
 }
 
@@ -278,12 +278,12 @@ TEST_F(ExperimentTest, CorruptModelFailsWithTheLoadersMessageStoredOnAFailedRun)
         message = error.what();
     }
     EXPECT_NE(message.find("model.safetensors"), std::string::npos) << message;
-    const auto runs = book().listRuns();
+    const auto runs = book().runs().list();
     ASSERT_EQ(runs.size(), 1u);
-    const auto run = book().run(runs[0].id);
+    const auto run = book().runs().find(runs[0].id);
     EXPECT_EQ(run->status, notebook::RunStatus::Failed);
     EXPECT_EQ(run->errorText, message);
-    EXPECT_TRUE(book().steps(run->id).empty());
+    EXPECT_TRUE(book().steps().ofRun(run->id).empty());
 }
 
 TEST_F(ExperimentTest, RunTheModelCannotHoldIsRefusedBeforeARunRowExists)
@@ -301,7 +301,7 @@ TEST_F(ExperimentTest, RunTheModelCannotHoldIsRefusedBeforeARunRowExists)
     }
     EXPECT_NE(message.find("max_steps: expected at most"), std::string::npos) << message;
     EXPECT_NE(message.find("found 100000"), std::string::npos) << message;
-    EXPECT_EQ(book().runCount(), 0);
+    EXPECT_EQ(book().runs().count(), 0);
 }
 
 TEST_F(ExperimentTest, ModelCacheReloadsWhenTheFolderChanges)

@@ -43,13 +43,13 @@ protected:
     std::multiset<std::string> tensorNames(int64_t runId)
     {
         std::multiset<std::string> names;
-        for (const auto& info : book_->tensorInfos(runId))
+        for (const auto& info : book_->tensors().infosOfRun(runId))
             names.insert(info.name);
         return names;
     }
     bool hasMetric(int64_t runId, const std::string& prefix)
     {
-        for (const auto& m : book_->metrics(runId))
+        for (const auto& m : book_->metrics().ofRun(runId))
             if (m.name.rfind(prefix, 0) == 0)
                 return true;
         return false;

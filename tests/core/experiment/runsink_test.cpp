@@ -48,7 +48,7 @@ TEST_F(ExperimentTest, NotebookSinkStoresWhatTheMemorySinkKeeps)
 
     // The two runs decode the same steps (same model, same request); each sink holds them.
     ASSERT_EQ(memory.steps().size(), inMemory.run.steps.size());
-    const std::vector<notebook::StepRecord> steps = book().steps(stored.runId);
+    const std::vector<notebook::StepRecord> steps = book().steps().ofRun(stored.runId);
     ASSERT_EQ(steps.size(), memory.steps().size());
     bool sawMultiMember = false;
     for (size_t s = 0; s < steps.size(); ++s) {
@@ -68,13 +68,13 @@ TEST_F(ExperimentTest, NotebookSinkStoresWhatTheMemorySinkKeeps)
     }
     EXPECT_TRUE(sawMultiMember) << "the run should have a set of 2+ for the slots to matter";
 
-    const auto run = book().run(stored.runId);
+    const auto run = book().runs().find(stored.runId);
     ASSERT_TRUE(run);
     EXPECT_EQ(run->status, notebook::RunStatus::Finished);
     EXPECT_EQ(memory.status(), notebook::RunStatus::Finished);
     EXPECT_EQ(run->generatedText, memory.text());
     EXPECT_EQ(memory.text(), runText(request.prompt, inMemory.run.sets(), *model->tokenizer));
-    const std::vector<notebook::CheckRecord> checks = book().checks(stored.runId);
+    const std::vector<notebook::CheckRecord> checks = book().checks().ofRun(stored.runId);
     ASSERT_EQ(checks.size(), memory.checks().size());
     for (size_t c = 0; c < checks.size(); ++c) {
         EXPECT_EQ(checks[c].name, memory.checks()[c].name);
@@ -94,7 +94,7 @@ TEST_F(ExperimentTest, ARunThatFeedsFewerTokensThanItSelectsIsStoredWithTheSlots
     NotebookRunSink sink(book());
     const RecordedRun recorded = runTempo(*model, request, sink);
 
-    const std::vector<notebook::StepRecord> steps = book().steps(recorded.runId);
+    const std::vector<notebook::StepRecord> steps = book().steps().ofRun(recorded.runId);
     ASSERT_EQ(steps.size(), recorded.run.steps.size());
     const int64_t promptLength = static_cast<int64_t>(recorded.run.promptIds.size());
     int64_t nextSlot = promptLength;

@@ -93,9 +93,9 @@ TEST_F(ExperimentTest, SweepAggregatesMatchAnIndependentRecomputation)
     EXPECT_EQ(result.pointsRun, 6);
     EXPECT_EQ(result.runsMade, 6);
     EXPECT_FALSE(result.cancelled);
-    EXPECT_EQ(book().runCount(), 6);
+    EXPECT_EQ(book().runs().count(), 6);
 
-    const auto sweep = book().sweep(result.sweepId);
+    const auto sweep = book().sweeps().find(result.sweepId);
     ASSERT_EQ(sweep->runs.size(), 6u);
     const json stored = json::parse(sweep->specJson);
     EXPECT_EQ(stored["status"], "finished");
@@ -105,7 +105,7 @@ TEST_F(ExperimentTest, SweepAggregatesMatchAnIndependentRecomputation)
     std::map<double, std::map<std::string, std::map<std::string, std::vector<double>>>> samples;
     for (const auto& [runId, pointText] : sweep->runs) {
         const json point = json::parse(pointText);
-        for (const auto& m : book().metrics(runId))
+        for (const auto& m : book().metrics().ofRun(runId))
             if (!m.step && !m.layer && !m.head && m.name.rfind("verdict.", 0) != 0 && std::isfinite(m.value))
                 samples[point["threshold"].get<double>()][point["category"].get<std::string>()][m.name].push_back(m.value);
     }
@@ -153,8 +153,8 @@ TEST_F(ExperimentTest, CancelledSweepResumesWithoutRedoingFinishedRuns)
     EXPECT_TRUE(first.cancelled);
     EXPECT_EQ(first.pointsRun, 2);
     EXPECT_EQ(first.runsMade, 3);
-    EXPECT_EQ(book().runCount(), 3);
-    EXPECT_EQ(json::parse(book().sweep(first.sweepId)->specJson)["status"], "cancelled");
+    EXPECT_EQ(book().runs().count(), 3);
+    EXPECT_EQ(json::parse(book().sweeps().find(first.sweepId)->specJson)["status"], "cancelled");
     EXPECT_EQ(first.aggregate["all_thresholds"]["points"], 2);
 
     const SweepResult second = runner.run(smallSweep("1b", {"max_steps=4"})); // no cancel this time
@@ -164,15 +164,15 @@ TEST_F(ExperimentTest, CancelledSweepResumesWithoutRedoingFinishedRuns)
     EXPECT_EQ(second.pointsRun, 4);
     EXPECT_EQ(second.runsMade, 4);
     // 2 finished + 1 cancelled from the first call, 4 from the second: nothing finished was redone.
-    EXPECT_EQ(book().runCount(), 7);
-    EXPECT_EQ(book().sweep(second.sweepId)->runs.size(), 7u);
+    EXPECT_EQ(book().runs().count(), 7);
+    EXPECT_EQ(book().sweeps().find(second.sweepId)->runs.size(), 7u);
     EXPECT_EQ(second.aggregate["all_thresholds"]["points"], 6);
 
     // A third call has nothing left to do.
     const SweepResult third = runner.run(smallSweep("1b", {"max_steps=4"}));
     EXPECT_EQ(third.pointsSkipped, 6);
     EXPECT_EQ(third.runsMade, 0);
-    EXPECT_EQ(book().runCount(), 7);
+    EXPECT_EQ(book().runs().count(), 7);
 }
 
 TEST_F(ExperimentTest, SweepOfABothPresetAggregatesPairs)

@@ -69,7 +69,7 @@ inline TensorBlob sampleTensor(const std::string& name, int rows, int cols)
 // Every stored field of run `a` in notebook `na` equals that of run `b` in `nb` (ids aside).
 inline void expectSameRun(const Notebook& na, std::int64_t a, const Notebook& nb, std::int64_t b)
 {
-    auto runA = na.run(a), runB = nb.run(b);
+    auto runA = na.runs().find(a), runB = nb.runs().find(b);
     ASSERT_TRUE(runA && runB);
     EXPECT_EQ(runA->uuid, runB->uuid);
     EXPECT_EQ(runA->presetId, runB->presetId);
@@ -89,7 +89,7 @@ inline void expectSameRun(const Notebook& na, std::int64_t a, const Notebook& nb
     EXPECT_EQ(runA->timingsJson, runB->timingsJson);
     ASSERT_EQ(runA->modelId.has_value(), runB->modelId.has_value());
     if (runA->modelId) {
-        auto modelA = na.model(*runA->modelId), modelB = nb.model(*runB->modelId);
+        auto modelA = na.models().find(*runA->modelId), modelB = nb.models().find(*runB->modelId);
         ASSERT_TRUE(modelA && modelB);
         EXPECT_EQ(modelA->folder, modelB->folder);
         EXPECT_EQ(modelA->name, modelB->name);
@@ -97,25 +97,25 @@ inline void expectSameRun(const Notebook& na, std::int64_t a, const Notebook& nb
         EXPECT_EQ(modelA->tokenizerSha256, modelB->tokenizerSha256);
         EXPECT_EQ(modelA->configJson, modelB->configJson);
     }
-    EXPECT_EQ(na.steps(a), nb.steps(b));
-    EXPECT_EQ(na.checks(a), nb.checks(b));
-    EXPECT_EQ(na.metrics(a), nb.metrics(b));
-    auto tensorsA = na.tensorInfos(a), tensorsB = nb.tensorInfos(b);
+    EXPECT_EQ(na.steps().ofRun(a), nb.steps().ofRun(b));
+    EXPECT_EQ(na.checks().ofRun(a), nb.checks().ofRun(b));
+    EXPECT_EQ(na.metrics().ofRun(a), nb.metrics().ofRun(b));
+    auto tensorsA = na.tensors().infosOfRun(a), tensorsB = nb.tensors().infosOfRun(b);
     ASSERT_EQ(tensorsA.size(), tensorsB.size());
     for (std::size_t i = 0; i < tensorsA.size(); ++i)
-        EXPECT_TRUE(na.tensor(tensorsA[i].id) == nb.tensor(tensorsB[i].id)) << "tensor " << tensorsA[i].name;
-    auto notesA = na.notes(a), notesB = nb.notes(b);
+        EXPECT_TRUE(na.tensors().load(tensorsA[i].id) == nb.tensors().load(tensorsB[i].id)) << "tensor " << tensorsA[i].name;
+    auto notesA = na.notes().ofRun(a), notesB = nb.notes().ofRun(b);
     ASSERT_EQ(notesA.size(), notesB.size());
     for (std::size_t i = 0; i < notesA.size(); ++i) {
         EXPECT_EQ(notesA[i].markdown, notesB[i].markdown);
         EXPECT_EQ(notesA[i].createdAt, notesB[i].createdAt);
         EXPECT_EQ(notesA[i].editedAt, notesB[i].editedAt);
     }
-    EXPECT_EQ(na.tags(a), nb.tags(b));
-    auto reportsA = na.reportsOfRun(a), reportsB = nb.reportsOfRun(b);
+    EXPECT_EQ(na.tags().ofRun(a), nb.tags().ofRun(b));
+    auto reportsA = na.reports().ofRun(a), reportsB = nb.reports().ofRun(b);
     ASSERT_EQ(reportsA.size(), reportsB.size());
     for (std::size_t i = 0; i < reportsA.size(); ++i) {
-        auto ra = na.report(reportsA[i]), rb = nb.report(reportsB[i]);
+        auto ra = na.reports().find(reportsA[i]), rb = nb.reports().find(reportsB[i]);
         EXPECT_EQ(ra->title, rb->title);
         EXPECT_EQ(ra->markdown, rb->markdown);
         EXPECT_EQ(ra->images, rb->images);
@@ -126,27 +126,27 @@ inline void expectSameRun(const Notebook& na, std::int64_t a, const Notebook& nb
 inline std::int64_t writeFullRun(Notebook& notebook, const std::string& prompt, int stepCount = 4)
 {
     RunRecord run = sampleRun(prompt);
-    run.modelId = notebook.upsertModel(sampleModel());
-    notebook.upsertPreset({run.presetId, "attention, isolated", R"({"steps":10})"});
-    const std::int64_t id = notebook.createRun(run);
+    run.modelId = notebook.models().upsert(sampleModel());
+    notebook.presets().upsert({run.presetId, "attention, isolated", R"({"steps":10})"});
+    const std::int64_t id = notebook.runs().create(run);
     for (int s = 0; s < stepCount; ++s)
-        notebook.appendStep(id, sampleStep(s), s == 1 ? std::vector<TensorBlob>{sampleTensor("attention.layer0", 3, 7)}
+        notebook.steps().append(id, sampleStep(s), s == 1 ? std::vector<TensorBlob>{sampleTensor("attention.layer0", 3, 7)}
                                                       : std::vector<TensorBlob>{});
     std::vector<float> logits = {1.0f, -2.5f, 3.140625f, 0.0f, 65504.0f, -0.0078125f};
-    notebook.addTensors(id, {TensorBlob::fromF32AsBF16("logits", 2, {2, 3}, logits)});
-    notebook.recordChecks(id, {{"greedy-equivalence", true, 0.0, "threshold 1.1 equals greedy"},
+    notebook.tensors().add(id, {TensorBlob::fromF32AsBF16("logits", 2, {2, 3}, logits)});
+    notebook.checks().record(id, {{"greedy-equivalence", true, 0.0, "threshold 1.1 equals greedy"},
                                {"sibling-attention-zero", false, 0.25, "max sibling weight 0.25"}});
-    notebook.recordMetrics(id, {{"entropy", 1.5, 0, std::nullopt, std::nullopt}, {"attn.mean", 0.125, 1, 2, 3}});
-    notebook.addNote(id, "Parallel set at step 1 looks *odd*");
-    notebook.addTag(id, "baseline");
-    notebook.addTag(id, "cpu");
+    notebook.metrics().record(id, {{"entropy", 1.5, 0, std::nullopt, std::nullopt}, {"attn.mean", 0.125, 1, 2, 3}});
+    notebook.notes().add(id, "Parallel set at step 1 looks *odd*");
+    notebook.tags().add(id, "baseline");
+    notebook.tags().add(id, "cpu");
     ReportRecord report;
     report.runId = id;
     report.title = "Findings";
     report.markdown = "# Findings\n![width](width.png)";
     report.images["width.png"] = {0x89, 'P', 'N', 'G', 0, 1, 2};
-    notebook.addReport(report);
-    notebook.finishRun(id, RunStatus::Finished, prompt + " generated [a/b] text", R"({"total_ms":12.5})", "");
+    notebook.reports().add(report);
+    notebook.runs().finish(id, RunStatus::Finished, prompt + " generated [a/b] text", R"({"total_ms":12.5})", "");
     return id;
 }
 

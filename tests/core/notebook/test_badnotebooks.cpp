@@ -112,9 +112,9 @@ TEST(BadNotebooks, CorruptTablePagesFailOnReadAndKeepTheirBytes)
     const std::string path = makeNotebookWithData(dir, "pages.sqlite");
     {
         Notebook notebook(path);
-        const std::int64_t runId = notebook.createRun(testing::sampleRun("big capture"));
-        notebook.appendStep(runId, testing::sampleStep(0), {testing::sampleTensor("attention", 256, 1024)}); // 1 MB
-        notebook.finishRun(runId, RunStatus::Finished, "", "{}", "");
+        const std::int64_t runId = notebook.runs().create(testing::sampleRun("big capture"));
+        notebook.steps().append(runId, testing::sampleStep(0), {testing::sampleTensor("attention", 256, 1024)}); // 1 MB
+        notebook.runs().finish(runId, RunStatus::Finished, "", "{}", "");
         notebook.database().exec("PRAGMA wal_checkpoint(TRUNCATE)");
     }
     std::string bytes = test::readFileBytes(path);
@@ -127,12 +127,12 @@ TEST(BadNotebooks, CorruptTablePagesFailOnReadAndKeepTheirBytes)
         failedAt = "open";
         Notebook notebook(path);
         failedAt = "listRuns";
-        for (const auto& run : notebook.listRuns({})) {
+        for (const auto& run : notebook.runs().list({})) {
             failedAt = "reading run " + std::to_string(run.id);
-            notebook.steps(run.id);
-            notebook.notes(run.id);
-            for (const auto& info : notebook.tensorInfos(run.id))
-                notebook.tensor(info.id);
+            notebook.steps().ofRun(run.id);
+            notebook.notes().ofRun(run.id);
+            for (const auto& info : notebook.tensors().infosOfRun(run.id))
+                notebook.tensors().load(info.id);
         }
         failedAt = "nowhere";
     } catch (const NotebookError& e) {
@@ -177,9 +177,9 @@ TEST(BadNotebooks, ReadOnlyFileCanBeBrowsedButNotOpenedForWriting)
     expectOpenFails(path, OpenMode::ReadWrite, {"read-only", "444"});
     {
         Notebook reader(path, OpenMode::ReadOnly);
-        EXPECT_EQ(reader.runCount(), 3);
-        EXPECT_EQ(reader.listRuns({"prompt", "", std::nullopt, 100, 0}).size(), 3u);
-        EXPECT_THROW(reader.deleteRun(1), NotebookError);
+        EXPECT_EQ(reader.runs().count(), 3);
+        EXPECT_EQ(reader.runs().list({"prompt", "", std::nullopt, 100, 0}).size(), 3u);
+        EXPECT_THROW(reader.runs().remove(1), NotebookError);
     }
     EXPECT_EQ(test::readFileBytes(path), before);
     ::chmod(path.c_str(), 0644);
@@ -200,15 +200,15 @@ TEST(BadNotebooks, FullDiskFailsTheWriteCleanlyAndKeepsCommittedData)
     test::TempDir dir;
     const std::string path = (dir / "full.sqlite").string();
     Notebook notebook(path);
-    const std::int64_t runId = notebook.createRun(testing::sampleRun("filling the disk"));
-    notebook.appendStep(runId, testing::sampleStep(0));
-    notebook.appendStep(runId, testing::sampleStep(1));
+    const std::int64_t runId = notebook.runs().create(testing::sampleRun("filling the disk"));
+    notebook.steps().append(runId, testing::sampleStep(0));
+    notebook.steps().append(runId, testing::sampleStep(1));
     Database& db = notebook.database();
     const std::int64_t pages = db.queryInt("PRAGMA page_count");
     db.queryInt("PRAGMA max_page_count = " + std::to_string(pages + 8));
     try {
         // [512, 512] f32 = 1 MB, far beyond 8 more pages of 4 KB.
-        notebook.appendStep(runId, testing::sampleStep(2), {testing::sampleTensor("huge", 512, 512)});
+        notebook.steps().append(runId, testing::sampleStep(2), {testing::sampleTensor("huge", 512, 512)});
         ADD_FAILURE() << "the write did not fail";
     } catch (const NotebookError& e) {
         const std::string message = e.what();
@@ -217,14 +217,14 @@ TEST(BadNotebooks, FullDiskFailsTheWriteCleanlyAndKeepsCommittedData)
         EXPECT_NE(message.find(path), std::string::npos) << message;
         EXPECT_NE(message.find("unchanged"), std::string::npos) << message;
     }
-    EXPECT_EQ(notebook.steps(runId).size(), 2u) << "committed steps kept, the failed one absent";
-    EXPECT_TRUE(notebook.tensorInfos(runId).empty());
+    EXPECT_EQ(notebook.steps().ofRun(runId).size(), 2u) << "committed steps kept, the failed one absent";
+    EXPECT_TRUE(notebook.tensors().infosOfRun(runId).empty());
     db.queryInt("PRAGMA max_page_count = 1073741823");
-    notebook.appendStep(runId, testing::sampleStep(2), {testing::sampleTensor("huge", 512, 512)});
-    notebook.finishRun(runId, RunStatus::Finished, "done", "{}", "");
+    notebook.steps().append(runId, testing::sampleStep(2), {testing::sampleTensor("huge", 512, 512)});
+    notebook.runs().finish(runId, RunStatus::Finished, "done", "{}", "");
     Notebook reopened(path, OpenMode::ReadOnly);
-    EXPECT_EQ(reopened.steps(runId).size(), 3u);
-    EXPECT_EQ(reopened.run(runId)->status, RunStatus::Finished);
+    EXPECT_EQ(reopened.steps().ofRun(runId).size(), 3u);
+    EXPECT_EQ(reopened.runs().find(runId)->status, RunStatus::Finished);
 }
 
 } // namespace

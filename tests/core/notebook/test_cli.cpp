@@ -59,21 +59,21 @@ Filled fill(Notebook& notebook)
     Filled f;
     RunRecord cat = testing::sampleRun("The cat sat on the");
     cat.startedAt = "2026-03-01T10:00:00.000Z";
-    f.cat = notebook.createRun(cat);
+    f.cat = notebook.runs().create(cat);
     for (int s = 0; s < 3; ++s)
-        notebook.appendStep(f.cat, testing::sampleStep(s), {testing::sampleTensor("attention", 2, 4)});
-    notebook.recordChecks(f.cat, {{"greedy-equivalence", true, 0.0, "identical"}});
-    notebook.addTag(f.cat, "baseline");
-    notebook.finishRun(f.cat, RunStatus::Finished, "The cat sat on the [mat/rug]", "{}", "");
+        notebook.steps().append(f.cat, testing::sampleStep(s), {testing::sampleTensor("attention", 2, 4)});
+    notebook.checks().record(f.cat, {{"greedy-equivalence", true, 0.0, "identical"}});
+    notebook.tags().add(f.cat, "baseline");
+    notebook.runs().finish(f.cat, RunStatus::Finished, "The cat sat on the [mat/rug]", "{}", "");
     RunRecord fox = testing::sampleRun("The quick brown", "5");
     fox.startedAt = "2026-03-02T10:00:00.000Z";
-    f.fox = notebook.createRun(fox);
-    notebook.addNote(f.fox, "ran out of *memory* on the laptop");
-    notebook.finishRun(f.fox, RunStatus::Failed, "", "{}", "out of memory");
+    f.fox = notebook.runs().create(fox);
+    notebook.notes().add(f.fox, "ran out of *memory* on the laptop");
+    notebook.runs().finish(f.fox, RunStatus::Failed, "", "{}", "out of memory");
     RunRecord owl = testing::sampleRun("Owls hunt at");
     owl.startedAt = "2026-03-03T10:00:00.000Z";
-    f.owl = notebook.createRun(owl);
-    f.catUuid = notebook.run(f.cat)->uuid;
+    f.owl = notebook.runs().create(owl);
+    f.catUuid = notebook.runs().find(f.cat)->uuid;
     return f;
 }
 
@@ -184,14 +184,14 @@ TEST_F(NotebookCli, DeleteTagAndNote)
     EXPECT_NE(deleted.out.find(f.catUuid), std::string::npos);
 
     Notebook notebook(file, OpenMode::ReadOnly);
-    EXPECT_FALSE(notebook.run(f.cat));
+    EXPECT_FALSE(notebook.runs().find(f.cat));
     EXPECT_EQ(notebook.database().queryInt("SELECT count(*) FROM tensors"), 0);
-    EXPECT_EQ(notebook.tags(f.fox), std::vector<std::string>{"oom"});
-    ASSERT_EQ(notebook.notes(f.fox).size(), 2u);
-    EXPECT_EQ(notebook.notes(f.fox)[1].markdown, "retry on the GPU box");
-    EXPECT_EQ(notebook.listRuns({"GPU", "", std::nullopt, 100, 0}).size(), 1u);
+    EXPECT_EQ(notebook.tags().ofRun(f.fox), std::vector<std::string>{"oom"});
+    ASSERT_EQ(notebook.notes().ofRun(f.fox).size(), 2u);
+    EXPECT_EQ(notebook.notes().ofRun(f.fox)[1].markdown, "retry on the GPU box");
+    EXPECT_EQ(notebook.runs().list({"GPU", "", std::nullopt, 100, 0}).size(), 1u);
     // The owl's writer (the fill above, in this process) is alive, so it is still running.
-    EXPECT_EQ(notebook.run(f.owl)->status, RunStatus::Running);
+    EXPECT_EQ(notebook.runs().find(f.owl)->status, RunStatus::Running);
 }
 
 TEST_F(NotebookCli, ExportImportAndMerge)
@@ -202,9 +202,9 @@ TEST_F(NotebookCli, ExportImportAndMerge)
         Notebook notebook(server);
         f = fill(notebook);
         Notebook homeBook(home);
-        homeBook.createRun(testing::sampleRun("already at home"));
+        homeBook.runs().create(testing::sampleRun("already at home"));
         Notebook otherBook(other);
-        otherBook.createRun(testing::sampleRun("from another machine"));
+        otherBook.runs().create(testing::sampleRun("from another machine"));
     }
     const std::string exported = path("cat.sqlite");
     CliResult exportResult = cli("export-run " + std::to_string(f.cat) + " " + quoted(exported) + " --notebook " + quoted(server));
@@ -224,10 +224,10 @@ TEST_F(NotebookCli, ExportImportAndMerge)
     ASSERT_EQ(merged.exitCode, 0) << merged.err;
 
     Notebook homeBook(home, OpenMode::ReadOnly);
-    EXPECT_EQ(homeBook.runCount(), 3);
+    EXPECT_EQ(homeBook.runs().count(), 3);
     Notebook serverBook(server, OpenMode::ReadOnly);
-    testing::expectSameRun(serverBook, f.cat, homeBook, *homeBook.findRunByUuid(f.catUuid));
-    EXPECT_EQ(homeBook.listRuns({"another machine", "", std::nullopt, 100, 0}).size(), 1u);
+    testing::expectSameRun(serverBook, f.cat, homeBook, *homeBook.runs().findByUuid(f.catUuid));
+    EXPECT_EQ(homeBook.runs().list({"another machine", "", std::nullopt, 100, 0}).size(), 1u);
 }
 
 // Name -> bytes of every file in `folder`, and the folder's modification time (changes when a
@@ -268,7 +268,7 @@ TEST_F(NotebookCli, ReadingCommandsBrowseANotebookInAReadOnlyFolder)
     {
         Notebook notebook(file);
         f = fill(notebook);
-        notebook.finishRun(f.owl, RunStatus::Finished, "Owls hunt at night", "{}", "");
+        notebook.runs().finish(f.owl, RunStatus::Finished, "Owls hunt at night", "{}", "");
     }
     ASSERT_EQ(::chmod(folder.c_str(), 0555), 0);
     const FolderState before = folderState(folder);
@@ -295,7 +295,7 @@ TEST_F(NotebookCli, ReadOnlyFlagCreatesNothingNextToTheNotebook)
     {
         Notebook notebook(file);
         f = fill(notebook);
-        notebook.finishRun(f.owl, RunStatus::Finished, "Owls hunt at night", "{}", "");
+        notebook.runs().finish(f.owl, RunStatus::Finished, "Owls hunt at night", "{}", "");
     }
     const FolderState before = folderState(dir_.path());
     const std::string nb = " --notebook " + quoted(file) + " --read-only";
@@ -336,8 +336,8 @@ TEST_F(NotebookCli, ExportRunReplacesAnExistingFileOnlyWithForce)
     CliResult forced = cli(command + " --force");
     ASSERT_EQ(forced.exitCode, 0) << forced.err;
     Notebook exported(out, OpenMode::ReadOnly);
-    EXPECT_EQ(exported.runCount(), 1);
-    EXPECT_TRUE(exported.findRunByUuid(f.catUuid));
+    EXPECT_EQ(exported.runs().count(), 1);
+    EXPECT_TRUE(exported.runs().findByUuid(f.catUuid));
 }
 
 TEST_F(NotebookCli, DefaultNotebookUnderXdgDataHomeAndBadFiles)
@@ -349,7 +349,7 @@ TEST_F(NotebookCli, DefaultNotebookUnderXdgDataHomeAndBadFiles)
     EXPECT_TRUE(std::filesystem::exists(defaultPath)) << "created with its folders";
     {
         Notebook notebook(defaultPath.string());
-        notebook.createRun(testing::sampleRun("in the default notebook"));
+        notebook.runs().create(testing::sampleRun("in the default notebook"));
     }
     EXPECT_EQ(idsOf(cli("runs --json").out).size(), 1u);
 

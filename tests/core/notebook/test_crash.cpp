@@ -51,11 +51,11 @@ TEST(NotebookCrash, KilledWriterLeavesCommittedStepsAndAnInterruptedRun)
         ::close(pipeFds[0]);
         try {
             Notebook notebook(path);
-            std::int64_t runId = notebook.createRun(sampleRun("killed mid-run"));
+            std::int64_t runId = notebook.runs().create(sampleRun("killed mid-run"));
             if (::write(pipeFds[1], &runId, sizeof runId) != sizeof runId)
                 ::_exit(2);
             for (int step = 0;; ++step) {
-                notebook.appendStep(runId, sampleStep(step), {testing::sampleTensor("capture", 16, 16)});
+                notebook.steps().append(runId, sampleStep(step), {testing::sampleTensor("capture", 16, 16)});
                 if (::write(pipeFds[1], &step, sizeof step) != sizeof step)
                     ::_exit(3);
             }
@@ -81,18 +81,18 @@ TEST(NotebookCrash, KilledWriterLeavesCommittedStepsAndAnInterruptedRun)
 
     Notebook notebook(path);
     EXPECT_EQ(notebook.runsInterruptedOnOpen(), std::vector<std::int64_t>{runId});
-    auto run = notebook.run(runId);
+    auto run = notebook.runs().find(runId);
     ASSERT_TRUE(run);
     EXPECT_EQ(run->status, RunStatus::Interrupted);
     EXPECT_NE(run->errorText.find("pid " + std::to_string(child)), std::string::npos) << run->errorText;
     EXPECT_FALSE(run->endedAt.empty());
-    auto steps = notebook.steps(runId);
+    auto steps = notebook.steps().ofRun(runId);
     std::printf("child committed at least %d steps before SIGKILL; notebook holds %zu\n", lastCommitted + 1, steps.size());
     ASSERT_GE(static_cast<int>(steps.size()), lastCommitted + 1) << "every step reported as committed is there";
     ASSERT_LE(static_cast<int>(steps.size()), lastCommitted + 2) << "at most the step in flight when killed";
     for (std::size_t s = 0; s < steps.size(); ++s)
         EXPECT_EQ(steps[s], sampleStep(static_cast<int>(s))) << "step " << s << " intact";
-    EXPECT_EQ(notebook.tensorInfos(runId).size(), steps.size()) << "each step's capture committed with it";
+    EXPECT_EQ(notebook.tensors().infosOfRun(runId).size(), steps.size()) << "each step's capture committed with it";
     Statement integrity = notebook.database().prepare("PRAGMA integrity_check");
     ASSERT_TRUE(integrity.step());
     EXPECT_EQ(integrity.text(0), "ok");
@@ -106,14 +106,14 @@ TEST(NotebookCrash, RunOfALiveWriterStaysRunning)
     test::TempDir dir;
     const std::string path = (dir / "live.sqlite").string();
     Notebook writer(path);
-    const std::int64_t runId = writer.createRun(sampleRun("still going"));
-    writer.appendStep(runId, sampleStep(0));
+    const std::int64_t runId = writer.runs().create(sampleRun("still going"));
+    writer.steps().append(runId, sampleStep(0));
     Notebook other(path); // another window or the CLI opening the same notebook meanwhile
     EXPECT_TRUE(other.runsInterruptedOnOpen().empty());
-    EXPECT_EQ(other.run(runId)->status, RunStatus::Running);
-    writer.appendStep(runId, sampleStep(1));
-    writer.finishRun(runId, RunStatus::Finished, "done", "{}", "");
-    EXPECT_EQ(other.run(runId)->status, RunStatus::Finished);
+    EXPECT_EQ(other.runs().find(runId)->status, RunStatus::Running);
+    writer.steps().append(runId, sampleStep(1));
+    writer.runs().finish(runId, RunStatus::Finished, "done", "{}", "");
+    EXPECT_EQ(other.runs().find(runId)->status, RunStatus::Finished);
 }
 
 TEST(NotebookCrash, RunOfAReusedPidOrOtherHostIsJudgedCorrectly)
@@ -123,9 +123,9 @@ TEST(NotebookCrash, RunOfAReusedPidOrOtherHostIsJudgedCorrectly)
     std::int64_t reused, otherHost, ancientBoot;
     {
         Notebook notebook(path);
-        reused = notebook.createRun(sampleRun("pid reused"));
-        otherHost = notebook.createRun(sampleRun("other host"));
-        ancientBoot = notebook.createRun(sampleRun("before reboot"));
+        reused = notebook.runs().create(sampleRun("pid reused"));
+        otherHost = notebook.runs().create(sampleRun("other host"));
+        ancientBoot = notebook.runs().create(sampleRun("before reboot"));
         Database& db = notebook.database();
         // Our own pid, but a start token of another process: the pid was reused, the writer is gone.
         db.exec("UPDATE runs SET writer_token = writer_token || '999' WHERE id = " + std::to_string(reused));
@@ -133,9 +133,9 @@ TEST(NotebookCrash, RunOfAReusedPidOrOtherHostIsJudgedCorrectly)
         db.exec("UPDATE runs SET writer_token = '00000000-dead-beef/1' WHERE id = " + std::to_string(ancientBoot));
     }
     Notebook notebook(path);
-    EXPECT_EQ(notebook.run(reused)->status, RunStatus::Interrupted);
-    EXPECT_EQ(notebook.run(otherHost)->status, RunStatus::Running) << "another host cannot be checked";
-    EXPECT_EQ(notebook.run(ancientBoot)->status, RunStatus::Interrupted);
+    EXPECT_EQ(notebook.runs().find(reused)->status, RunStatus::Interrupted);
+    EXPECT_EQ(notebook.runs().find(otherHost)->status, RunStatus::Running) << "another host cannot be checked";
+    EXPECT_EQ(notebook.runs().find(ancientBoot)->status, RunStatus::Interrupted);
 }
 
 TEST(NotebookCrash, ReadOnlyOpenNeverMarksRuns)
@@ -145,17 +145,17 @@ TEST(NotebookCrash, ReadOnlyOpenNeverMarksRuns)
     std::int64_t runId;
     {
         Notebook notebook(path);
-        runId = notebook.createRun(sampleRun("dead writer"));
+        runId = notebook.runs().create(sampleRun("dead writer"));
         notebook.database().exec("UPDATE runs SET writer_pid = 2147483000");
     }
     {
         Notebook reader(path, OpenMode::ReadOnly);
         EXPECT_TRUE(reader.runsInterruptedOnOpen().empty());
-        EXPECT_EQ(reader.run(runId)->status, RunStatus::Running);
-        EXPECT_THROW(reader.addTag(runId, "x"), NotebookError);
+        EXPECT_EQ(reader.runs().find(runId)->status, RunStatus::Running);
+        EXPECT_THROW(reader.tags().add(runId, "x"), NotebookError);
     }
     Notebook writer(path);
-    EXPECT_EQ(writer.run(runId)->status, RunStatus::Interrupted);
+    EXPECT_EQ(writer.runs().find(runId)->status, RunStatus::Interrupted);
 }
 
 // One writer committing runs and steps as fast as it can, two readers listing, searching and
@@ -178,12 +178,12 @@ TEST(NotebookConcurrency, ReadersWhileAWriterWritesSeeNoBusyErrors)
         try {
             Notebook notebook(path);
             for (int r = 0; r < kRuns; ++r) {
-                std::int64_t id = notebook.createRun(sampleRun("concurrent prompt " + std::to_string(r)));
+                std::int64_t id = notebook.runs().create(sampleRun("concurrent prompt " + std::to_string(r)));
                 for (int s = 0; s < kSteps; ++s)
-                    notebook.appendStep(id, sampleStep(s), s == 0 ? std::vector<TensorBlob>{testing::sampleTensor("t", 64, 64)}
+                    notebook.steps().append(id, sampleStep(s), s == 0 ? std::vector<TensorBlob>{testing::sampleTensor("t", 64, 64)}
                                                                   : std::vector<TensorBlob>{});
-                notebook.addTag(id, "batch" + std::to_string(r % 3));
-                notebook.finishRun(id, RunStatus::Finished, "text " + std::to_string(r), "{}", "");
+                notebook.tags().add(id, "batch" + std::to_string(r % 3));
+                notebook.runs().finish(id, RunStatus::Finished, "text " + std::to_string(r), "{}", "");
             }
         } catch (const std::exception& e) {
             recordError("writer", e);
@@ -195,14 +195,14 @@ TEST(NotebookConcurrency, ReadersWhileAWriterWritesSeeNoBusyErrors)
             Notebook notebook(path, mode);
             std::int64_t lastCount = 0;
             while (!writerDone) {
-                auto runs = notebook.listRuns({});
-                auto found = notebook.listRuns({"concurrent", "", std::nullopt, 100, 0});
-                std::int64_t count = notebook.runCount();
+                auto runs = notebook.runs().list({});
+                auto found = notebook.runs().list({"concurrent", "", std::nullopt, 100, 0});
+                std::int64_t count = notebook.runs().count();
                 if (count < lastCount)
                     throw std::runtime_error("run count went backwards");
                 lastCount = count;
                 for (const auto& run : runs)
-                    if (run.status == RunStatus::Finished && notebook.steps(run.id).size() != kSteps)
+                    if (run.status == RunStatus::Finished && notebook.steps().ofRun(run.id).size() != kSteps)
                         throw std::runtime_error("a finished run without all its steps");
                 ++readerRounds;
             }
@@ -221,7 +221,7 @@ TEST(NotebookConcurrency, ReadersWhileAWriterWritesSeeNoBusyErrors)
                 kSteps);
     EXPECT_GT(readerRounds.load(), 0);
     Notebook notebook(path, OpenMode::ReadOnly);
-    EXPECT_EQ(notebook.runCount(), kRuns);
+    EXPECT_EQ(notebook.runs().count(), kRuns);
 }
 
 } // namespace

@@ -72,12 +72,12 @@ TEST(NotebookMigrations, ReopeningDoesNotReapply)
     std::int64_t id;
     {
         Notebook notebook(path);
-        id = notebook.createRun(testing::sampleRun("first prompt"));
+        id = notebook.runs().create(testing::sampleRun("first prompt"));
     }
     Notebook again(path);
     EXPECT_EQ(again.schemaVersion(), latestSchemaVersion());
-    EXPECT_EQ(again.runCount(), 1);
-    EXPECT_EQ(again.run(id)->prompt, "first prompt");
+    EXPECT_EQ(again.runs().count(), 1);
+    EXPECT_EQ(again.runs().find(id)->prompt, "first prompt");
 }
 
 // A notebook written by a build that knew only schema version 1, filled through plain SQL the way
@@ -117,7 +117,7 @@ TEST(NotebookMigrations, VersionOneNotebookWithDataIsMigratedIntact)
     EXPECT_EQ(notebook.schemaVersion(), latestSchemaVersion());
     Statement foreignKeyCheck = notebook.database().prepare("PRAGMA foreign_key_check");
     EXPECT_FALSE(foreignKeyCheck.step()) << "a row violates a foreign key";
-    auto run = notebook.run(3);
+    auto run = notebook.runs().find(3);
     ASSERT_TRUE(run);
     EXPECT_EQ(run->uuid, "11111111-2222-4333-8444-555555555555");
     EXPECT_EQ(run->presetId, "2");
@@ -126,29 +126,29 @@ TEST(NotebookMigrations, VersionOneNotebookWithDataIsMigratedIntact)
     EXPECT_EQ(run->provenance.threads, 8);
     EXPECT_EQ(run->generatedText, "The quick brown [fox/dog] jumps");
     ASSERT_EQ(run->modelId, std::optional<std::int64_t>(7));
-    EXPECT_EQ(notebook.model(7)->name, "cogito-3b");
-    auto steps = notebook.steps(3);
+    EXPECT_EQ(notebook.models().find(7)->name, "cogito-3b");
+    auto steps = notebook.steps().ofRun(3);
     ASSERT_EQ(steps.size(), 1u);
     EXPECT_EQ(steps[0].logicalPosition, 3);
     EXPECT_EQ(steps[0].tokenIds, (std::vector<std::int64_t>{21831, 5679}));
     EXPECT_EQ(steps[0].tokens, (std::vector<std::string>{" fox", " dog"}));
     EXPECT_EQ(steps[0].probabilities, (std::vector<double>{0.375, 0.125}));
     EXPECT_EQ(steps[0].physicalSlots, (std::vector<std::int64_t>{3, 4}));
-    ASSERT_EQ(notebook.checks(3).size(), 1u);
-    EXPECT_EQ(notebook.checks(3)[0].name, "rope-shift");
-    ASSERT_EQ(notebook.metrics(3).size(), 1u);
-    auto tensors = notebook.tensorInfos(3);
+    ASSERT_EQ(notebook.checks().ofRun(3).size(), 1u);
+    EXPECT_EQ(notebook.checks().ofRun(3)[0].name, "rope-shift");
+    ASSERT_EQ(notebook.metrics().ofRun(3).size(), 1u);
+    auto tensors = notebook.tensors().infosOfRun(3);
     ASSERT_EQ(tensors.size(), 1u);
-    TensorBlob ids = notebook.tensor(tensors[0].id);
+    TensorBlob ids = notebook.tensors().load(tensors[0].id);
     std::int64_t values[2];
     std::memcpy(values, ids.data.data(), 16);
     EXPECT_EQ(values[0], 1);
     EXPECT_EQ(values[1], 255);
-    EXPECT_EQ(notebook.notes(3).at(0).editedAt, "2026-01-04T00:00:00.000Z");
-    EXPECT_EQ(notebook.tags(3), std::vector<std::string>{"legacy"});
+    EXPECT_EQ(notebook.notes().ofRun(3).at(0).editedAt, "2026-01-04T00:00:00.000Z");
+    EXPECT_EQ(notebook.tags().ofRun(3), std::vector<std::string>{"legacy"});
     // The full-text index built by version 1 still finds the run by prompt, note and tag.
     for (const char* word : {"quick", "zebra", "legacy"}) {
-        auto found = notebook.listRuns({word, "", std::nullopt, 100, 0});
+        auto found = notebook.runs().list({word, "", std::nullopt, 100, 0});
         ASSERT_EQ(found.size(), 1u) << word;
         EXPECT_EQ(found[0].id, 3);
     }
@@ -156,10 +156,10 @@ TEST(NotebookMigrations, VersionOneNotebookWithDataIsMigratedIntact)
     SweepRecord sweep;
     sweep.name = "threshold sweep";
     sweep.runs = {{3, R"({"threshold":0.1})"}};
-    const std::int64_t sweepId = notebook.createSweep(sweep);
-    EXPECT_EQ(notebook.sweep(sweepId)->runs.size(), 1u);
+    const std::int64_t sweepId = notebook.sweeps().create(sweep);
+    EXPECT_EQ(notebook.sweeps().find(sweepId)->runs.size(), 1u);
     // New runs continue after the old ids.
-    EXPECT_GT(notebook.createRun(testing::sampleRun("after migration")), 3);
+    EXPECT_GT(notebook.runs().create(testing::sampleRun("after migration")), 3);
 }
 
 TEST(NotebookMigrations, ReadOnlyOpenReadsAVersionThreeNotebookAndRefusesOlderOnes)
@@ -178,8 +178,8 @@ TEST(NotebookMigrations, ReadOnlyOpenReadsAVersionThreeNotebookAndRefusesOlderOn
     {
         Notebook reader(path, OpenMode::ReadOnly);
         EXPECT_EQ(reader.schemaVersion(), 3);
-        ASSERT_EQ(reader.listRuns({}).size(), 1u);
-        EXPECT_EQ(reader.listRuns({}).front().prompt, "The cat");
+        ASSERT_EQ(reader.runs().list({}).size(), 1u);
+        EXPECT_EQ(reader.runs().list({}).front().prompt, "The cat");
     }
     {
         Database db(path, Database::Mode::ReadWrite);

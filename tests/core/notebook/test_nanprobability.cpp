@@ -20,14 +20,14 @@ TEST(NotebookNanProbability, IsStoredAsNullAndReadBackAsNan)
 {
     test::TempDir dir;
     Notebook notebook((dir / "nan.sqlite").string());
-    const std::int64_t runId = notebook.createRun(testing::sampleRun("nan weights"));
+    const std::int64_t runId = notebook.runs().create(testing::sampleRun("nan weights"));
     StepRecord step = testing::sampleStep(1); // two members
     ASSERT_EQ(step.probabilities.size(), 2u);
     step.probabilities[0] = std::numeric_limits<double>::quiet_NaN();
-    notebook.appendStep(runId, step);
+    notebook.steps().append(runId, step);
     EXPECT_EQ(notebook.database().queryInt("SELECT count(*) FROM step_members WHERE probability IS NULL"), 1);
 
-    const auto steps = notebook.steps(runId);
+    const auto steps = notebook.steps().ofRun(runId);
     ASSERT_EQ(steps.size(), 1u);
     ASSERT_EQ(steps[0].probabilities.size(), 2u);
     EXPECT_TRUE(std::isnan(steps[0].probabilities[0]));

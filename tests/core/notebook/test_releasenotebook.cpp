@@ -49,7 +49,7 @@ protected:
 TEST_F(ReleaseNotebook, OpensAndListsItsRuns)
 {
     Notebook book(path_.string(), OpenMode::ReadOnly);
-    const auto runs = book.listRuns();
+    const auto runs = book.runs().list();
     // Newest first: the failed run, the sweep's run, the visible and isolated runs of preset 2, the plain run.
     ASSERT_EQ(runs.size(), 5u);
     EXPECT_EQ(runs[0].status, RunStatus::Failed);
@@ -69,8 +69,8 @@ TEST_F(ReleaseNotebook, OpensAndListsItsRuns)
 TEST_F(ReleaseNotebook, ReadsThePlainRunsConfiguration)
 {
     Notebook book(path_.string(), OpenMode::ReadOnly);
-    const std::int64_t runId = book.listRuns().back().id; // made first
-    const auto run = book.run(runId);
+    const std::int64_t runId = book.runs().list().back().id; // made first
+    const auto run = book.runs().find(runId);
     ASSERT_TRUE(run);
     EXPECT_EQ(run->presetId, "run");
     const json config = json::parse(run->configJson);
@@ -83,19 +83,19 @@ TEST_F(ReleaseNotebook, ReadsThePlainRunsConfiguration)
     EXPECT_TRUE(config["captures"]["logits"].get<bool>());
     EXPECT_TRUE(config["preset"].is_null());
     ASSERT_TRUE(run->modelId);
-    const auto model = book.model(*run->modelId);
+    const auto model = book.models().find(*run->modelId);
     ASSERT_TRUE(model);
     EXPECT_EQ(config["model"]["weights_sha256"], model->weightsSha256);
-    EXPECT_EQ(book.steps(runId).size(), static_cast<size_t>(book.listRuns().back().stepCount));
-    EXPECT_FALSE(book.checks(runId).empty());
+    EXPECT_EQ(book.steps().ofRun(runId).size(), static_cast<size_t>(book.runs().list().back().stepCount));
+    EXPECT_FALSE(book.checks().ofRun(runId).empty());
 }
 
 TEST_F(ReleaseNotebook, ReadsTheGroupOfABothPreset)
 {
     Notebook book(path_.string(), OpenMode::ReadOnly);
-    const auto groups = book.allGroups();
+    const auto groups = book.groups().all();
     ASSERT_EQ(groups.size(), 1u);
-    const auto group = book.group(groups.front());
+    const auto group = book.groups().find(groups.front());
     ASSERT_TRUE(group);
     EXPECT_EQ(group->kind, "mode-pair");
     ASSERT_EQ(group->runIds.size(), 2u);
@@ -110,7 +110,7 @@ TEST_F(ReleaseNotebook, ReadsTheGroupOfABothPreset)
 
     const char* modes[] = {"isolated", "visible"};
     for (size_t i = 0; i < 2; ++i) {
-        const auto run = book.run(group->runIds[i]);
+        const auto run = book.runs().find(group->runIds[i]);
         ASSERT_TRUE(run);
         EXPECT_EQ(run->presetId, "2");
         const json config = json::parse(run->configJson);
@@ -121,19 +121,19 @@ TEST_F(ReleaseNotebook, ReadsTheGroupOfABothPreset)
         EXPECT_EQ(config["preset"]["mode"], "both");
         EXPECT_EQ(config["preset"]["max_steps"].get<int>(), kMaxSteps);
         EXPECT_EQ(config["prompt_token_ids"].get<std::vector<std::int64_t>>(), expectedPromptIds());
-        EXPECT_EQ(book.groupsOfRun(run->id), groups);
+        EXPECT_EQ(book.groups().ofRun(run->id), groups);
     }
 }
 
 TEST_F(ReleaseNotebook, ReadsTheSweepRunAndItsPoint)
 {
     Notebook book(path_.string(), OpenMode::ReadOnly);
-    const auto sweeps = book.allSweeps();
+    const auto sweeps = book.sweeps().all();
     ASSERT_EQ(sweeps.size(), 1u);
-    const auto sweep = book.sweep(sweeps.front());
+    const auto sweep = book.sweeps().find(sweeps.front());
     ASSERT_TRUE(sweep);
     ASSERT_EQ(sweep->runs.size(), 1u);
-    const auto run = book.run(sweep->runs.front().first);
+    const auto run = book.runs().find(sweep->runs.front().first);
     ASSERT_TRUE(run);
     const json config = json::parse(run->configJson);
     EXPECT_EQ(config["sweep"]["sweep_id"].get<std::int64_t>(), sweep->id);
@@ -147,7 +147,7 @@ TEST_F(ReleaseNotebook, ReadsTheSweepRunAndItsPoint)
 TEST_F(ReleaseNotebook, ReadsARunThatFailedBeforeDecoding)
 {
     Notebook book(path_.string(), OpenMode::ReadOnly);
-    const auto run = book.run(book.listRuns().front().id);
+    const auto run = book.runs().find(book.runs().list().front().id);
     ASSERT_TRUE(run);
     EXPECT_EQ(run->status, RunStatus::Failed);
     EXPECT_NE(run->errorText.find("missing-model"), std::string::npos) << run->errorText;

@@ -30,10 +30,10 @@ TEST(NotebookRuns, RunWithStepsChecksMetricsRoundTrips)
     test::TempDir dir;
     Notebook notebook((dir / "n.sqlite").string());
     RunRecord run = sampleRun("The cat sat on the");
-    run.modelId = notebook.upsertModel(testing::sampleModel());
-    const std::int64_t id = notebook.createRun(run);
+    run.modelId = notebook.models().upsert(testing::sampleModel());
+    const std::int64_t id = notebook.runs().create(run);
 
-    auto stored = notebook.run(id);
+    auto stored = notebook.runs().find(id);
     ASSERT_TRUE(stored);
     EXPECT_EQ(stored->status, RunStatus::Running) << "the row exists, running, before any step";
     EXPECT_EQ(stored->uuid.size(), 36u);
@@ -45,43 +45,43 @@ TEST(NotebookRuns, RunWithStepsChecksMetricsRoundTrips)
     std::vector<StepRecord> written;
     for (int s = 0; s < 5; ++s) {
         written.push_back(sampleStep(s));
-        notebook.appendStep(id, written.back());
+        notebook.steps().append(id, written.back());
     }
-    notebook.recordChecks(id, {{"isolated-sibling-attention", true, 0.0, "exactly 0"}});
-    notebook.recordMetrics(id, {{"js", 0.03125, 2, std::nullopt, std::nullopt}, {"attn", 0.5, 1, 3, 7}});
-    notebook.finishRun(id, RunStatus::Finished, "The cat sat on the [mat/floor]", R"({"total_ms":3.5})", "");
+    notebook.checks().record(id, {{"isolated-sibling-attention", true, 0.0, "exactly 0"}});
+    notebook.metrics().record(id, {{"js", 0.03125, 2, std::nullopt, std::nullopt}, {"attn", 0.5, 1, 3, 7}});
+    notebook.runs().finish(id, RunStatus::Finished, "The cat sat on the [mat/floor]", R"({"total_ms":3.5})", "");
 
-    EXPECT_EQ(notebook.steps(id), written);
-    ASSERT_EQ(notebook.checks(id).size(), 1u);
-    EXPECT_EQ(notebook.checks(id)[0], (CheckRecord{"isolated-sibling-attention", true, 0.0, "exactly 0"}));
-    auto metrics = notebook.metrics(id);
+    EXPECT_EQ(notebook.steps().ofRun(id), written);
+    ASSERT_EQ(notebook.checks().ofRun(id).size(), 1u);
+    EXPECT_EQ(notebook.checks().ofRun(id)[0], (CheckRecord{"isolated-sibling-attention", true, 0.0, "exactly 0"}));
+    auto metrics = notebook.metrics().ofRun(id);
     ASSERT_EQ(metrics.size(), 2u);
     EXPECT_EQ(metrics[1].layer, std::optional<int>(3));
     EXPECT_EQ(metrics[1].head, std::optional<int>(7));
     EXPECT_FALSE(metrics[0].layer);
-    stored = notebook.run(id);
+    stored = notebook.runs().find(id);
     EXPECT_EQ(stored->status, RunStatus::Finished);
     EXPECT_EQ(stored->generatedText, "The cat sat on the [mat/floor]");
     EXPECT_EQ(stored->timingsJson, R"({"total_ms":3.5})");
     EXPECT_FALSE(stored->endedAt.empty());
     EXPECT_GE(stored->endedAt, stored->startedAt);
     EXPECT_EQ(stored->provenance.gitCommit, "abc123def456");
-    EXPECT_EQ(notebook.model(*stored->modelId)->weightsSha256, std::string(64, 'a'));
-    EXPECT_EQ(notebook.upsertModel(testing::sampleModel()), *stored->modelId) << "same folder and hashes: same row";
+    EXPECT_EQ(notebook.models().find(*stored->modelId)->weightsSha256, std::string(64, 'a'));
+    EXPECT_EQ(notebook.models().upsert(testing::sampleModel()), *stored->modelId) << "same folder and hashes: same row";
 }
 
 TEST(NotebookRuns, StepWithMismatchedMembersIsRefusedAndNothingWritten)
 {
     test::TempDir dir;
     Notebook notebook((dir / "n.sqlite").string());
-    const std::int64_t id = notebook.createRun(sampleRun("p"));
+    const std::int64_t id = notebook.runs().create(sampleRun("p"));
     StepRecord bad = sampleStep(2);
     bad.probabilities.pop_back();
-    EXPECT_THROW(notebook.appendStep(id, bad), InvalidArgument);
-    EXPECT_THROW(notebook.appendStep(id + 100, sampleStep(0)), InvalidArgument);
-    notebook.appendStep(id, sampleStep(0));
-    EXPECT_THROW(notebook.appendStep(id, sampleStep(0)), NotebookError) << "a step index is written once";
-    EXPECT_EQ(notebook.steps(id).size(), 1u);
+    EXPECT_THROW(notebook.steps().append(id, bad), InvalidArgument);
+    EXPECT_THROW(notebook.steps().append(id + 100, sampleStep(0)), InvalidArgument);
+    notebook.steps().append(id, sampleStep(0));
+    EXPECT_THROW(notebook.steps().append(id, sampleStep(0)), NotebookError) << "a step index is written once";
+    EXPECT_EQ(notebook.steps().ofRun(id).size(), 1u);
 }
 
 // bf16 reference values worked out by hand from the f32 bit patterns (round to nearest even).
@@ -89,7 +89,7 @@ TEST(NotebookTensors, F32AndBF16BlobsRoundTripWithShapes)
 {
     test::TempDir dir;
     Notebook notebook((dir / "n.sqlite").string());
-    const std::int64_t id = notebook.createRun(sampleRun("tensors"));
+    const std::int64_t id = notebook.runs().create(sampleRun("tensors"));
 
     std::vector<float> f32Values(2 * 3 * 4);
     for (std::size_t i = 0; i < f32Values.size(); ++i)
@@ -104,9 +104,9 @@ TEST(NotebookTensors, F32AndBF16BlobsRoundTripWithShapes)
         TensorBlob::fromF32("scalar", 9, {}, {42.0f}),
         TensorBlob::fromF32("empty", std::nullopt, {0, 5}, {}),
     };
-    notebook.appendStep(id, sampleStep(3), written);
+    notebook.steps().append(id, sampleStep(3), written);
 
-    auto infos = notebook.tensorInfos(id);
+    auto infos = notebook.tensors().infosOfRun(id);
     ASSERT_EQ(infos.size(), 4u);
     EXPECT_EQ(infos[0].shape, (std::vector<std::int64_t>{2, 3, 4}));
     EXPECT_EQ(infos[0].byteSize, 96);
@@ -115,13 +115,13 @@ TEST(NotebookTensors, F32AndBF16BlobsRoundTripWithShapes)
     EXPECT_EQ(infos[2].shape, std::vector<std::int64_t>{});
     EXPECT_EQ(infos[3].byteSize, 0);
 
-    TensorBlob f32 = notebook.tensor(infos[0].id);
+    TensorBlob f32 = notebook.tensors().load(infos[0].id);
     EXPECT_EQ(f32.dtype, "f32");
     EXPECT_EQ(f32.byteOrder, "le");
     EXPECT_EQ(f32.compression, "none");
     EXPECT_EQ(f32.toF32(), f32Values);
 
-    TensorBlob bf16 = notebook.tensor(infos[1].id);
+    TensorBlob bf16 = notebook.tensors().load(infos[1].id);
     EXPECT_EQ(bf16.dtype, "bf16");
     EXPECT_EQ(bf16.shape, (std::vector<std::int64_t>{2, 4}));
     ASSERT_EQ(bf16.data.size(), 16u);
@@ -130,8 +130,8 @@ TEST(NotebookTensors, F32AndBF16BlobsRoundTripWithShapes)
         EXPECT_EQ(bits, bf16Bits[i]) << "element " << i << " of " << bf16Inputs[i];
     }
     EXPECT_EQ(bf16.toF32(), bf16Widened);
-    EXPECT_EQ(notebook.tensor(infos[2].id).toF32(), std::vector<float>{42.0f});
-    EXPECT_TRUE(notebook.tensor(infos[3].id).data.empty());
+    EXPECT_EQ(notebook.tensors().load(infos[2].id).toF32(), std::vector<float>{42.0f});
+    EXPECT_TRUE(notebook.tensors().load(infos[3].id).data.empty());
 }
 
 TEST(NotebookTensors, InconsistentBlobsAreRefused)
@@ -149,27 +149,27 @@ TEST(NotebookTensors, InconsistentBlobsAreRefused)
 
     test::TempDir dir;
     Notebook notebook((dir / "n.sqlite").string());
-    const std::int64_t id = notebook.createRun(sampleRun("p"));
+    const std::int64_t id = notebook.runs().create(sampleRun("p"));
     TensorBlob wrongSize = testing::sampleTensor("x", 2, 2);
     wrongSize.data.pop_back();
-    EXPECT_THROW(notebook.addTensors(id, {testing::sampleTensor("ok", 1, 1), wrongSize}), InvalidArgument);
-    EXPECT_TRUE(notebook.tensorInfos(id).empty()) << "a refused batch writes nothing";
+    EXPECT_THROW(notebook.tensors().add(id, {testing::sampleTensor("ok", 1, 1), wrongSize}), InvalidArgument);
+    EXPECT_TRUE(notebook.tensors().infosOfRun(id).empty()) << "a refused batch writes nothing";
 }
 
 TEST(NotebookSearch, FindsRunsByPromptTextNotesAndTags)
 {
     test::TempDir dir;
     Notebook notebook((dir / "n.sqlite").string());
-    const std::int64_t cat = notebook.createRun(sampleRun("The cat sat on the"));
-    const std::int64_t fox = notebook.createRun(sampleRun("The quick brown"));
-    notebook.finishRun(cat, RunStatus::Finished, "The cat sat on the [mat/rug]", "{}", "");
-    notebook.finishRun(fox, RunStatus::Failed, "", "{}", "out of memory");
-    const std::int64_t noteId = notebook.addNote(fox, "A surprising **giraffe** in the attention map");
-    notebook.addTag(cat, "attention-study");
+    const std::int64_t cat = notebook.runs().create(sampleRun("The cat sat on the"));
+    const std::int64_t fox = notebook.runs().create(sampleRun("The quick brown"));
+    notebook.runs().finish(cat, RunStatus::Finished, "The cat sat on the [mat/rug]", "{}", "");
+    notebook.runs().finish(fox, RunStatus::Failed, "", "{}", "out of memory");
+    const std::int64_t noteId = notebook.notes().add(fox, "A surprising **giraffe** in the attention map");
+    notebook.tags().add(cat, "attention-study");
 
     auto ids = [&](RunQuery query) {
         std::vector<std::int64_t> out;
-        for (const auto& run : notebook.listRuns(query))
+        for (const auto& run : notebook.runs().list(query))
             out.push_back(run.id);
         return out;
     };
@@ -185,17 +185,17 @@ TEST(NotebookSearch, FindsRunsByPromptTextNotesAndTags)
     EXPECT_EQ(search("the").size(), 2u);
     EXPECT_NO_THROW(search("don't \"quote\" AND OR NOT ( * :")) << "operators are plain text";
 
-    notebook.editNote(noteId, "Actually an elephant");
+    notebook.notes().edit(noteId, "Actually an elephant");
     EXPECT_TRUE(search("giraffe").empty()) << "an edited note no longer matches its old words";
     EXPECT_EQ(search("elephant"), std::vector<std::int64_t>{fox});
-    notebook.removeTag(cat, "attention-study");
+    notebook.tags().remove(cat, "attention-study");
     EXPECT_TRUE(search("attention-study").empty());
-    notebook.addTag(cat, "baseline");
+    notebook.tags().add(cat, "baseline");
 
     EXPECT_EQ(ids({"", "baseline", std::nullopt, 100, 0}), std::vector<std::int64_t>{cat});
     EXPECT_EQ(ids({"", "", RunStatus::Failed, 100, 0}), std::vector<std::int64_t>{fox});
     EXPECT_EQ(ids({"the", "baseline", RunStatus::Finished, 100, 0}), std::vector<std::int64_t>{cat});
-    auto listed = notebook.listRuns({});
+    auto listed = notebook.runs().list({});
     ASSERT_EQ(listed.size(), 2u);
     EXPECT_EQ(listed[1].tags, std::vector<std::string>{"baseline"});
 }
@@ -208,15 +208,15 @@ TEST(NotebookRuns, ListsNewestFirstWithLimitAndOffset)
     for (int i = 0; i < 5; ++i) {
         RunRecord run = sampleRun("run " + std::to_string(i));
         run.startedAt = "2026-01-0" + std::to_string(5 - i) + "T00:00:00.000Z"; // inserted oldest last
-        ids.push_back(notebook.createRun(run));
-        notebook.appendStep(ids.back(), sampleStep(0));
+        ids.push_back(notebook.runs().create(run));
+        notebook.steps().append(ids.back(), sampleStep(0));
     }
-    auto page = notebook.listRuns({"", "", std::nullopt, 2, 1});
+    auto page = notebook.runs().list({"", "", std::nullopt, 2, 1});
     ASSERT_EQ(page.size(), 2u);
     EXPECT_EQ(page[0].id, ids[1]); // 2026-01-04, after 2026-01-05 (ids[0]) skipped by the offset
     EXPECT_EQ(page[1].id, ids[2]);
     EXPECT_EQ(page[0].stepCount, 1);
-    EXPECT_EQ(notebook.runCount(), 5);
+    EXPECT_EQ(notebook.runs().count(), 5);
 }
 
 TEST(NotebookRuns, ResolvesIdsUuidsAndPrefixes)
@@ -226,15 +226,15 @@ TEST(NotebookRuns, ResolvesIdsUuidsAndPrefixes)
     RunRecord a = sampleRun("a"), b = sampleRun("b");
     a.uuid = "abcd1111-0000-4000-8000-000000000001";
     b.uuid = "abcd2222-0000-4000-8000-000000000002";
-    const std::int64_t idA = notebook.createRun(a), idB = notebook.createRun(b);
-    EXPECT_EQ(notebook.resolveRun(std::to_string(idB)), idB);
-    EXPECT_EQ(notebook.resolveRun(a.uuid), idA);
-    EXPECT_EQ(notebook.resolveRun("ABCD1"), idA) << "case-insensitive prefix";
-    EXPECT_EQ(notebook.resolveRun("abcd2222"), idB);
-    EXPECT_THROW(notebook.resolveRun("abcd"), InvalidArgument) << "ambiguous";
-    EXPECT_THROW(notebook.resolveRun("ffff"), InvalidArgument) << "no match";
-    EXPECT_THROW(notebook.resolveRun("999"), InvalidArgument) << "no such id, too short for a prefix";
-    EXPECT_THROW(notebook.resolveRun("x%_*"), InvalidArgument);
+    const std::int64_t idA = notebook.runs().create(a), idB = notebook.runs().create(b);
+    EXPECT_EQ(notebook.runs().resolve(std::to_string(idB)), idB);
+    EXPECT_EQ(notebook.runs().resolve(a.uuid), idA);
+    EXPECT_EQ(notebook.runs().resolve("ABCD1"), idA) << "case-insensitive prefix";
+    EXPECT_EQ(notebook.runs().resolve("abcd2222"), idB);
+    EXPECT_THROW(notebook.runs().resolve("abcd"), InvalidArgument) << "ambiguous";
+    EXPECT_THROW(notebook.runs().resolve("ffff"), InvalidArgument) << "no match";
+    EXPECT_THROW(notebook.runs().resolve("999"), InvalidArgument) << "no such id, too short for a prefix";
+    EXPECT_THROW(notebook.runs().resolve("x%_*"), InvalidArgument);
 }
 
 TEST(NotebookRuns, DeletingARunRemovesItsTensorsAndShrinksTheFile)
@@ -243,20 +243,20 @@ TEST(NotebookRuns, DeletingARunRemovesItsTensorsAndShrinksTheFile)
     const std::string path = (dir / "n.sqlite").string();
     Notebook notebook(path);
     const std::int64_t keep = testing::writeFullRun(notebook, "keep me");
-    const std::int64_t drop = notebook.createRun(sampleRun("drop me"));
+    const std::int64_t drop = notebook.runs().create(sampleRun("drop me"));
     // 4 MB of captures: [512, 1024] f32 twice.
-    notebook.appendStep(drop, sampleStep(0), {testing::sampleTensor("big.a", 512, 1024), testing::sampleTensor("big.b", 512, 1024)});
-    notebook.addNote(drop, "to be deleted");
-    notebook.addTag(drop, "temporary");
+    notebook.steps().append(drop, sampleStep(0), {testing::sampleTensor("big.a", 512, 1024), testing::sampleTensor("big.b", 512, 1024)});
+    notebook.notes().add(drop, "to be deleted");
+    notebook.tags().add(drop, "temporary");
     Database& db = notebook.database();
     db.exec("PRAGMA wal_checkpoint(TRUNCATE)");
     const std::int64_t sizeBefore = fileSize(path);
     const std::int64_t pagesBefore = db.queryInt("PRAGMA page_count");
     ASSERT_GT(sizeBefore, 4 * 1024 * 1024);
 
-    notebook.deleteRun(drop);
+    notebook.runs().remove(drop);
 
-    EXPECT_FALSE(notebook.run(drop));
+    EXPECT_FALSE(notebook.runs().find(drop));
     for (const char* table : {"steps", "tensors", "notes", "run_tags", "checks", "metrics"})
         EXPECT_EQ(db.queryInt(std::string("SELECT count(*) FROM ") + table + " WHERE run_id = " + std::to_string(drop)), 0)
             << table;
@@ -269,43 +269,43 @@ TEST(NotebookRuns, DeletingARunRemovesItsTensorsAndShrinksTheFile)
     EXPECT_LE(pagesAfter * 4096, pagesBefore * 4096 - 4 * 1024 * 1024);
     EXPECT_LE(sizeAfter, sizeBefore - 4 * 1024 * 1024) << "the checkpoint gave the space back to the file system";
     // The other run is untouched.
-    EXPECT_EQ(notebook.tensorInfos(keep).size(), 2u);
+    EXPECT_EQ(notebook.tensors().infosOfRun(keep).size(), 2u);
     TensorBlob expected = testing::sampleTensor("attention.layer0", 3, 7);
     expected.step = 1; // writeFullRun captured it at step 1
-    EXPECT_EQ(notebook.tensor(notebook.tensorInfos(keep)[0].id), expected);
-    EXPECT_THROW(notebook.deleteRun(drop), InvalidArgument);
+    EXPECT_EQ(notebook.tensors().load(notebook.tensors().infosOfRun(keep)[0].id), expected);
+    EXPECT_THROW(notebook.runs().remove(drop), InvalidArgument);
 }
 
 TEST(NotebookGroups, GroupsReportsAndSweepsRoundTrip)
 {
     test::TempDir dir;
     Notebook notebook((dir / "n.sqlite").string());
-    const std::int64_t isolated = notebook.createRun(sampleRun("The cat", "2"));
-    const std::int64_t visible = notebook.createRun(sampleRun("The cat", "2"));
+    const std::int64_t isolated = notebook.runs().create(sampleRun("The cat", "2"));
+    const std::int64_t visible = notebook.runs().create(sampleRun("The cat", "2"));
     RunGroupRecord pair;
     pair.kind = "mode-pair";
     pair.comparisonJson = R"({"first_divergent_step":3})";
     pair.runIds = {isolated, visible};
-    const std::int64_t groupId = notebook.createGroup(pair);
-    auto group = notebook.group(groupId);
+    const std::int64_t groupId = notebook.groups().create(pair);
+    auto group = notebook.groups().find(groupId);
     ASSERT_TRUE(group);
     EXPECT_EQ(group->runIds, (std::vector<std::int64_t>{isolated, visible}));
     EXPECT_EQ(group->comparisonJson, R"({"first_divergent_step":3})");
-    EXPECT_EQ(notebook.groupsOfRun(visible), std::vector<std::int64_t>{groupId});
-    EXPECT_EQ(notebook.findGroupByUuid(group->uuid), std::optional<std::int64_t>(groupId));
+    EXPECT_EQ(notebook.groups().ofRun(visible), std::vector<std::int64_t>{groupId});
+    EXPECT_EQ(notebook.groups().findByUuid(group->uuid), std::optional<std::int64_t>(groupId));
 
     ReportRecord report;
     report.groupId = groupId;
     report.markdown = "# Mode pair";
     report.images["kl.png"] = {0x89, 'P', 'N', 'G', 13, 10};
-    const std::int64_t reportId = notebook.addReport(report);
-    EXPECT_EQ(notebook.report(reportId)->images, report.images);
-    EXPECT_EQ(notebook.reportsOfGroup(groupId), std::vector<std::int64_t>{reportId});
+    const std::int64_t reportId = notebook.reports().add(report);
+    EXPECT_EQ(notebook.reports().find(reportId)->images, report.images);
+    EXPECT_EQ(notebook.reports().ofGroup(groupId), std::vector<std::int64_t>{reportId});
 
     RunGroupRecord missingMember = pair;
     missingMember.runIds = {isolated, visible + 10};
-    EXPECT_THROW(notebook.createGroup(missingMember), InvalidArgument);
-    EXPECT_EQ(notebook.allGroups().size(), 1u) << "the refused group left nothing behind";
+    EXPECT_THROW(notebook.groups().create(missingMember), InvalidArgument);
+    EXPECT_EQ(notebook.groups().all().size(), 1u) << "the refused group left nothing behind";
 }
 
 } // namespace

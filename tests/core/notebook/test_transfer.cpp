@@ -26,13 +26,13 @@ TEST(NotebookTransfer, ExportedRunImportsEqualWithRemappedIds)
     EXPECT_FALSE(std::filesystem::exists(exported + ".partial"));
     {
         Notebook file(exported, OpenMode::ReadOnly);
-        ASSERT_EQ(file.runCount(), 1) << "a standalone file with just that run";
-        testing::expectSameRun(server, runId, file, file.listRuns({})[0].id);
+        ASSERT_EQ(file.runs().count(), 1) << "a standalone file with just that run";
+        testing::expectSameRun(server, runId, file, file.runs().list({})[0].id);
     }
 
     Notebook home((dir / "home.sqlite").string());
     for (int i = 0; i < 3; ++i)
-        home.createRun(testing::sampleRun("home run " + std::to_string(i)));
+        home.runs().create(testing::sampleRun("home run " + std::to_string(i)));
     TransferResult in = mergeNotebook(home, exported);
     EXPECT_EQ(in.runsCopied, 1);
     EXPECT_EQ(in.runsSkipped, 0);
@@ -40,17 +40,17 @@ TEST(NotebookTransfer, ExportedRunImportsEqualWithRemappedIds)
     const std::int64_t homeId = in.runIds.begin()->second;
     EXPECT_NE(homeId, runId) << "ids are remapped";
     testing::expectSameRun(server, runId, home, homeId);
-    EXPECT_EQ(home.preset("1a")->name, "attention, isolated") << "the preset row travels with the run";
-    EXPECT_EQ(home.listRuns({"cat", "", std::nullopt, 100, 0}).size(), 1u) << "imported runs are searchable";
+    EXPECT_EQ(home.presets().find("1a")->name, "attention, isolated") << "the preset row travels with the run";
+    EXPECT_EQ(home.runs().list({"cat", "", std::nullopt, 100, 0}).size(), 1u) << "imported runs are searchable";
 
     // Importing the same file again finds the duplicate by UUID.
     TransferResult again = mergeNotebook(home, exported);
     EXPECT_EQ(again.runsCopied, 0);
     EXPECT_EQ(again.runsSkipped, 1);
     ASSERT_EQ(again.messages.size(), 1u);
-    EXPECT_NE(again.messages[0].find(server.run(runId)->uuid), std::string::npos) << again.messages[0];
+    EXPECT_NE(again.messages[0].find(server.runs().find(runId)->uuid), std::string::npos) << again.messages[0];
     EXPECT_NE(again.messages[0].find("skipped"), std::string::npos);
-    EXPECT_EQ(home.runCount(), 4);
+    EXPECT_EQ(home.runs().count(), 4);
 }
 
 TEST(NotebookTransfer, ExportNeverOverwritesAFile)
@@ -76,7 +76,7 @@ TEST(NotebookTransfer, MergeWithOverlappingRunsSkipsDuplicatesAndRemapsGroups)
     Notebook laptop(laptopPath);
     const std::int64_t shared = testing::writeFullRun(laptop, "shared run");
     const std::int64_t laptopOnly = testing::writeFullRun(laptop, "laptop only");
-    std::string sharedUuid = laptop.run(shared)->uuid;
+    std::string sharedUuid = laptop.runs().find(shared)->uuid;
     std::string clusterOnlyUuid;
     {
         Notebook cluster(clusterPath);
@@ -85,16 +85,16 @@ TEST(NotebookTransfer, MergeWithOverlappingRunsSkipsDuplicatesAndRemapsGroups)
         exportRuns(laptop, {shared}, handoff);
         const std::int64_t sharedInCluster = mergeNotebook(cluster, handoff).runIds.begin()->second;
         const std::int64_t clusterOnly = testing::writeFullRun(cluster, "cluster second visible");
-        clusterOnlyUuid = cluster.run(clusterOnly)->uuid;
+        clusterOnlyUuid = cluster.runs().find(clusterOnly)->uuid;
         RunGroupRecord pair;
         pair.kind = "mode-pair";
         pair.comparisonJson = R"({"kl_step0":0.0})";
         pair.runIds = {sharedInCluster, clusterOnly};
-        const std::int64_t groupId = cluster.createGroup(pair);
+        const std::int64_t groupId = cluster.groups().create(pair);
         ReportRecord report;
         report.groupId = groupId;
         report.markdown = "pair report";
-        cluster.addReport(report);
+        cluster.reports().add(report);
     }
     const std::string clusterBefore = test::readFileBytes(clusterPath);
 
@@ -107,29 +107,29 @@ TEST(NotebookTransfer, MergeWithOverlappingRunsSkipsDuplicatesAndRemapsGroups)
         mentionsShared = mentionsShared || (message.find(sharedUuid) != std::string::npos &&
                                             message.find("skipped") != std::string::npos);
     EXPECT_TRUE(mentionsShared);
-    EXPECT_EQ(laptop.runCount(), 4);
+    EXPECT_EQ(laptop.runs().count(), 4);
     EXPECT_EQ(test::readFileBytes(clusterPath), clusterBefore) << "merge reads its source only";
 
     // The group now points at the laptop's own copy of the shared run and the new copy of the other.
-    auto groups = laptop.groupsOfRun(shared);
+    auto groups = laptop.groups().ofRun(shared);
     ASSERT_EQ(groups.size(), 1u);
-    auto group = laptop.group(groups[0]);
+    auto group = laptop.groups().find(groups[0]);
     ASSERT_EQ(group->runIds.size(), 2u);
     EXPECT_EQ(group->runIds[0], shared);
-    EXPECT_EQ(group->runIds[1], *laptop.findRunByUuid(clusterOnlyUuid));
+    EXPECT_EQ(group->runIds[1], *laptop.runs().findByUuid(clusterOnlyUuid));
     EXPECT_EQ(group->comparisonJson, R"({"kl_step0":0.0})");
-    EXPECT_EQ(laptop.reportsOfGroup(group->id).size(), 1u);
-    EXPECT_EQ(laptop.tags(laptopOnly), (std::vector<std::string>{"baseline", "cpu"})) << "own runs untouched";
+    EXPECT_EQ(laptop.reports().ofGroup(group->id).size(), 1u);
+    EXPECT_EQ(laptop.tags().ofRun(laptopOnly), (std::vector<std::string>{"baseline", "cpu"})) << "own runs untouched";
     {
         Notebook cluster(clusterPath, OpenMode::ReadOnly);
-        testing::expectSameRun(cluster, *cluster.findRunByUuid(clusterOnlyUuid), laptop, *laptop.findRunByUuid(clusterOnlyUuid));
+        testing::expectSameRun(cluster, *cluster.runs().findByUuid(clusterOnlyUuid), laptop, *laptop.runs().findByUuid(clusterOnlyUuid));
     }
 
     TransferResult twice = mergeNotebook(laptop, clusterPath);
     EXPECT_EQ(twice.runsCopied, 0);
     EXPECT_EQ(twice.runsSkipped, 3);
     EXPECT_EQ(twice.groupsSkipped, 1);
-    EXPECT_EQ(laptop.runCount(), 4);
+    EXPECT_EQ(laptop.runs().count(), 4);
     EXPECT_THROW(mergeNotebook(laptop, laptopPath), InvalidArgument) << "a notebook into itself";
 }
 
@@ -144,16 +144,16 @@ TEST(NotebookTransfer, GroupExportCarriesItsRunsAndComparison)
     pair.kind = "mode-pair";
     pair.comparisonJson = R"({"js":0.5})";
     pair.runIds = {a, b};
-    const std::int64_t groupId = notebook.createGroup(pair);
+    const std::int64_t groupId = notebook.groups().create(pair);
     const std::string out = (dir / "pair.sqlite").string();
     TransferResult result = exportGroup(notebook, groupId, out);
     EXPECT_EQ(result.runsCopied, 2);
     EXPECT_EQ(result.groupsCopied, 1);
     Notebook file(out, OpenMode::ReadOnly);
-    EXPECT_EQ(file.runCount(), 2);
-    ASSERT_EQ(file.allGroups().size(), 1u);
-    auto group = file.group(file.allGroups()[0]);
-    EXPECT_EQ(group->uuid, notebook.group(groupId)->uuid);
+    EXPECT_EQ(file.runs().count(), 2);
+    ASSERT_EQ(file.groups().all().size(), 1u);
+    auto group = file.groups().find(file.groups().all()[0]);
+    EXPECT_EQ(group->uuid, notebook.groups().find(groupId)->uuid);
     EXPECT_EQ(group->comparisonJson, R"({"js":0.5})");
     ASSERT_EQ(group->runIds.size(), 2u);
     testing::expectSameRun(notebook, a, file, group->runIds[0]);
@@ -173,29 +173,29 @@ TEST(NotebookTransfer, SweepReportsTravelWithTheirSweep)
         SweepRecord sweep;
         sweep.name = "threshold sweep";
         sweep.runs = {{firstRun, R"({"threshold":0.1})"}, {secondRun, R"({"threshold":0.2})"}};
-        const std::int64_t sweepId = cluster.createSweep(sweep);
+        const std::int64_t sweepId = cluster.sweeps().create(sweep);
         ReportRecord sweepReport;
         sweepReport.sweepId = sweepId;
         sweepReport.title = "Sweep findings";
         sweepReport.markdown = "# Sweep findings\n\n![width](width.png)\n";
         sweepReport.images["width.png"] = png;
-        cluster.addReport(sweepReport);
+        cluster.reports().add(sweepReport);
         ReportRecord runReport; // a report of one of its runs, to see the subjects stay apart
         runReport.runId = firstRun;
         runReport.title = "Run findings";
         runReport.markdown = "# Run findings\n";
-        cluster.addReport(runReport);
+        cluster.reports().add(runReport);
     }
 
     Notebook home((dir / "home.sqlite").string());
-    home.createRun(testing::sampleRun("a home run first, so ids differ"));
+    home.runs().create(testing::sampleRun("a home run first, so ids differ"));
     const TransferResult merged = mergeNotebook(home, clusterPath);
     EXPECT_EQ(merged.sweepsCopied, 1);
     ASSERT_EQ(merged.sweepsChanged.size(), 1u);
     const std::int64_t homeSweep = merged.sweepsChanged[0];
-    const std::vector<std::int64_t> sweepReports = home.reportsOfSweep(homeSweep);
+    const std::vector<std::int64_t> sweepReports = home.reports().ofSweep(homeSweep);
     ASSERT_EQ(sweepReports.size(), 1u) << "the sweep's report was left behind";
-    const auto copied = home.report(sweepReports[0]);
+    const auto copied = home.reports().find(sweepReports[0]);
     ASSERT_TRUE(copied.has_value());
     EXPECT_EQ(copied->title, "Sweep findings");
     EXPECT_EQ(copied->markdown, "# Sweep findings\n\n![width](width.png)\n");
@@ -206,30 +206,30 @@ TEST(NotebookTransfer, SweepReportsTravelWithTheirSweep)
     EXPECT_FALSE(copied->groupId.has_value());
     // The run keeps its own reports (the fixture writes one, plus "Run findings"), none of them a sweep's.
     int runFindings = 0;
-    for (std::int64_t reportId : home.reportsOfRun(merged.runIds.at(firstRun))) {
-        runFindings += home.report(reportId)->title == "Run findings";
-        EXPECT_FALSE(home.report(reportId)->sweepId.has_value());
+    for (std::int64_t reportId : home.reports().ofRun(merged.runIds.at(firstRun))) {
+        runFindings += home.reports().find(reportId)->title == "Run findings";
+        EXPECT_FALSE(home.reports().find(reportId)->sweepId.has_value());
     }
     EXPECT_EQ(runFindings, 1);
 
     // The same file again: the sweep is skipped and its report is not doubled.
     mergeNotebook(home, clusterPath);
-    EXPECT_EQ(home.reportsOfSweep(homeSweep).size(), 1u);
+    EXPECT_EQ(home.reports().ofSweep(homeSweep).size(), 1u);
 }
 
 TEST(NotebookTransfer, RunningRunIsCopiedAsInterrupted)
 {
     test::TempDir dir;
     Notebook notebook((dir / "n.sqlite").string());
-    const std::int64_t id = notebook.createRun(testing::sampleRun("in flight"));
-    notebook.appendStep(id, testing::sampleStep(0));
+    const std::int64_t id = notebook.runs().create(testing::sampleRun("in flight"));
+    notebook.steps().append(id, testing::sampleStep(0));
     const std::string out = (dir / "snapshot.sqlite").string();
     exportRuns(notebook, {id}, out);
     Notebook file(out, OpenMode::ReadOnly);
-    auto copy = file.run(file.listRuns({})[0].id);
+    auto copy = file.runs().find(file.runs().list({})[0].id);
     EXPECT_EQ(copy->status, RunStatus::Interrupted);
-    EXPECT_EQ(file.steps(copy->id).size(), 1u);
-    EXPECT_EQ(notebook.run(id)->status, RunStatus::Running) << "the source run is untouched";
+    EXPECT_EQ(file.steps().ofRun(copy->id).size(), 1u);
+    EXPECT_EQ(notebook.runs().find(id)->status, RunStatus::Running) << "the source run is untouched";
 }
 
 } // namespace

@@ -192,7 +192,7 @@ void AttentionExplorer::showRun(qint64 runId)
     shape_.clear();
     loadedStep_ = -2;
     auto& notebook = context_.notebook();
-    const auto run = runId != 0 ? notebook.run(runId) : std::nullopt;
+    const auto run = runId != 0 ? notebook.runs().find(runId) : std::nullopt;
     if (!run) {
         message_->setText(tr("Select a run to explore its attention."));
         stack_->setCurrentWidget(message_);
@@ -201,9 +201,9 @@ void AttentionExplorer::showRun(qint64 runId)
     const json config = json::parse(run->configJson, nullptr, false);
     isolated_ = !(config.is_object() && config.contains("tempo") && config["tempo"].value("mode", "") == "visible");
     promptLength_ = config.is_object() && config.contains("prompt_token_ids") ? static_cast<std::int64_t>(config["prompt_token_ids"].size()) : 0;
-    steps_ = notebook.steps(runId);
+    steps_ = notebook.steps().ofRun(runId);
     std::set<int> stored;
-    for (const auto& info : notebook.tensorInfos(runId))
+    for (const auto& info : notebook.tensors().infosOfRun(runId))
         if (info.name == kAttentionTensor && info.step && info.shape.size() == 4)
             stored.insert(*info.step);
     forwardSteps_.assign(stored.begin(), stored.end());
@@ -274,9 +274,9 @@ void AttentionExplorer::loadForward(int step)
     values_.clear();
     shape_.clear();
     auto& notebook = context_.notebook();
-    for (const auto& info : notebook.tensorInfos(runId_))
+    for (const auto& info : notebook.tensors().infosOfRun(runId_))
         if (info.name == kAttentionTensor && info.step && *info.step == step) {
-            const notebook::TensorBlob blob = notebook.tensor(info.id);
+            const notebook::TensorBlob blob = notebook.tensors().load(info.id);
             values_ = blob.toF32();
             shape_ = blob.shape; // [layers, heads, rows fed, slots so far]
             break;

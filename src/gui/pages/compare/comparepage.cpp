@@ -215,7 +215,7 @@ QWidget* ComparePage::buildCharts(QWidget* parent)
 
 QString ComparePage::runLabel(qint64 runId) const
 {
-    const auto run = context_.notebook().run(runId);
+    const auto run = context_.notebook().runs().find(runId);
     if (!run)
         return tr("#%1 (deleted)").arg(runId);
     return QString("#%1 \u00b7 %2 \u00b7 %3 \u00b7 %4")
@@ -232,7 +232,7 @@ void ComparePage::reloadPickers()
     notebook::RunQuery query;
     query.limit = kRunListLimit;
     std::vector<qint64> ids;
-    for (const auto& summary : notebook.listRuns(query))
+    for (const auto& summary : notebook.runs().list(query))
         ids.push_back(summary.id);
     for (qint64 shown : {runA_, runB_})
         if (shown != 0 && std::find(ids.begin(), ids.end(), shown) == ids.end())
@@ -248,10 +248,10 @@ void ComparePage::reloadPickers()
 
     groupPicker_->clear();
     groupPicker_->addItem(tr("choose a group"), qint64{0});
-    auto groups = notebook.allGroups();
+    auto groups = notebook.groups().all();
     std::sort(groups.rbegin(), groups.rend()); // newest first
     for (std::int64_t groupId : groups) {
-        const auto group = notebook.group(groupId);
+        const auto group = notebook.groups().find(groupId);
         if (!group || group->runIds.size() < 2)
             continue;
         const json comparison = json::parse(group->comparisonJson, nullptr, false);
@@ -288,7 +288,7 @@ void ComparePage::groupPicked()
 
 void ComparePage::showGroup(qint64 groupId)
 {
-    const auto group = context_.notebook().group(groupId);
+    const auto group = context_.notebook().groups().find(groupId);
     if (!group || group->runIds.size() < 2) {
         style::setBanner(banner_, "warning", tr("Group #%1 does not hold two runs to compare.").arg(groupId));
         return;
@@ -303,14 +303,14 @@ void ComparePage::showRuns(qint64 runA, qint64 runB)
     auto& notebook = context_.notebook();
     // A group that holds both runs carries the stored comparison (divergences per step).
     groupId_ = 0;
-    const auto groupsA = notebook.groupsOfRun(runA);
-    const auto groupsB = notebook.groupsOfRun(runB);
+    const auto groupsA = notebook.groups().ofRun(runA);
+    const auto groupsB = notebook.groups().ofRun(runB);
     for (auto it = groupsA.rbegin(); it != groupsA.rend(); ++it)
         if (std::find(groupsB.begin(), groupsB.end(), *it) != groupsB.end()) {
             groupId_ = *it;
             break;
         }
-    alignment_ = alignSteps(notebook.steps(runA), notebook.steps(runB));
+    alignment_ = alignSteps(notebook.steps().ofRun(runA), notebook.steps().ofRun(runB));
     reloadPickers();
     fillTable();
     fillCharts();
@@ -425,7 +425,7 @@ void ComparePage::fillCharts()
     // The per-step divergence of the stored comparison, when a group holds both runs.
     QVector<double> jsX, jsY, klX, klY, attX, attY;
     if (groupId_ != 0) {
-        const auto group = context_.notebook().group(groupId_);
+        const auto group = context_.notebook().groups().find(groupId_);
         const json comparison = group ? json::parse(group->comparisonJson, nullptr, false) : json();
         const bool swapped = group && group->runIds.size() >= 2 && group->runIds[0] == runB_;
         if (comparison.is_object() && comparison.contains("metrics") && !swapped) {

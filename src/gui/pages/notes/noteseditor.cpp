@@ -136,7 +136,7 @@ void NotesEditor::showRun(qint64 runId)
     runId_ = runId;
     noteId_ = 0;
     loading_ = true;
-    const auto run = runId != 0 ? context_.notebook().run(runId) : std::nullopt;
+    const auto run = runId != 0 ? context_.notebook().runs().find(runId) : std::nullopt;
     const bool present = run.has_value();
     editor_->setEnabled(present);
     tagField_->setEnabled(present);
@@ -144,7 +144,7 @@ void NotesEditor::showRun(qint64 runId)
     QStringList others;
     if (present) {
         heading_->setText(tr("Notes \u00b7 run #%1").arg(runId));
-        const auto notes = context_.notebook().notes(runId);
+        const auto notes = context_.notebook().notes().ofRun(runId);
         if (!notes.empty()) {
             noteId_ = notes.front().id;
             text = QString::fromStdString(notes.front().markdown);
@@ -195,12 +195,12 @@ void NotesEditor::saveNow()
         if (noteId_ == 0) {
             if (markdown.empty())
                 return;
-            noteId_ = notebook.addNote(runId_, markdown);
+            noteId_ = notebook.notes().add(runId_, markdown);
         } else if (markdown.empty()) {
-            notebook.deleteNote(noteId_);
+            notebook.notes().remove(noteId_);
             noteId_ = 0;
         } else {
-            notebook.editNote(noteId_, markdown);
+            notebook.notes().edit(noteId_, markdown);
         }
     } catch (const tempo::Error& error) {
         dirty_ = true;
@@ -218,7 +218,7 @@ void NotesEditor::addTag(const QString& tag)
     if (runId_ == 0 || trimmed.isEmpty())
         return;
     try {
-        context_.notebook().addTag(runId_, trimmed.toStdString());
+        context_.notebook().tags().add(runId_, trimmed.toStdString());
     } catch (const tempo::Error& error) {
         status_->setText(tr("tag not added: %1").arg(QString::fromUtf8(error.what())));
         return;
@@ -231,7 +231,7 @@ void NotesEditor::removeTag(const QString& tag)
 {
     if (runId_ == 0)
         return;
-    context_.notebook().removeTag(runId_, tag.toStdString());
+    context_.notebook().tags().remove(runId_, tag.toStdString());
     refreshTags();
     context_.announceRunsChanged();
 }
@@ -247,7 +247,7 @@ void NotesEditor::refreshTags()
         tagLayout_->addStretch(1);
         return;
     }
-    const auto tags = context_.notebook().tags(runId_);
+    const auto tags = context_.notebook().tags().ofRun(runId_);
     if (tags.empty()) {
         auto* none = new QLabel(tr("no tags"), tagChips_);
         none->setForegroundRole(QPalette::PlaceholderText);

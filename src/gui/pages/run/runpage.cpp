@@ -211,7 +211,7 @@ void RunPage::clear()
 void RunPage::showHeader(qint64 runId)
 {
     using tempo::notebook::toString;
-    const auto run = context_.notebook().run(runId);
+    const auto run = context_.notebook().runs().find(runId);
     if (!run) {
         title_->setText(tr("Run %1 is not in this notebook").arg(runId));
         provenance_->clear();
@@ -235,7 +235,7 @@ void RunPage::showHeader(qint64 runId)
                              QString::fromStdString(toString(run->status))));
     QString modelText = tr("unknown model");
     if (run->modelId) {
-        if (const auto model = context_.notebook().model(*run->modelId))
+        if (const auto model = context_.notebook().models().find(*run->modelId))
             modelText = QString::fromStdString(model->name.empty() ? model->folder : model->name) +
                         QStringLiteral(" (weights %1…)").arg(QString::fromStdString(model->weightsSha256.substr(0, 12)));
     }
@@ -254,7 +254,7 @@ void RunPage::showHeader(qint64 runId)
     provenance_->setText(lines.join('\n'));
     if (!run->errorText.empty())
         showFailure(QString::fromStdString(run->errorText));
-    const std::vector<std::int64_t> groups = context_.notebook().groupsOfRun(runId);
+    const std::vector<std::int64_t> groups = context_.notebook().groups().ofRun(runId);
     groupId_ = groups.empty() ? 0 : groups.front();
     compareButton_->setVisible(groupId_ != 0);
     if (chips_->stepCount() == 0 && shownSteps_ == 0)
@@ -294,7 +294,7 @@ void RunPage::addStepRows(const std::vector<tempo::notebook::StepRecord>& steps)
 void RunPage::showChecks(qint64 runId)
 {
     checksFlow_->clear();
-    const auto checks = context_.notebook().checks(runId);
+    const auto checks = context_.notebook().checks().ofRun(runId);
     if (checks.empty()) {
         auto* none = new QLabel(tr("No checks recorded (the run did not finish)."), checksBox_);
         none->setObjectName(QStringLiteral("muted"));
@@ -365,7 +365,7 @@ void RunPage::showRun(qint64 runId)
     clear();
     runId_ = runId;
     showHeader(runId);
-    addStepRows(context_.notebook().steps(runId));
+    addStepRows(context_.notebook().steps().ofRun(runId));
     showChecks(runId);
     showCharts(runId);
     explorer_->showRun(runId);
@@ -399,7 +399,7 @@ void RunPage::appendSteps(const QList<tempo::StepUpdate>& updates)
         ours = ours || update.runId == runId_;
     if (!ours || runId_ == 0)
         return;
-    addStepRows(context_.notebook().steps(runId_));
+    addStepRows(context_.notebook().steps().ofRun(runId_));
 }
 
 void RunPage::showFailure(const QString& message)

@@ -418,12 +418,12 @@ void SweepsPage::reloadSweeps()
 {
     updating_ = true;
     sweepPicker_->clear();
-    auto ids = context_.notebook().allSweeps();
+    auto ids = context_.notebook().sweeps().all();
     std::sort(ids.rbegin(), ids.rend());
     if (ids.empty())
         sweepPicker_->addItem(tr("no sweeps yet"), qint64{0});
     for (std::int64_t id : ids) {
-        const auto sweep = context_.notebook().sweep(id);
+        const auto sweep = context_.notebook().sweeps().find(id);
         const json state = sweep ? json::parse(sweep->specJson, nullptr, false) : json();
         QString preset, status;
         int thresholds = 0, prompts = 0;
@@ -454,7 +454,7 @@ void SweepsPage::showSweep(qint64 sweepId)
 {
     sweepId_ = sweepId;
     aggregate_ = json();
-    const auto sweep = context_.notebook().sweep(sweepId);
+    const auto sweep = context_.notebook().sweeps().find(sweepId);
     if (sweep) {
         const json state = json::parse(sweep->specJson, nullptr, false);
         if (state.is_object())
