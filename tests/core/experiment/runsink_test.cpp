@@ -132,16 +132,16 @@ TEST_F(ExperimentTest, PrintedTextIsTheStoredText)
     const std::string text = printed.out.substr(0, summary);
 
     notebook::Notebook stored(book);
-    const auto runs = stored.listRuns();
+    const auto runs = stored.runs().list();
     ASSERT_EQ(runs.size(), 1u);
-    const auto steps = stored.steps(runs.front().id);
+    const auto steps = stored.steps().ofRun(runs.front().id);
     ASSERT_FALSE(steps.empty());
     bool endOfTextInASet = false;
     for (int64_t id : steps.front().tokenIds)
         endOfTextInASet = endOfTextInASet || id == kTestEndOfTextId;
     ASSERT_TRUE(endOfTextInASet) << "precondition: the first set holds <|end_of_text|>";
     EXPECT_NE(text.find("<|end_of_text|>"), std::string::npos) << text.substr(0, 200);
-    EXPECT_EQ(text, stored.run(runs.front().id)->generatedText);
+    EXPECT_EQ(text, stored.runs().find(runs.front().id)->generatedText);
 }
 
 } // namespace
