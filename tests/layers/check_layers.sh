@@ -6,10 +6,11 @@
 #   app    (tempo_app)                       Qt Core only: no Widgets, no rendering, no window
 #   render (tempo_render)                    never the window (tempo_gui) nor the run worker (tempo_app)
 #   cli    (tempo-lab-cli)                   never the window nor tempo_app; holds no window code;
-#                                            in a Qt-free build no Qt at all (not even loaded)
+#                                            in a Qt-free build no Qt at all (linked or needed)
 # Two views of the same rule: the link lists CMake was given (followed through every target of
 # the manifest, so a forbidden library two steps away is found with its path) and the built
-# files themselves (nm for the symbols an archive needs or a program holds, ldd for what loads).
+# files themselves (nm for the symbols an archive needs or a program holds, readelf for the
+# shared libraries a program needs).
 #
 # Usage: check_layers.sh MANIFEST qt|noqt
 #   MANIFEST: lines "layer<TAB>target<TAB>file<TAB>link items" written by tests/layers/CMakeLists.txt
@@ -162,9 +163,11 @@ for target in "${targets[@]}"; do
         refuseSymbols "$target" "window code" "$windowSymbol" "$symbols"
         refuseSymbols "$target" "run worker code (tempo_app)" "$workerSymbol" "$symbols"
         if [[ "$build_kind" == noqt ]]; then
-            loaded=$(ldd "$file" 2>&1)
-            grep -q 'libQt' <<<"$loaded" &&
-                fail "$target: expected no Qt library loaded in the Qt-free build, found $(grep -o 'libQt[^ ]*' <<<"$loaded" | tr '\n' ' ')"
+            # Direct dependencies only (readelf, as tools/gpu-check.sh): a distribution LibTorch may
+            # load Qt 5 itself through OpenCV, which is not this program linking Qt.
+            needed=$(readelf -d "$file" 2>&1 | grep NEEDED)
+            grep -q 'libQt' <<<"$needed" &&
+                fail "$target: expected no Qt library needed by the Qt-free build's program, found $(grep -o 'libQt[^]]*' <<<"$needed" | tr '\n' ' ')"
             refuseSymbols "$target" "Qt code in the Qt-free build" "$qtSymbol" "$symbols"
         fi
         ;;

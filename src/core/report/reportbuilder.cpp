@@ -146,7 +146,11 @@ std::string renderMarkdown(const ReportDocument& document)
         }
         case Block::Kind::Figure:
             ++figure;
-            out += "![" + escapeMarkdown(block.imageAlt) + "](" + block.imagePath + ")\n\n";
+            if (document.drawing == ChartDrawing::Drawn)
+                out += "![" + escapeMarkdown(block.imageAlt) + "](" + block.imagePath + ")\n\n";
+            else
+                out += "Chart not drawn (`" + block.imagePath + "`): this report was written by a build without Qt; " +
+                       "`tempo-lab-cli report` in a Qt build draws it from the same notebook.\n\n";
             out += "*Figure " + std::to_string(figure) + ": " + renderInline(block.text) + "*\n\n";
             break;
         }

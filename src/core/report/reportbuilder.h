@@ -38,13 +38,19 @@ struct Block {
     std::string imageAlt;              // Figure: alternative text (the chart title)
 };
 
+// Whether the charts are drawn next to the report: Drawn, a bundle with charts/*.png (a Qt build;
+// the window, HTML and PDF); NotDrawn, a build without Qt, whose Markdown names and captions each
+// chart instead of linking an image it could not draw, and whose Files section says so.
+enum class ChartDrawing { Drawn, NotDrawn };
+
 struct ReportDocument {
     std::string title;
     std::vector<Block> blocks;
     std::vector<ChartKind> charts; // every Figure's chart, in order
+    ChartDrawing drawing = ChartDrawing::Drawn;
 };
 
-ReportDocument buildReportDocument(const ReportData& data);
+ReportDocument buildReportDocument(const ReportData& data, ChartDrawing drawing = ChartDrawing::Drawn);
 
 // Markdown (CommonMark + pipe tables). Every user text is backslash-escaped (so `<script>` and
 // `](javascript:x)` stay text), newlines inside cells become spaces. Byte-identical for equal data.

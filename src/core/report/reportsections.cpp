@@ -870,17 +870,24 @@ void writeFiles(DocumentWriter& w, const ReportDocument& document)
 {
     w.heading(2, "Files", "files");
     std::vector<Inline> items{{code("report.md"), plain(": this report")}};
-    for (ChartKind kind : document.charts)
-        items.push_back({code("charts/" + chartFileName(kind)), plain(": " + chartTitle(kind))});
+    if (document.drawing == ChartDrawing::NotDrawn) {
+        if (!document.charts.empty())
+            items.push_back({code("charts/"), plain(": not written; the " + std::to_string(document.charts.size()) +
+                                                    " charts named above were not drawn (a build without Qt)")});
+    } else {
+        for (ChartKind kind : document.charts)
+            items.push_back({code("charts/" + chartFileName(kind)), plain(": " + chartTitle(kind))});
+    }
     w.bullets(items);
 }
 
 } // namespace
 
-ReportDocument buildReportDocument(const ReportData& data)
+ReportDocument buildReportDocument(const ReportData& data, ChartDrawing drawing)
 {
     ReportDocument document;
     document.title = data.title;
+    document.drawing = drawing;
     DocumentWriter w(document);
     w.heading(1, data.title, "title");
     writeProvenance(w, data);

@@ -3,8 +3,6 @@
 #include <algorithm>
 #include <functional>
 
-#include <QDir>
-#include <QFile>
 #include <QFileInfo>
 #include <QImage>
 #include <QPageLayout>
@@ -130,29 +128,7 @@ code { background: #f2f2f2; padding: 0 .2rem; }
 figure { margin: 1rem 0; } figure img { max-width: 100%; border: 1px solid #ddd; }
 figcaption { font-size: .85rem; color: #444; })";
 
-void writeFile(const QString& path, const QByteArray& bytes)
-{
-    QFile file(path);
-    if (!file.open(QIODevice::WriteOnly | QIODevice::Truncate))
-        throw ConfigError(expectedFound("report output '" + path.toStdString() + "'", "a writable file",
-                                        file.errorString().toStdString()));
-    if (file.write(bytes) != bytes.size())
-        throw ConfigError(expectedFound("report output '" + path.toStdString() + "'",
-                                        std::to_string(bytes.size()) + " bytes written", file.errorString().toStdString()));
-}
-
 } // namespace
-
-ReportFormat parseReportFormat(const std::string& text)
-{
-    if (text == "md" || text == "markdown")
-        return ReportFormat::Markdown;
-    if (text == "html")
-        return ReportFormat::Html;
-    if (text == "pdf")
-        return ReportFormat::Pdf;
-    throw InvalidArgument(expectedFound("report format", "md, html or pdf", "'" + text + "'"));
-}
 
 std::string escapeHtml(const std::string& text)
 {
@@ -194,18 +170,28 @@ std::string renderHtml(const ReportDocument& document, const ChartImages& charts
            renderBody(document, style) + "</body>\n</html>\n";
 }
 
-void writeMarkdownBundle(const QString& folder, const std::string& markdown, const ChartImages& charts)
+report::ChartFiles toChartFiles(const ChartImages& charts)
 {
-    QDir dir(folder);
-    if (!dir.mkpath(QStringLiteral("charts")))
-        throw ConfigError(expectedFound("report folder '" + folder.toStdString() + "'", "a folder that can be created",
-                                        "mkdir failed"));
-    writeFile(dir.filePath(QStringLiteral("report.md")), QByteArray::fromStdString(markdown));
+    report::ChartFiles files;
     for (const auto& [name, png] : charts)
-        writeFile(dir.filePath(QStringLiteral("charts/") + QString::fromStdString(name)), png);
+        files[name] = std::vector<std::uint8_t>(png.begin(), png.end());
+    return files;
 }
 
-void writeHtml(const QString& file, const std::string& html) { writeFile(file, QByteArray::fromStdString(html)); }
+ChartImages toChartImages(const report::ChartFiles& charts)
+{
+    ChartImages images;
+    for (const auto& [name, png] : charts)
+        images[name] = QByteArray(reinterpret_cast<const char*>(png.data()), static_cast<qsizetype>(png.size()));
+    return images;
+}
+
+void writeMarkdownBundle(const QString& folder, const std::string& markdown, const ChartImages& charts)
+{
+    report::writeMarkdownBundle(folder.toStdString(), markdown, toChartFiles(charts));
+}
+
+void writeHtml(const QString& file, const std::string& html) { report::writeReportFile(file.toStdString(), html); }
 
 void writePdf(const QString& file, const ReportDocument& document, const ChartImages& charts)
 {
@@ -241,50 +227,44 @@ void writePdf(const QString& file, const ReportDocument& document, const ChartIm
 QStringList existingOutputs(const QString& path, ReportFormat format)
 {
     QStringList existing;
-    if (format != ReportFormat::Markdown) {
-        if (QFileInfo::exists(path))
-            existing << path;
-        return existing;
-    }
-    const QDir folder(path);
-    if (QFileInfo::exists(folder.filePath(QStringLiteral("report.md"))))
-        existing << folder.filePath(QStringLiteral("report.md"));
-    const QDir charts(folder.filePath(QStringLiteral("charts")));
-    for (const QString& name : charts.entryList({QStringLiteral("*.png")}, QDir::Files, QDir::Name))
-        existing << charts.filePath(name);
+    for (const std::string& file : report::existingReportOutputs(path.toStdString(), format))
+        existing << QString::fromStdString(file);
     return existing;
+}
+
+report::ChartFiles QtReportRenderer::drawCharts(const report::ReportData& data, const ReportDocument& document) const
+{
+    return toChartFiles(renderCharts(data, document));
+}
+
+void QtReportRenderer::writeDocument(ReportFormat format, const std::string& path, const ReportDocument& document,
+                                     const report::ChartFiles& charts) const
+{
+    switch (format) {
+    case ReportFormat::Html: writeHtml(QString::fromStdString(path), renderHtml(document, toChartImages(charts))); break;
+    case ReportFormat::Pdf: writePdf(QString::fromStdString(path), document, toChartImages(charts)); break;
+    case ReportFormat::Markdown:
+        throw InvalidArgument(expectedFound("rendered report format", "html or pdf", "md (written by report::writeReport)"));
+    }
 }
 
 ExportResult exportReport(notebook::Notebook& notebook, const report::SubjectId& subject, ReportFormat format,
                           const QString& path)
 {
+    const QtReportRenderer renderer;
+    report::WrittenReport written = report::writeReport(notebook, subject, format, path.toStdString(), &renderer);
     ExportResult result;
-    result.data = report::loadReportData(notebook, subject);
-    result.document = report::buildReportDocument(result.data);
-    result.markdown = report::renderMarkdown(result.document);
-    result.charts = renderCharts(result.data, result.document);
-    switch (format) {
-    case ReportFormat::Markdown: writeMarkdownBundle(path, result.markdown, result.charts); break;
-    case ReportFormat::Html: writeHtml(path, renderHtml(result.document, result.charts)); break;
-    case ReportFormat::Pdf: writePdf(path, result.document, result.charts); break;
-    }
+    result.data = std::move(written.data);
+    result.document = std::move(written.document);
+    result.markdown = std::move(written.markdown);
+    result.charts = toChartImages(written.charts);
     return result;
 }
 
 std::int64_t storeReport(notebook::Notebook& notebook, const report::ReportData& data, const std::string& markdown,
                          const ChartImages& charts)
 {
-    notebook::ReportRecord record;
-    switch (data.subject.kind) {
-    case report::SubjectKind::Run: record.runId = data.subject.id; break;
-    case report::SubjectKind::Group: record.groupId = data.subject.id; break;
-    case report::SubjectKind::Sweep: record.sweepId = data.subject.id; break;
-    }
-    record.title = data.title;
-    record.markdown = markdown;
-    for (const auto& [name, png] : charts)
-        record.images["charts/" + name] = std::vector<std::uint8_t>(png.begin(), png.end());
-    return notebook.reports().add(record);
+    return report::storeReport(notebook, data, markdown, toChartFiles(charts));
 }
 
 } // namespace tempo::reportexport

@@ -2,7 +2,9 @@
 // A findings report exported as a Markdown bundle (folder with report.md and charts/*.png, relative
 // links), one self-contained HTML file (charts as data: URIs, all text escaped) or a PDF (A4,
 // QTextDocument + QPdfWriter, charts included, text selectable), and stored in the notebook with
-// its run, group or sweep. Chart rendering needs a QApplication (offscreen is fine).
+// its run, group or sweep. Chart rendering needs a QApplication (offscreen is fine). The Qt-free
+// parts (formats, the Markdown bundle, the existing-outputs check, storing) are core's
+// (core/report/reportoutput.h); the functions here taking Qt types convert and call them.
 
 #include <cstdint>
 #include <map>
@@ -14,6 +16,7 @@
 
 #include "core/report/reportbuilder.h"
 #include "core/report/reportdata.h"
+#include "core/report/reportoutput.h"
 
 namespace tempo::notebook {
 class Notebook;
@@ -21,33 +24,41 @@ class Notebook;
 
 namespace tempo::reportexport {
 
-enum class ReportFormat { Markdown, Html, Pdf };
-// "md" | "markdown" | "html" | "pdf"; throws InvalidArgument naming the accepted words.
-ReportFormat parseReportFormat(const std::string& text);
+// The formats and their parser are core's (core/report/reportoutput.h).
+using report::ReportFormat;
+using report::parseReportFormat;
 
 // Chart file name ("set_width.png") -> PNG bytes, for every chart of the document.
 using ChartImages = std::map<std::string, QByteArray>;
 ChartImages renderCharts(const report::ReportData& data, const report::ReportDocument& document);
+report::ChartFiles toChartFiles(const ChartImages& charts);
+ChartImages toChartImages(const report::ChartFiles& charts);
 
 // HTML document (UTF-8) with the charts embedded as data: URIs; no script, no external resource.
 std::string renderHtml(const report::ReportDocument& document, const ChartImages& charts);
 std::string escapeHtml(const std::string& text);
 
-// Writes `folder`/report.md and `folder`/charts/*.png (the folder is created; existing files with
-// the same names are replaced).
+// Writes `folder`/report.md and `folder`/charts/*.png (report::writeMarkdownBundle).
 void writeMarkdownBundle(const QString& folder, const std::string& markdown, const ChartImages& charts);
 void writeHtml(const QString& file, const std::string& html);
 // A4 PDF from the same document (QTextDocument laid out on QPdfWriter pages).
 void writePdf(const QString& file, const report::ReportDocument& document, const ChartImages& charts);
 
-// The files that writing a report in `format` to `path` would replace: for Markdown the folder's
-// report.md and charts/*.png (chart names depend on the report, so every PNG there counts), for
-// HTML and PDF the file itself. Empty when nothing would be overwritten. Front ends call it before
-// exporting and ask (GUI) or refuse without --force (CLI); the writers below replace silently.
+// The files that writing a report in `format` to `path` would replace (report::existingReportOutputs).
 QStringList existingOutputs(const QString& path, ReportFormat format);
 
+// Charts, HTML and PDF for core's report::writeReport (the CLI's report command). Drawing needs a
+// QApplication (offscreen is fine).
+class QtReportRenderer final : public report::ReportRenderer {
+public:
+    report::ChartFiles drawCharts(const report::ReportData& data, const report::ReportDocument& document) const override;
+    void writeDocument(ReportFormat format, const std::string& path, const report::ReportDocument& document,
+                       const report::ChartFiles& charts) const override;
+};
+
 // Builds the report of `subject` and writes it in `format` to `path` (a folder for Markdown, a
-// file otherwise). Returns what was built. Throws NotebookError / InvalidArgument / ConfigError.
+// file otherwise), through report::writeReport with the QtReportRenderer. Returns what was built.
+// Throws NotebookError / InvalidArgument / ConfigError.
 struct ExportResult {
     report::ReportData data;
     report::ReportDocument document;
@@ -57,8 +68,7 @@ struct ExportResult {
 ExportResult exportReport(notebook::Notebook& notebook, const report::SubjectId& subject, ReportFormat format,
                           const QString& path);
 
-// Stores the Markdown and chart PNGs in the notebook with the run (run subject), the group (group
-// subject) or the sweep (sweep subject). Returns the report id.
+// Stores the Markdown and chart PNGs in the notebook (report::storeReport). Returns the report id.
 std::int64_t storeReport(notebook::Notebook& notebook, const report::ReportData& data, const std::string& markdown,
                          const ChartImages& charts);
 

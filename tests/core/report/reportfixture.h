@@ -1,7 +1,7 @@
 #pragma once
 // A notebook written record by record with every field fixed (UUIDs, times, timings, provenance,
 // model folder), so the report built from it is byte-identical on every machine: the golden files
-// in tests/report/golden are the reports of this notebook.
+// in tests/core/report/golden are the reports of this notebook.
 
 #include <cstdint>
 #include <filesystem>

@@ -1,7 +1,9 @@
 // tempo-lab-cli report: a findings report of a run, a group or a sweep, built from the notebook and
-// written as a Markdown bundle, an HTML file or a PDF. Charts are drawn by QCustomPlot, which needs
-// a QApplication: one is made here (offscreen platform unless QT_QPA_PLATFORM says otherwise).
-// An existing report is never replaced without --force (reportexport::existingOutputs, the rule
+// written as a Markdown bundle, an HTML file or a PDF. Every build writes Markdown
+// (core/report/reportoutput.h); charts, HTML and PDF are drawn with Qt and come from the renderer a
+// Qt build registers (src/cli/qt/reportrenderer.cpp). A Qt-free build (GPU servers) writes the
+// Markdown with each chart named and captioned but not drawn, and refuses html and pdf up front.
+// An existing report is never replaced without --force (report::existingReportOutputs, the rule
 // the window asks the user about).
 
 #include <sys/stat.h>
@@ -9,47 +11,22 @@
 #include <iostream>
 #include <memory>
 
-#include <QApplication>
-
-#include "core/report/reportdata.h"
 #include "cli/args.h"
 #include "cli/command.h"
 #include "cli/notebookfile.h"
+#include "cli/reportrenderer.h"
 #include "core/common/errors.h"
 #include "core/notebook/notebook.h"
-#include "render/export/reportexport.h"
+#include "core/report/reportdata.h"
+#include "core/report/reportoutput.h"
 
 namespace tempo::cli {
 
 namespace {
 
-// Qt warns on every start without XDG_RUNTIME_DIR (a login without a session: ssh, cron, a
-// container), and the CLI never uses the runtime folder (no sockets, no caches): that one message
-// is dropped, every other message goes to the handler that was there before.
-QtMessageHandler gPreviousMessageHandler = nullptr;
-
-void dropRuntimeDirWarning(QtMsgType type, const QMessageLogContext& context, const QString& message)
-{
-    if (type == QtWarningMsg && message.startsWith(QLatin1String("QStandardPaths: XDG_RUNTIME_DIR not set")))
-        return;
-    if (gPreviousMessageHandler)
-        gPreviousMessageHandler(type, context, message);
-}
-
-// Widgets need an application object; the CLI has none of its own.
-std::unique_ptr<QApplication> ensureApplication()
-{
-    if (QCoreApplication::instance())
-        return nullptr;
-    if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM"))
-        qputenv("QT_QPA_PLATFORM", "offscreen");
-    if (!gPreviousMessageHandler)
-        gPreviousMessageHandler = qInstallMessageHandler(dropRuntimeDirWarning);
-    static int argc = 1;
-    static char name[] = "tempo-lab-cli";
-    static char* argv[] = {name, nullptr};
-    return std::make_unique<QApplication>(argc, argv);
-}
+// Set by a Qt build's registration during static initialisation; constant-initialised, so it is
+// null before any registration runs.
+ReportRendererFactory gReportRendererFactory = nullptr;
 
 int runReport(const std::vector<std::string>& words)
 {
@@ -58,14 +35,17 @@ int runReport(const std::vector<std::string>& words)
         throw InvalidArgument(expectedFound("report arguments", "exactly one ID (run:N, group:N, sweep:N or N)",
                                             std::to_string(args.positional().size()) + " words"));
     const report::SubjectId subject = report::parseSubjectId(args.positional().front());
-    const reportexport::ReportFormat format = reportexport::parseReportFormat(args.valueOr("--format", "md"));
+    const report::ReportFormat format = report::parseReportFormat(args.valueOr("--format", "md"));
+    // html and pdf in a Qt-free build: refused before anything is opened or written.
+    if (!hasReportRenderer())
+        report::requireWritableFormat(format, nullptr);
     const std::string out = args.required("--out");
     if (!args.has("--force")) {
-        const QStringList existing = reportexport::existingOutputs(QString::fromStdString(out), format);
-        if (!existing.isEmpty()) {
-            std::string found = std::to_string(existing.size()) + " existing file(s): " + existing.front().toStdString();
+        const std::vector<std::string> existing = report::existingReportOutputs(out, format);
+        if (!existing.empty()) {
+            std::string found = std::to_string(existing.size()) + " existing file(s): " + existing.front();
             if (existing.size() > 1)
-                found += ", " + existing[1].toStdString() + (existing.size() > 2 ? ", ..." : "");
+                found += ", " + existing[1] + (existing.size() > 2 ? ", ..." : "");
             throw InvalidArgument(expectedFound("report output '" + out + "'", "nothing to overwrite", found) +
                                   "; choose another path, or pass --force to replace them (nothing was written)");
         }
@@ -83,12 +63,15 @@ int runReport(const std::vector<std::string>& words)
                   << "' (or its folder) is not writable: it is opened read-only and the report is not stored in it\n";
     notebook::Notebook book(path, mode);
 
-    auto application = ensureApplication();
-    const auto result = reportexport::exportReport(book, subject, format, QString::fromStdString(out));
-    std::cout << "wrote " << (format == reportexport::ReportFormat::Markdown ? "bundle " : "") << out << " ("
-              << result.charts.size() << " charts";
+    const std::unique_ptr<report::ReportRenderer> renderer = makeReportRenderer();
+    const report::WrittenReport result = report::writeReport(book, subject, format, out, renderer.get());
+    std::cout << "wrote " << (format == report::ReportFormat::Markdown ? "bundle " : "") << out << " (";
+    if (renderer)
+        std::cout << result.charts.size() << " charts";
+    else
+        std::cout << result.document.charts.size() << " charts named, not drawn: this build has no Qt";
     if (store)
-        std::cout << ", stored as report " << reportexport::storeReport(book, result.data, result.markdown, result.charts);
+        std::cout << ", stored as report " << report::storeReport(book, result.data, result.markdown, result.charts);
     std::cout << ")\n";
     if (result.data.failedCheckCount() > 0)
         std::cerr << "note: " << result.data.failedCheckCount()
@@ -104,7 +87,9 @@ CommandRegistration reportCommand{
      "                 (group and sweep ids are listed by `tempo-lab-cli show` and `sweep`)\n"
      "  --format       md (default): a folder PATH with report.md and charts/*.png (relative links);\n"
      "                 html: one self-contained file (charts embedded, no scripts);\n"
-     "                 pdf: an A4 PDF with the charts, text selectable\n"
+     "                 pdf: an A4 PDF with the charts, text selectable;\n"
+     "                 html and pdf need a Qt build; a build without Qt (-DTEMPO_WITH_QT=OFF) writes md\n"
+     "                 only, each chart named and captioned but not drawn (its numbers are in the tables)\n"
      "  --out PATH     the folder (md) or file (html, pdf) to write; an existing report there (report.md,\n"
      "                 charts/*.png, or the file) is refused unless --force\n"
      "  --force        replace an existing report at PATH\n"
@@ -114,8 +99,20 @@ CommandRegistration reportCommand{
      "                 automatic when the notebook or its folder is not writable\n"
      "The report is built from the notebook only; the same data gives byte-identical Markdown.\n"
      "Charts are drawn offscreen (QT_QPA_PLATFORM=offscreen unless set).\n",
-     true, &runReport}};
+     false, &runReport}};
 
 } // namespace
+
+ReportRendererRegistration::ReportRendererRegistration(ReportRendererFactory factory)
+{
+    gReportRendererFactory = factory;
+}
+
+bool hasReportRenderer() { return gReportRendererFactory != nullptr; }
+
+std::unique_ptr<report::ReportRenderer> makeReportRenderer()
+{
+    return gReportRendererFactory ? gReportRendererFactory() : nullptr;
+}
 
 } // namespace tempo::cli
