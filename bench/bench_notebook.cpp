@@ -139,7 +139,7 @@ int main(int argc, char** argv)
             Transaction transaction(notebook.database());
             RunRecord run;
             run.presetId = std::string(1, "123455"[r % 6]);
-            run.configJson = R"({"threshold":0.1,"mode":"isolated","max_steps":10,"readout":"mean","seed":42})";
+            run.config.tempo = tempo::TempoConfig{}; // threshold 0.1, isolated, 10 steps, mean readout
             run.modelId = modelId;
             run.provenance = {"cpu", "f32", 8, "1.13.1", "0.1.0", "0eb5db6abcde"};
             run.prompt = words(random, 5 + static_cast<int>(random() % 8));

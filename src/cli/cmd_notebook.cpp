@@ -185,7 +185,7 @@ nlohmann::json runJson(const Notebook& book, std::int64_t runId)
                             {"libtorch_version", run.provenance.libtorchVersion},
                             {"app_version", run.provenance.appVersion},
                             {"git_commit", run.provenance.gitCommit}}}};
-    out["config"] = nlohmann::json::parse(run.configJson, nullptr, false);
+    out["config"] = runConfigJson(run.config);
     out["timings"] = nlohmann::json::parse(run.timingsJson, nullptr, false);
     if (run.modelId) {
         if (auto model = book.models().find(*run.modelId))

@@ -165,10 +165,9 @@ int presetRun(std::vector<std::string> words)
     json runs = json::array();
     for (int64_t runId : result.runIds) {
         const auto run = book->runs().find(runId);
-        const json config = json::parse(run->configJson);
         runs.push_back({{"id", runId},
                         {"uuid", run->uuid},
-                        {"mode", config["tempo"].value("mode", "")},
+                        {"mode", run->config.modeName()},
                         {"status", notebook::toString(run->status)},
                         {"text", result.texts.count(runId) ? result.texts.at(runId) : ""},
                         {"checks", checksJson(result.checks.at(runId))}});

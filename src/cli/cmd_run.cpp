@@ -31,6 +31,7 @@
 #include "core/experiment/runwriter.h"
 #include "core/notebook/notebook.h"
 #include "core/common/errors.h"
+#include "core/runrecord/runconfig.h"
 #include "core/model/computeoptions.h"
 #include "core/tempo/tempodecoder.h"
 #include "core/tokenizer/tokenizer.h"
@@ -185,7 +186,6 @@ nlohmann::json runJson(const RunRequest& request, const TempoRun& run, const Tok
     nlohmann::json checks = nlohmann::json::array();
     for (const auto& c : run.checks)
         checks.push_back({{"name", c.name}, {"passed", c.passed}, {"value", checkValue(c.value)}, {"detail", c.detail}});
-    const TempoConfig& c = run.config;
     return {
         {"text", text},
         {"prompt", request.prompt},
@@ -193,9 +193,7 @@ nlohmann::json runJson(const RunRequest& request, const TempoRun& run, const Tok
         {"model", request.modelDir.string()},
         {"device", ComputeOptions::deviceName(request.compute.device)},
         {"dtype", ComputeOptions::dtypeName(request.compute.dtype)},
-        {"config", {{"threshold", c.threshold}, {"max_width", c.maxWidth}, {"mode", siblingModeName(c.mode)},
-                    {"readout", readoutName(c.readout)}, {"max_steps", c.maxSteps}, {"stop_at_eos", c.stopAtEos},
-                    {"position_offset", c.positionOffset}}},
+        {"config", tempoConfigJson(run.config)}, // as a notebook stores it under "tempo"
         {"steps", steps},
         {"stop_reason", stopReasonName(run.stopReason)},
         {"cache_slots", run.cacheLength},

@@ -71,11 +71,11 @@ void CompareTest::initTestCase()
     // The analysis stored its own answer with the group: the two must agree.
     const auto group = notebook.groups().find(groupId_);
     QVERIFY(group.has_value());
-    const auto comparison = nlohmann::json::parse(group->comparisonJson);
+    QVERIFY(group->comparison.metrics.has_value());
     bool found = false;
-    for (const auto& metric : comparison.at("metrics"))
-        if (metric.value("name", "") == "distribution.first_differing_set_step") {
-            QCOMPARE(metric.at("value").get<double>(), static_cast<double>(expected_));
+    for (const auto& metric : *group->comparison.metrics)
+        if (metric.name == "distribution.first_differing_set_step") {
+            QCOMPARE(metric.value, static_cast<double>(expected_));
             found = true;
         }
     QVERIFY(found);

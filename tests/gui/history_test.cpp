@@ -73,7 +73,10 @@ qint64 HistoryTest::addRun(notebook::Notebook& notebook, const std::string& pres
 {
     notebook::RunRecord run;
     run.presetId = preset;
-    run.configJson = "{\"tempo\": {\"mode\": \"" + mode + "\", \"threshold\": 0.1}}";
+    TempoConfig tempo;
+    tempo.mode = parseSiblingMode(mode);
+    tempo.threshold = 0.1;
+    run.config.tempo = tempo;
     run.modelId = modelId;
     run.prompt = prompt;
     run.startedAt = isoAgo(secondsAgo).toStdString();

@@ -174,7 +174,7 @@ int main(int argc, char** argv)
             if (!gA || !gB)
                 fail(where + ": group id names no group");
             else
-                compareJson(json::parse(gA->comparisonJson), json::parse(gB->comparisonJson), where + " comparison");
+                compareJson(groupComparisonJson(gA->comparison), groupComparisonJson(gB->comparison), where + " comparison");
         }
     }
 

@@ -55,6 +55,14 @@ std::string scenarioName(Scenario scenario)
     return "inconclusive";
 }
 
+Scenario parseScenario(const std::string& name)
+{
+    for (Scenario scenario : {Scenario::A, Scenario::B, Scenario::C, Scenario::D, Scenario::Inconclusive})
+        if (scenarioName(scenario) == name)
+            return scenario;
+    throw InvalidArgument(expectedFound("scenario", "A, B, C, D or inconclusive", "'" + name + "'"));
+}
+
 std::string scenarioTitle(Scenario scenario)
 {
     switch (scenario) {

@@ -56,6 +56,7 @@ inline constexpr int64_t kMinimumMultiMemberSets = 1;
 enum class Scenario { A, B, C, D, Inconclusive };
 
 std::string scenarioName(Scenario scenario);  // "A" .. "D", "inconclusive"
+Scenario parseScenario(const std::string& name); // scenarioName's inverse; throws InvalidArgument
 std::string scenarioTitle(Scenario scenario); // "prior context dominates", ...
 
 struct VerdictInputs {

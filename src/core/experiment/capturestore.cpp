@@ -144,12 +144,11 @@ StoredRun readStoredRun(notebook::Notebook& notebook, int64_t runId)
                                           "a stored run", "no such run"));
     StoredRun run;
     run.record = *record;
-    run.config = nlohmann::json::parse(record->configJson, nullptr, false);
-    if (run.config.is_discarded() || !run.config.contains("prompt_token_ids") ||
-        !run.config["prompt_token_ids"].is_array())
+    if (!record->config.decoded())
         throw NotebookError(expectedFound("config of run " + std::to_string(runId) + " in '" + notebook.path() + "'",
-                                          "JSON with \"prompt_token_ids\"", record->configJson.substr(0, 80)));
-    run.promptLength = static_cast<int64_t>(run.config["prompt_token_ids"].size());
+                                          "the TEMPO settings and prompt ids of a decoded run",
+                                          "a run refused before decoding (no \"tempo\", no \"prompt_token_ids\")"));
+    run.promptLength = static_cast<int64_t>(record->config.promptTokenIds.size());
     run.steps = notebook.steps().ofRun(runId);
     run.checks = notebook.checks().ofRun(runId);
     return run;

@@ -19,11 +19,10 @@
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
 #include "core/analysis/attentioncapture.h"
 #include "core/analysis/distributioncomparison.h"
 #include "core/notebook/records.h"
+#include "core/runrecord/runconfig.h" // StoredCaptureSelection
 #include "core/tempo/records.h"
 
 namespace tempo {
@@ -46,13 +45,6 @@ inline constexpr const char* kKeysBeforeRope = "kv.keys_before_rope";
 inline constexpr const char* kKeysAfterRope = "kv.keys_after_rope";
 } // namespace tensorname
 
-// Which stored captures a run asked for ("attention", "logits", "kv", "positions").
-struct StoredCaptureSelection {
-    bool attention = false;
-    bool logits = false;
-    bool kv = false;
-    bool positions = false;
-};
 
 // What the decoder must capture for a selection (kv and positions both come from its kv capture).
 CaptureOptions captureOptionsFor(const StoredCaptureSelection& selection);
@@ -62,9 +54,8 @@ std::vector<notebook::TensorBlob> captureBlobs(const TempoRun& run, const Stored
 
 // What the analyses need of one stored run.
 struct StoredRun {
-    notebook::RunRecord record;
-    nlohmann::json config;                  // the run's config JSON
-    int64_t promptLength = 0;               // from config "prompt_token_ids"
+    notebook::RunRecord record;             // record.config: what the run was asked to do
+    int64_t promptLength = 0;               // record.config.promptTokenIds.size()
     std::vector<notebook::StepRecord> steps;
     std::vector<notebook::CheckRecord> checks;
     std::vector<int64_t> slotSteps() const; // slot -> step (-1: prompt), from the prompt and the steps
@@ -72,7 +63,7 @@ struct StoredRun {
     bool allChecksPassed() const;
 };
 
-// Throws NotebookError when the run does not exist or its config lacks the prompt ids.
+// Throws NotebookError when the run does not exist or never decoded (no TEMPO settings, no prompt ids).
 StoredRun readStoredRun(notebook::Notebook& notebook, int64_t runId);
 
 // Stored "attention" blobs as the analyses read them. Empty forwards when none were stored.

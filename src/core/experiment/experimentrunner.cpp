@@ -9,8 +9,6 @@ namespace tempo {
 
 namespace {
 
-using nlohmann::json;
-
 StoredCaptureSelection storedCaptures(const Preset& preset)
 {
     StoredCaptureSelection selection;
@@ -48,7 +46,6 @@ ExperimentResult ExperimentRunner::run(const ExperimentRequest& request, const R
     request.options.validate();
     const Preset& preset = request.preset.preset;
     rememberPresetUsed(notebook_, request.preset);
-    const json presetJson = presetToJson(preset);
 
     std::shared_ptr<const LoadedModel> model;
     try {
@@ -56,15 +53,14 @@ ExperimentResult ExperimentRunner::run(const ExperimentRequest& request, const R
     } catch (const std::exception& error) {
         // Recorded after the fact: the hashes and tokenizer a run row names are unknown, but the
         // attempt and the loader's message belong in the notebook (what was tried, why it failed).
-        json config{{"preset", presetJson},
-                    {"prompt", preset.prompt},
-                    {"model", {{"folder", request.modelFolder.string()}}},
-                    {"compute", {{"device", ComputeOptions::deviceName(request.options.device)},
-                                 {"dtype", ComputeOptions::dtypeName(request.options.dtype)},
-                                 {"threads", request.options.threads}}}};
-        for (const auto& item : request.extra.items())
-            config[item.key()] = item.value();
-        const int64_t runId = recordFailedRun(notebook_, preset.id, preset.prompt, config, error.what());
+        RunConfig config; // no TEMPO settings: nothing was decoded
+        config.preset = preset;
+        config.prompt = preset.prompt;
+        config.model.folder = request.modelFolder.string();
+        config.compute = {ComputeOptions::deviceName(request.options.device),
+                          ComputeOptions::dtypeName(request.options.dtype), request.options.threads};
+        config.sweep = request.sweepPoint;
+        const int64_t runId = recordFailedRun(notebook_, preset.id, config, error.what());
         if (callbacks.onRunCreated)
             callbacks.onRunCreated(runId);
         throw;
@@ -79,8 +75,8 @@ ExperimentResult ExperimentRunner::run(const ExperimentRequest& request, const R
         runRequest.prompt = preset.prompt;
         runRequest.config = preset.tempoConfig(modes[i]);
         runRequest.stored = storedCaptures(preset);
-        runRequest.presetJson = presetJson;
-        runRequest.extra = request.extra;
+        runRequest.preset = preset;
+        runRequest.sweepPoint = request.sweepPoint;
         runRequest.threads = request.options.threads;
         NotebookRunSink sink(notebook_);
         RecordedRun recorded =
@@ -95,8 +91,11 @@ ExperimentResult ExperimentRunner::run(const ExperimentRequest& request, const R
     }
     if (result.status == notebook::RunStatus::Finished)
         analyse(preset, result.runIds, result);
-    else if (result.runIds.size() == 2)
-        result.groupId = notebook_.groups().create({0, "", "mode-pair", json{{"status", "cancelled"}}.dump(), result.runIds, ""});
+    else if (result.runIds.size() == 2) {
+        GroupComparison cancelled; // nothing compared: the pair did not finish
+        cancelled.status = "cancelled";
+        result.groupId = notebook_.groups().create({0, "", "mode-pair", cancelled, result.runIds, ""});
+    }
     return result;
 }
 
@@ -122,8 +121,8 @@ std::optional<int64_t> ExperimentRunner::analyse(const Preset& preset, const std
             return std::nullopt;
         }
         result.partnerRunId = partner;
-        const json config = json::parse(notebook_.runs().find(runIds.front())->configJson);
-        const bool thisIsIsolated = config["tempo"].value("mode", "") == siblingModeName(SiblingMode::Isolated);
+        const std::optional<TempoConfig> tempo = notebook_.runs().find(runIds.front())->config.tempo;
+        const bool thisIsIsolated = tempo && tempo->mode == SiblingMode::Isolated;
         isolated = thisIsIsolated ? runIds.front() : *partner;
         visible = thisIsIsolated ? *partner : runIds.front();
     }
@@ -133,7 +132,7 @@ std::optional<int64_t> ExperimentRunner::analyse(const Preset& preset, const std
         for (int64_t runId : runIds) // a partner run made earlier keeps what it recorded then
             recordVerdict(notebook_, runId, pair.verdict);
     }
-    result.groupId = notebook_.groups().create({0, "", "mode-pair", pair.comparison.dump(), {isolated, visible}, ""});
+    result.groupId = notebook_.groups().create({0, "", "mode-pair", pair.comparison, {isolated, visible}, ""});
     return result.groupId;
 }
 

@@ -15,8 +15,6 @@
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
 #include "core/analysis/verdict.h"
 #include "core/experiment/modelcache.h"
 #include "core/experiment/presetcatalog.h"
@@ -33,7 +31,7 @@ struct ExperimentRequest {
     CatalogEntry preset; // after --set overrides
     std::filesystem::path modelFolder;
     ComputeOptions options;
-    nlohmann::json extra = nlohmann::json::object(); // merged into each run's config JSON (sweep point)
+    std::optional<RunSweepPoint> sweepPoint = std::nullopt; // stored in each run's config (a sweep's runs)
 };
 
 struct ExperimentResult {

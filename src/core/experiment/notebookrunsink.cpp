@@ -56,7 +56,7 @@ int64_t NotebookRunSink::started(const RunStart& start)
     row.prompt = start.request.prompt;
     row.modelId = notebook_.models().upsert(start.model.record());
     row.provenance = runProvenance(start.model, start.options);
-    row.configJson = runConfigJson(start.model, start.options, start.request, start.promptIds).dump();
+    row.config = runConfigFor(start.model, start.options, start.request, start.promptIds);
     runId_ = notebook_.runs().create(row);
     return runId_;
 }

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "core/experiment/preset.h"
+#include "core/runrecord/preset.h"
 
 namespace tempo {
 

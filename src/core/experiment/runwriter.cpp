@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include <nlohmann/json.hpp>
 #include <torch/version.h>
 
 #include "core/common/buildinfo.h"
@@ -41,38 +42,21 @@ notebook::RunProvenance runProvenance(const LoadedModel& model, const ComputeOpt
     return provenance;
 }
 
-json runConfigJson(const LoadedModel& model, const ComputeOptions& options, const TempoRunRequest& request,
-                   const std::vector<int64_t>& promptIds)
+RunConfig runConfigFor(const LoadedModel& model, const ComputeOptions& options, const TempoRunRequest& request,
+                       const std::vector<int64_t>& promptIds)
 {
-    const TempoConfig& config = request.config;
-    json tempo;
-    tempo["threshold"] = config.threshold;
-    tempo["max_width"] = config.maxWidth;
-    tempo["mode"] = siblingModeName(config.mode);
-    tempo["readout"] = readoutName(config.readout);
-    tempo["max_steps"] = config.maxSteps;
-    tempo["stop_at_eos"] = config.stopAtEos;
-    tempo["position_offset"] = config.positionOffset;
-    tempo["keys_layer"] = config.resolvedKeysLayer(model.model->config());
-
-    json object;
-    object["tempo"] = tempo;
-    object["prompt"] = request.prompt;
-    object["prompt_token_ids"] = promptIds;
-    object["preset"] = request.presetJson;
-    object["captures"] = {{"attention", request.stored.attention},
-                          {"logits", request.stored.logits},
-                          {"kv", request.stored.kv},
-                          {"positions", request.stored.positions}};
-    object["model"] = {{"folder", model.folder.string()},
-                       {"weights_sha256", model.weightsSha256},
-                       {"tokenizer_sha256", model.tokenizerSha256}};
-    object["compute"] = {{"device", ComputeOptions::deviceName(model.options.device)},
-                         {"dtype", ComputeOptions::dtypeName(model.options.dtype)},
-                         {"threads", options.effectiveThreads()}};
-    for (const auto& item : request.extra.items())
-        object[item.key()] = item.value();
-    return object;
+    RunConfig config;
+    config.tempo = request.config;
+    config.tempo->keysLayer = request.config.resolvedKeysLayer(model.model->config());
+    config.prompt = request.prompt;
+    config.promptTokenIds = promptIds;
+    config.preset = request.preset;
+    config.captures = request.stored;
+    config.model = {model.folder.string(), model.weightsSha256, model.tokenizerSha256};
+    config.compute = {ComputeOptions::deviceName(model.options.device), ComputeOptions::dtypeName(model.options.dtype),
+                      options.effectiveThreads()};
+    config.sweep = request.sweepPoint;
+    return config;
 }
 
 RecordedRun runTempo(const LoadedModel& model, const TempoRunRequest& request, RunSink& sink,
@@ -125,13 +109,13 @@ RecordedRun runTempo(const LoadedModel& model, const TempoRunRequest& request, R
     return result;
 }
 
-int64_t recordFailedRun(notebook::Notebook& notebook, const std::string& presetId, const std::string& prompt,
-                        const json& config, const std::string& error)
+int64_t recordFailedRun(notebook::Notebook& notebook, const std::string& presetId, const RunConfig& config,
+                        const std::string& error)
 {
     notebook::RunRecord row;
     row.presetId = presetId;
-    row.prompt = prompt;
-    row.configJson = config.dump();
+    row.prompt = config.prompt;
+    row.config = config;
     const int64_t runId = notebook.runs().create(row);
     notebook.runs().finish(runId, notebook::RunStatus::Failed, "", "{}", error);
     return runId;

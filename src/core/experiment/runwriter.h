@@ -12,12 +12,13 @@
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
+#include <optional>
 
 #include "core/experiment/capturestore.h"
 #include "core/experiment/modelcache.h"
 #include "core/experiment/runsink.h"
 #include "core/notebook/records.h"
+#include "core/runrecord/runconfig.h"
 #include "core/tempo/tempodecoder.h"
 
 namespace tempo {
@@ -31,8 +32,8 @@ struct TempoRunRequest {
     std::string prompt;
     TempoConfig config;
     StoredCaptureSelection stored; // what to keep in the notebook
-    nlohmann::json presetJson;     // the preset as run (null for a plain run)
-    nlohmann::json extra = nlohmann::json::object(); // merged into the run's config JSON (e.g. sweep point)
+    std::optional<Preset> preset = std::nullopt; // the preset as run (nullopt for a plain run)
+    std::optional<RunSweepPoint> sweepPoint = std::nullopt; // the sweep point this run is made for
     int threads = -1; // CPU threads for this run; -1: the loaded model's setting (cached models keep the first)
 };
 
@@ -62,10 +63,10 @@ struct RecordedRun {
 notebook::RunProvenance runProvenance(const LoadedModel& model, const ComputeOptions& options);
 std::string libtorchVersion();
 
-// The config JSON stored with a run: the TEMPO config, the prompt ids, the preset, the model
-// folder and hashes, the compute options, plus `request.extra`.
-nlohmann::json runConfigJson(const LoadedModel& model, const ComputeOptions& options, const TempoRunRequest& request,
-                             const std::vector<int64_t>& promptIds);
+// The configuration stored with a run: the TEMPO config (keys layer resolved), the prompt ids, the
+// preset, the captures, the model folder and hashes, the compute options and the sweep point.
+RunConfig runConfigFor(const LoadedModel& model, const ComputeOptions& options, const TempoRunRequest& request,
+                       const std::vector<int64_t>& promptIds);
 
 // Runs TEMPO on `model` into `sink`. When the decoder (or the sink) throws after the run started,
 // the sink is told the run failed and the exception is rethrown. `progressOffset` and
@@ -75,7 +76,7 @@ RecordedRun runTempo(const LoadedModel& model, const TempoRunRequest& request, R
 
 // Records an attempt that failed before decoding could start (e.g. the model did not load): a run
 // row with status failed and `error` as its error text. Returns its id.
-int64_t recordFailedRun(notebook::Notebook& notebook, const std::string& presetId, const std::string& prompt,
-                        const nlohmann::json& config, const std::string& error);
+int64_t recordFailedRun(notebook::Notebook& notebook, const std::string& presetId, const RunConfig& config,
+                        const std::string& error);
 
 } // namespace tempo

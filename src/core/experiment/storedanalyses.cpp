@@ -5,6 +5,7 @@
 #include <limits>
 
 #include <ATen/ATen.h>
+#include <nlohmann/json.hpp>
 
 #include "core/analysis/attentioncomparison.h"
 #include "core/analysis/crossparallel.h"
@@ -141,10 +142,12 @@ bool hasStoredMetric(notebook::Notebook& notebook, int64_t runId, const std::str
     return false;
 }
 
-json tempoWithoutMode(const json& config)
+// The TEMPO settings with the sibling mode left out: a partner run differs in the mode only.
+std::optional<TempoConfig> tempoWithoutMode(const RunConfig& config)
 {
-    json tempo = config.value("tempo", json::object());
-    tempo.erase("mode");
+    std::optional<TempoConfig> tempo = config.tempo;
+    if (tempo)
+        tempo->mode = SiblingMode::Isolated;
     return tempo;
 }
 
@@ -158,19 +161,6 @@ std::vector<notebook::MetricRecord> toMetricRecords(const AnalysisMetrics& metri
     for (const auto& m : metrics)
         records.push_back({m.name, m.value, optional(m.step), optional(m.layer), optional(m.head)});
     return records;
-}
-
-json metricsToJson(const AnalysisMetrics& metrics)
-{
-    json list = json::array();
-    for (const auto& m : metrics) {
-        json item{{"name", m.name}, {"value", std::isfinite(m.value) ? json(m.value) : json(nullptr)}};
-        if (m.step >= 0) item["step"] = m.step;
-        if (m.layer >= 0) item["layer"] = m.layer;
-        if (m.head >= 0) item["head"] = m.head;
-        list.push_back(item);
-    }
-    return list;
 }
 
 AnalysisMetrics analyseRecordedRun(notebook::Notebook& notebook, int64_t runId)
@@ -234,12 +224,12 @@ PairAnalysis analyseStoredPair(notebook::Notebook& notebook, int64_t isolatedRun
     } else {
         pair.verdict.inconclusiveReason = "verdict not requested by preset " + preset.id;
     }
-    pair.comparison = {{"kind", "mode-pair"},
-                       {"preset", preset.id},
-                       {"isolated_run", isolatedRunId},
-                       {"visible_run", visibleRunId},
-                       {"verdict", verdictToJson(pair.verdict)},
-                       {"metrics", metricsToJson(pair.metrics)}};
+    pair.comparison.kind = "mode-pair";
+    pair.comparison.presetId = preset.id;
+    pair.comparison.isolatedRunId = isolatedRunId;
+    pair.comparison.visibleRunId = visibleRunId;
+    pair.comparison.verdict = pair.verdict;
+    pair.comparison.metrics = pair.metrics;
     return pair;
 }
 
@@ -266,22 +256,6 @@ Verdict singleRunVerdict(notebook::Notebook& notebook, int64_t runId)
     return verdict;
 }
 
-json verdictToJson(const Verdict& verdict)
-{
-    json criteria = json::array();
-    for (const auto& c : verdict.criteria)
-        criteria.push_back({{"name", c.name},
-                            {"comparison", c.comparison},
-                            {"threshold", c.threshold},
-                            {"value", std::isfinite(c.value) ? json(c.value) : json(nullptr)},
-                            {"met", c.met},
-                            {"meaning", c.meaning}});
-    return {{"scenario", scenarioName(verdict.scenario)},
-            {"title", scenarioTitle(verdict.scenario)},
-            {"inconclusive_reason", verdict.inconclusiveReason},
-            {"criteria", criteria}};
-}
-
 void recordVerdict(notebook::Notebook& notebook, int64_t runId, const Verdict& verdict)
 {
     notebook.metrics().record(runId, toMetricRecords(metrics(verdict)));
@@ -291,28 +265,29 @@ void recordVerdict(notebook::Notebook& notebook, int64_t runId, const Verdict& v
 std::optional<int64_t> findPartnerRun(notebook::Notebook& notebook, int64_t runId, const Preset& preset)
 {
     const StoredRun run = readStoredRun(notebook, runId);
-    const std::string mode = run.config.value("tempo", json::object()).value("mode", "");
-    const json tempo = tempoWithoutMode(run.config);
+    const RunConfig& config = run.record.config;
+    const std::optional<TempoConfig> tempo = tempoWithoutMode(config);
     notebook::RunQuery query;
     query.status = notebook::RunStatus::Finished;
     query.limit = 500;
     for (const auto& summary : notebook.runs().list(query)) {
         if (summary.id == runId || summary.prompt != run.record.prompt)
             continue;
-        auto candidate = notebook.runs().find(summary.id);
+        std::optional<notebook::RunRecord> candidate;
+        try {
+            candidate = notebook.runs().find(summary.id);
+        } catch (const NotebookError&) {
+            continue; // a run whose stored configuration cannot be read is nobody's partner
+        }
         if (!candidate || candidate->modelId != run.record.modelId)
             continue;
-        const json config = json::parse(candidate->configJson, nullptr, false);
-        if (!config.is_object() || tempoWithoutMode(config) != tempo)
+        const RunConfig& other = candidate->config;
+        if (!other.tempo || tempoWithoutMode(other) != tempo || other.tempo->mode == config.tempo->mode)
             continue;
-        const std::string otherMode = config.value("tempo", json::object()).value("mode", "");
-        if (otherMode.empty() || otherMode == mode)
-            continue;
-        const json captures = config.value("captures", json::object());
-        if (preset.hasAnalysis(analysisname::kAttentionComparison) && !captures.value("attention", false))
+        if (preset.hasAnalysis(analysisname::kAttentionComparison) && !other.captures.attention)
             continue;
         if ((preset.hasAnalysis(analysisname::kDistributionComparison) || preset.hasAnalysis(analysisname::kVerdict)) &&
-            !captures.value("logits", false))
+            !other.captures.logits)
             continue;
         return summary.id;
     }

@@ -5,7 +5,7 @@
 // Single-run analyses (cross_parallel, rope_inspection, parallelism, and the basic run.* numbers)
 // are stored as metrics of the run. Pair analyses (attention_comparison, distribution_comparison)
 // and the scenario verdict compare an isolated run with a visible run: they are stored in the
-// group's comparison JSON, and the verdict also as metrics verdict.* and a tag "verdict:<X>" on
+// group's comparison (core/runrecord/groupcomparison.h), and the verdict also as metrics verdict.* and a tag "verdict:<X>" on
 // each run it concerns.
 
 #include <cstdint>
@@ -13,12 +13,11 @@
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
 #include "core/analysis/analysismetric.h"
 #include "core/analysis/verdict.h"
-#include "core/experiment/preset.h"
+#include "core/runrecord/preset.h"
 #include "core/notebook/records.h"
+#include "core/runrecord/groupcomparison.h" // verdictToJson, metricsToJson
 
 namespace tempo {
 
@@ -27,7 +26,6 @@ class Notebook;
 }
 
 std::vector<notebook::MetricRecord> toMetricRecords(const AnalysisMetrics& metrics);
-nlohmann::json metricsToJson(const AnalysisMetrics& metrics);
 
 // The analyses every recorded run gets when it ends, whoever started it (NotebookRunSink stores
 // them as metrics before the run is marked finished; reports read them, never recompute):
@@ -41,7 +39,7 @@ AnalysisMetrics analyseStoredRun(notebook::Notebook& notebook, int64_t runId, co
 struct PairAnalysis {
     AnalysisMetrics metrics; // attention.* / distribution.* as the preset asks
     Verdict verdict;
-    nlohmann::json comparison; // what the group stores: runs, verdict, metrics
+    GroupComparison comparison; // what the group stores: preset, runs, verdict, metrics
 };
 
 // Isolated run vs visible run. The verdict is decided when the preset asks for it (otherwise its
@@ -52,8 +50,6 @@ PairAnalysis analyseStoredPair(notebook::Notebook& notebook, int64_t isolatedRun
 // The verdict of a single run with no run of the other mode to compare with: inconclusive, with
 // the run's own preconditions (checks, multi-member sets) and the missing comparison as reasons.
 Verdict singleRunVerdict(notebook::Notebook& notebook, int64_t runId);
-
-nlohmann::json verdictToJson(const Verdict& verdict);
 
 // Stores the verdict on a run: metrics verdict.* and the tag "verdict:<A|B|C|D|inconclusive>".
 void recordVerdict(notebook::Notebook& notebook, int64_t runId, const Verdict& verdict);

@@ -231,12 +231,10 @@ json aggregateSweep(notebook::Notebook& notebook, int64_t sweepId)
             for (const auto& mode : modes)
                 addRunMetrics(notebook, point.finishedRunByMode.at(mode), mode + ".", metrics);
             if (auto group = notebook.groups().find(*point.groupId)) {
-                const json comparison = json::parse(group->comparisonJson, nullptr, false);
-                for (const auto& m : comparison.value("metrics", json::array()))
-                    if (!m.contains("step") && !m.contains("layer") && !m.contains("head") &&
-                        !isVerdictMetric(m.value("name", "")))
-                        metrics[m["name"].get<std::string>()] =
-                            m["value"].is_number() ? m["value"].get<double>() : std::nan("");
+                if (group->comparison.metrics)
+                    for (const AnalysisMetric& m : *group->comparison.metrics)
+                        if (m.step < 0 && m.layer < 0 && m.head < 0 && !isVerdictMetric(m.name))
+                            metrics[m.name] = m.value; // NaN when stored as null
             }
         }
         const std::string verdict = verdictOf(notebook, point.finishedRunByMode.at(modes.back()));
@@ -346,7 +344,8 @@ SweepResult SweepRunner::run(const SweepRequest& request, const SweepCallbacks& 
                 const json point{{"prompt_index", i}, {"category", request.suite[i].category}, {"threshold", threshold}};
                 ExperimentRequest experiment{{parsePreset(presetToJson(preset), "sweep point"), request.preset.shipped},
                                              request.modelFolder, request.options,
-                                             json{{"sweep", {{"sweep_id", result.sweepId}, {"point", point}}}}};
+                                             RunSweepPoint{result.sweepId, static_cast<int64_t>(i),
+                                                           request.suite[i].category, threshold}};
                 const ExperimentResult outcome = runner.run(experiment, runCallbacks);
                 for (size_t r = 0; r < outcome.runIds.size(); ++r) {
                     json runPoint = point;

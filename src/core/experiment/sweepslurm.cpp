@@ -8,7 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/common/errors.h"
-#include "core/experiment/preset.h"
+#include "core/runrecord/preset.h"
 #include "core/notebook/records.h"
 
 namespace tempo {

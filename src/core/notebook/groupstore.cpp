@@ -2,6 +2,9 @@
 
 #include "core/notebook/groupstore.h"
 
+#include <nlohmann/json.hpp>
+
+#include "core/common/errors.h"
 #include "core/notebook/database.h"
 
 namespace tempo::notebook {
@@ -11,7 +14,7 @@ std::int64_t GroupStore::create(const RunGroupRecord& group)
     requireWritable("creating a group");
     Transaction transaction(database());
     Statement insert = database().prepare("INSERT INTO run_groups (uuid, kind, comparison_json, created_at) VALUES (?1, ?2, ?3, ?4)");
-    insert.bind(1, group.uuid.empty() ? newUuid() : group.uuid).bind(2, group.kind).bind(3, group.comparisonJson)
+    insert.bind(1, group.uuid.empty() ? newUuid() : group.uuid).bind(2, group.kind).bind(3, groupComparisonJson(group.comparison).dump())
         .bind(4, group.createdAt.empty() ? nowIso8601() : group.createdAt);
     insert.run();
     const std::int64_t id = database().lastInsertId();
@@ -36,7 +39,12 @@ std::optional<RunGroupRecord> GroupStore::find(std::int64_t groupId) const
     group.id = query.int64(0);
     group.uuid = query.text(1);
     group.kind = query.text(2);
-    group.comparisonJson = query.text(3);
+    try {
+        group.comparison = readGroupComparisonText(query.text(3));
+    } catch (const InvalidArgument& error) {
+        throw NotebookError("group " + std::to_string(group.id) + " in '" + notebookPath() +
+                            "' has a comparison this version cannot read: " + error.what());
+    }
     group.createdAt = query.text(4);
     Statement members = database().prepare("SELECT run_id FROM run_group_members WHERE group_id = ?1 ORDER BY position");
     members.bind(1, groupId);

@@ -32,24 +32,17 @@ bool sameFile(const std::string& a, const std::string& b)
 
 std::string shortUuid(const std::string& uuid) { return uuid.substr(0, 8); }
 
-// A group's comparison names its runs by id at the top level ({"isolated_run": 7, "visible_run": 8}
-// from the experiment runner): keys ending in "_run" whose value is a transferred run's id.
-std::string remapComparisonRuns(const std::string& comparisonJson, const std::map<std::int64_t, std::int64_t>& runIds)
+// A group's comparison names its runs by id (isolated and visible run): ids change in a transfer.
+GroupComparison remapComparisonRuns(GroupComparison comparison, const std::map<std::int64_t, std::int64_t>& runIds)
 {
-    nlohmann::json comparison = nlohmann::json::parse(comparisonJson, nullptr, false);
-    if (!comparison.is_object())
-        return comparisonJson;
-    bool changed = false;
-    for (auto& [key, value] : comparison.items()) {
-        if (key.size() < 4 || key.compare(key.size() - 4, 4, "_run") != 0 || !value.is_number_integer())
+    for (std::optional<std::int64_t>* runId : {&comparison.isolatedRunId, &comparison.visibleRunId}) {
+        if (!*runId)
             continue;
-        auto mapped = runIds.find(value.get<std::int64_t>());
-        if (mapped != runIds.end()) {
-            value = mapped->second;
-            changed = true;
-        }
+        auto mapped = runIds.find(**runId);
+        if (mapped != runIds.end())
+            *runId = mapped->second;
     }
-    return changed ? comparison.dump() : comparisonJson;
+    return comparison;
 }
 
 // A sweep point names its run's group by id ({"group_id": 7, ...}): ids change in a transfer.
@@ -156,7 +149,7 @@ void copyGroup(const Notebook& source, Notebook& destination, std::int64_t sourc
     }
     Transaction transaction(destination.database());
     group->runIds = members;
-    group->comparisonJson = remapComparisonRuns(group->comparisonJson, result.runIds);
+    group->comparison = remapComparisonRuns(group->comparison, result.runIds);
     const std::int64_t groupId = destination.groups().create(*group);
     for (std::int64_t reportId : source.reports().ofGroup(sourceGroupId))
         copyReport(source, destination, reportId, {std::nullopt, groupId, std::nullopt});

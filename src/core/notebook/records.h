@@ -1,6 +1,7 @@
 #pragma once
-// Plain records the notebook stores and returns. They depend on nothing but the standard library,
-// so the decoder, the run worker, the CLI and the tests fill them without knowing SQLite.
+// Plain records the notebook stores and returns. They depend on nothing but the standard library
+// and the run record (core/runrecord: a run's configuration, a group's comparison), so the
+// decoder, the run worker, the CLI and the tests fill them without knowing SQLite or JSON.
 // Times are ISO-8601 UTC strings ("2026-11-28T09:30:00.123Z"); an empty time means "now" on write.
 
 #include <cstdint>
@@ -8,6 +9,9 @@
 #include <optional>
 #include <string>
 #include <vector>
+
+#include "core/runrecord/groupcomparison.h"
+#include "core/runrecord/runconfig.h"
 
 namespace tempo::notebook {
 
@@ -47,7 +51,7 @@ struct RunRecord {
     std::int64_t id = 0;  // assigned by the notebook
     std::string uuid;     // empty on createRun: the notebook makes a random (version 4) UUID
     std::string presetId; // "1a", "2", ...
-    std::string configJson = "{}";
+    RunConfig config;     // stored as runs.config_json (runConfigJson / readRunConfig)
     std::optional<std::int64_t> modelId;
     RunStatus status = RunStatus::Running;
     RunProvenance provenance;
@@ -141,7 +145,7 @@ struct RunGroupRecord {
     std::int64_t id = 0;
     std::string uuid; // empty on create: generated
     std::string kind; // "mode-pair", ...
-    std::string comparisonJson = "{}";
+    GroupComparison comparison; // stored as run_groups.comparison_json (groupComparisonJson / readGroupComparison)
     std::vector<std::int64_t> runIds; // in order
     std::string createdAt;
 };

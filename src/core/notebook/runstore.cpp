@@ -4,6 +4,8 @@
 
 #include <cctype>
 
+#include <nlohmann/json.hpp>
+
 #include "core/common/errors.h"
 #include "core/notebook/database.h"
 #include "core/notebook/writeridentity.h"
@@ -22,7 +24,7 @@ std::int64_t RunStore::create(const RunRecord& run)
         " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)");
     insert.bind(1, run.uuid.empty() ? newUuid() : run.uuid)
         .bind(2, run.presetId)
-        .bind(3, run.configJson)
+        .bind(3, runConfigJson(run.config).dump())
         .bind(4, run.modelId)
         .bind(5, toString(run.status))
         .bind(6, run.provenance.device)
@@ -79,7 +81,12 @@ std::optional<RunRecord> RunStore::find(std::int64_t runId) const
     run.id = query.int64(0);
     run.uuid = query.text(1);
     run.presetId = query.text(2);
-    run.configJson = query.text(3);
+    try {
+        run.config = readRunConfigText(query.text(3));
+    } catch (const InvalidArgument& error) {
+        throw NotebookError("run " + std::to_string(run.id) + " in '" + notebookPath() +
+                            "' has a configuration this version cannot read: " + error.what());
+    }
     run.modelId = query.optionalInt64(4);
     run.status = runStatusFromString(query.text(5));
     run.provenance.device = query.text(6);

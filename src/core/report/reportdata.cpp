@@ -39,23 +39,19 @@ ReportRun loadRun(notebook::Notebook& notebook, std::int64_t runId)
     run.record = *record;
     if (record->modelId)
         run.model = notebook.models().find(*record->modelId);
-    const json config = parseObject(record->configJson);
-    const json tempo = config.value("tempo", json::object());
-    run.mode = tempo.value("mode", "");
-    run.threshold = tempo.value("threshold", 0.0);
-    run.maxSteps = tempo.value("max_steps", int64_t{0});
-    run.maxWidth = tempo.value("max_width", int64_t{0});
-    run.readout = tempo.value("readout", "");
-    const json captures = config.value("captures", json::object()); // items() must not outlive it
-    for (const auto& [name, on] : captures.items())
-        if (on.is_boolean() && on.get<bool>())
-            run.captures.push_back(name);
+    const RunConfig& config = record->config;
+    if (config.tempo) {
+        run.mode = siblingModeName(config.tempo->mode);
+        run.threshold = config.tempo->threshold;
+        run.maxSteps = config.tempo->maxSteps;
+        run.maxWidth = config.tempo->maxWidth;
+        run.readout = readoutName(config.tempo->readout);
+    }
+    run.captures = config.captures.names();
     std::sort(run.captures.begin(), run.captures.end());
-    if (config.contains("prompt_token_ids") && config["prompt_token_ids"].is_array())
-        run.promptTokens = static_cast<std::int64_t>(config["prompt_token_ids"].size());
-    const json preset = config.value("preset", json());
-    if (preset.is_object())
-        run.presetName = preset.value("name", "");
+    run.promptTokens = static_cast<std::int64_t>(config.promptTokenIds.size());
+    if (config.preset)
+        run.presetName = config.preset->name;
     run.steps = notebook.steps().ofRun(runId);
     run.checks = notebook.checks().ofRun(runId);
     run.metrics = notebook.metrics().ofRun(runId);
@@ -69,7 +65,7 @@ ReportRun loadRun(notebook::Notebook& notebook, std::int64_t runId)
                                          [](const auto& t) { return t.name == tensorname::kReadoutDistribution; });
     if (!hasAttention && !hasReadouts)
         return run;
-    if (!config.contains("prompt_token_ids"))
+    if (!config.decoded())
         return run; // a failed run before decoding: nothing to read back
     const StoredRun stored = readStoredRun(notebook, runId);
     if (hasReadouts) {
@@ -93,36 +89,21 @@ ReportRun loadRun(notebook::Notebook& notebook, std::int64_t runId)
     return run;
 }
 
-ReportVerdict verdictFromJson(const json& verdict)
+ReportVerdict reportVerdict(const Verdict& verdict)
 {
     ReportVerdict out;
-    if (!verdict.is_object())
-        return out;
     out.present = true;
-    out.scenario = verdict.value("scenario", "");
-    out.title = verdict.value("title", "");
-    out.inconclusiveReason = verdict.value("inconclusive_reason", "");
-    for (const auto& c : verdict.value("criteria", json::array()))
-        out.criteria.push_back({c.value("name", ""), c.value("comparison", ""), numberOrNaN(c.value("threshold", json())),
-                                numberOrNaN(c.value("value", json())), c.value("met", false), c.value("meaning", "")});
+    out.scenario = scenarioName(verdict.scenario);
+    out.title = scenarioTitle(verdict.scenario);
+    out.inconclusiveReason = verdict.inconclusiveReason;
+    for (const VerdictCriterion& c : verdict.criteria)
+        out.criteria.push_back({c.name, c.comparison, c.threshold, c.value, c.met, c.meaning});
     return out;
 }
 
-std::vector<notebook::MetricRecord> metricsFromJson(const json& list)
+std::vector<notebook::MetricRecord> pairMetricRecords(const GroupComparison& comparison)
 {
-    std::vector<notebook::MetricRecord> out;
-    if (!list.is_array())
-        return out;
-    for (const auto& m : list) {
-        notebook::MetricRecord record;
-        record.name = m.value("name", "");
-        record.value = numberOrNaN(m.value("value", json()));
-        if (m.contains("step")) record.step = m["step"].get<int>();
-        if (m.contains("layer")) record.layer = m["layer"].get<int>();
-        if (m.contains("head")) record.head = m["head"].get<int>();
-        out.push_back(record);
-    }
-    return out;
+    return comparison.metrics ? toMetricRecords(*comparison.metrics) : std::vector<notebook::MetricRecord>{};
 }
 
 void fillPreset(ReportData& data, const std::string& presetId)
@@ -154,17 +135,14 @@ ReportData loadRunSubject(notebook::Notebook& notebook, std::int64_t runId)
     // (always inconclusive: nothing to compare with) says what is missing.
     for (std::int64_t groupId : notebook.groups().ofRun(runId)) {
         auto group = notebook.groups().find(groupId);
-        const json comparison = group ? parseObject(group->comparisonJson) : json::object();
-        if (comparison.contains("verdict")) {
-            data.verdict = verdictFromJson(comparison["verdict"]);
-            data.pairMetrics = metricsFromJson(comparison.value("metrics", json::array()));
+        if (group && group->comparison.verdict) {
+            data.verdict = reportVerdict(*group->comparison.verdict);
+            data.pairMetrics = pairMetricRecords(group->comparison);
             data.group = group;
         }
     }
-    if (!data.verdict.present && run.record.status == notebook::RunStatus::Finished && run.promptTokens > 0) {
-        const Verdict verdict = singleRunVerdict(notebook, runId);
-        data.verdict = verdictFromJson(verdictToJson(verdict));
-    }
+    if (!data.verdict.present && run.record.status == notebook::RunStatus::Finished && run.promptTokens > 0)
+        data.verdict = reportVerdict(singleRunVerdict(notebook, runId));
     return data;
 }
 
@@ -179,12 +157,13 @@ ReportData loadGroupSubject(notebook::Notebook& notebook, std::int64_t groupId)
     data.group = group;
     for (std::int64_t runId : group->runIds)
         data.runs.push_back(loadRun(notebook, runId));
-    const json comparison = parseObject(group->comparisonJson);
-    data.pairMetrics = metricsFromJson(comparison.value("metrics", json::array()));
-    if (comparison.contains("verdict"))
-        data.verdict = verdictFromJson(comparison["verdict"]);
-    const std::string presetId =
-        comparison.value("preset", data.runs.empty() ? std::string() : data.runs.front().record.presetId);
+    const GroupComparison& comparison = group->comparison;
+    data.pairMetrics = pairMetricRecords(comparison);
+    if (comparison.verdict)
+        data.verdict = reportVerdict(*comparison.verdict);
+    const std::string presetId = !comparison.presetId.empty() ? comparison.presetId
+                                 : data.runs.empty()         ? std::string()
+                                                             : data.runs.front().record.presetId;
     fillPreset(data, presetId);
     std::string runs;
     for (const auto& run : data.runs)

@@ -9,7 +9,7 @@
 
 #include <ATen/Tensor.h>
 
-#include "core/tempo/tempoconfig.h"
+#include "core/runrecord/tempoconfig.h"
 
 namespace tempo {
 

@@ -12,7 +12,7 @@
 #include <ATen/Tensor.h>
 
 #include "core/tempo/selection.h"
-#include "core/tempo/tempoconfig.h"
+#include "core/runrecord/tempoconfig.h"
 
 namespace tempo {
 

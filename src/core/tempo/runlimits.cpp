@@ -11,7 +11,7 @@
 #include "core/model/computeoptions.h"
 #include "core/model/kvcache.h"
 #include "core/model/llamaconfig.h"
-#include "core/tempo/tempoconfig.h"
+#include "core/runrecord/tempoconfig.h"
 
 namespace tempo {
 
@@ -115,6 +115,17 @@ void validateRunMemory(const TempoConfig& config, int64_t promptTokens, const Ll
         byteSizeText(needed) + " for " + std::to_string(slots) + " slots (prompt " + std::to_string(promptTokens) +
             " + max_steps " + std::to_string(config.maxSteps) + (config.stopAtEos ? "" : " without stop at eos") +
             ", " + byteSizeText(KVCache::bytesPerSlot(model, options.dtype)) + " per slot); lower max_steps"));
+}
+
+// The members of TempoConfig (core/runrecord/tempoconfig.h) that need the model's config.
+int64_t TempoConfig::resolvedKeysLayer(const LlamaConfig& model) const
+{
+    return keysLayer < 0 ? model.numHiddenLayers - 1 : keysLayer;
+}
+
+void TempoConfig::validate(const LlamaConfig& model, int64_t promptLength) const
+{
+    validateRunFits(*this, promptLength, model); // the one rule
 }
 
 } // namespace tempo

@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "core/tempo/records.h"
-#include "core/tempo/tempoconfig.h"
+#include "core/runrecord/tempoconfig.h"
 
 namespace tempo {
 

@@ -74,8 +74,13 @@ std::vector<HistoryModel::Row> HistoryModel::queryPage(int offset, int limit) co
     using tempo::notebook::Statement;
     static const char* const kSortSql[ColumnCount] = {
         "r.id", "r.preset_id", "mode", "r.status", "r.started_at", "model", "steps", "r.generated_text", "tags"};
+    // The mode is read in SQL (sorting and filtering a page of thousands of runs) from the stored shape
+    // core/runrecord/runconfig.h documents ("tempo": {"mode": ...}); a config that is not JSON lists
+    // with no mode instead of failing the whole query (the run page says what is wrong with it).
     QString sql = QStringLiteral(
-        "SELECT r.id, r.preset_id, coalesce(json_extract(r.config_json, '$.tempo.mode'), '') AS mode, r.status,"
+        "SELECT r.id, r.preset_id,"
+        " coalesce(CASE WHEN json_valid(r.config_json) THEN json_extract(r.config_json, '$.tempo.mode') END, '') AS mode,"
+        " r.status,"
         " r.started_at, coalesce(m.name, '') AS model, (SELECT count(*) FROM steps s WHERE s.run_id = r.id) AS steps,"
         " r.prompt, r.generated_text,"
         " coalesce((SELECT group_concat(name, ', ') FROM (SELECT t.name FROM run_tags rt JOIN tags t ON t.id = rt.tag_id"
@@ -92,7 +97,8 @@ std::vector<HistoryModel::Row> HistoryModel::queryPage(int offset, int limit) co
     if (!filter_.presetId.isEmpty())
         where(QStringLiteral("r.preset_id = ?"), filter_.presetId);
     if (!filter_.mode.isEmpty())
-        where(QStringLiteral("json_extract(r.config_json, '$.tempo.mode') = ?"), filter_.mode);
+        where(QStringLiteral("CASE WHEN json_valid(r.config_json) THEN json_extract(r.config_json, '$.tempo.mode') END = ?"),
+              filter_.mode);
     if (!filter_.status.isEmpty())
         where(QStringLiteral("r.status = ?"), filter_.status);
     if (!filter_.tag.isEmpty())

@@ -226,7 +226,8 @@ TEST(PresetCli, RunPrintsRunsGroupChecksAndVerdict)
     notebook::Notebook book(notebookFile.string(), notebook::OpenMode::ReadOnly);
     const auto run = book.runs().find(out["runs"][1]["id"].get<int64_t>());
     ASSERT_TRUE(run);
-    EXPECT_EQ(json::parse(run->configJson)["tempo"]["max_steps"], 3);
+    ASSERT_TRUE(run->config.tempo);
+    EXPECT_EQ(run->config.tempo->maxSteps, 3);
     EXPECT_EQ(run->provenance.threads, 1);
     EXPECT_EQ(book.groups().find(out["group_id"].get<int64_t>())->runIds.size(), 2u);
 

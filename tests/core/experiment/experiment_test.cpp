@@ -65,12 +65,15 @@ TEST_P(PresetEndToEnd, StoresTheExpectedRecords)
         const auto modelRow = book().models().find(*run->modelId);
         EXPECT_EQ(modelRow->weightsSha256, sha256File(peakedModelFolder() / "model.safetensors"));
         EXPECT_EQ(modelRow->tokenizerSha256, sha256File(peakedModelFolder() / "tokenizer.json"));
-        const json config = json::parse(run->configJson);
+        const RunConfig& config = run->config;
         const std::string mode = preset.mode == PresetMode::Both ? (r == 0 ? "isolated" : "visible")
                                                                    : presetModeName(preset.mode);
-        EXPECT_EQ(config["tempo"]["mode"], mode);
-        EXPECT_DOUBLE_EQ(config["tempo"]["threshold"].get<double>(), preset.threshold);
-        EXPECT_EQ(config["preset"]["id"], preset.id);
+        EXPECT_EQ(config.modeName(), mode);
+        ASSERT_TRUE(config.tempo);
+        EXPECT_DOUBLE_EQ(config.tempo->threshold, preset.threshold);
+        ASSERT_TRUE(config.preset);
+        EXPECT_TRUE(*config.preset == preset) << "the preset as run";
+        EXPECT_EQ(config.promptTokenIds.size(), static_cast<size_t>(promptLength));
 
         // Steps: members in consecutive slots after the prompt, all at logical position P + s.
         const auto steps = book().steps().ofRun(runId);
@@ -191,15 +194,18 @@ TEST_P(PresetEndToEnd, StoresTheExpectedRecords)
         const auto group = book().groups().find(*result.groupId);
         EXPECT_EQ(group->runIds, result.runIds);
         EXPECT_EQ(group->kind, "mode-pair");
-        const json comparison = json::parse(group->comparisonJson);
-        EXPECT_EQ(comparison["isolated_run"], result.runIds[0]);
-        EXPECT_EQ(comparison["visible_run"], result.runIds[1]);
+        const GroupComparison& comparison = group->comparison;
+        EXPECT_EQ(comparison.isolatedRunId, std::optional<int64_t>(result.runIds[0]));
+        EXPECT_EQ(comparison.visibleRunId, std::optional<int64_t>(result.runIds[1]));
+        EXPECT_EQ(comparison.presetId, preset.id);
+        ASSERT_TRUE(comparison.metrics);
         std::set<std::string> prefixes;
-        for (const auto& m : comparison["metrics"])
-            prefixes.insert(m["name"].get<std::string>().substr(0, m["name"].get<std::string>().find('.')));
+        for (const auto& m : *comparison.metrics)
+            prefixes.insert(m.name.substr(0, m.name.find('.')));
         EXPECT_EQ(prefixes.count("attention"), preset.hasAnalysis("attention_comparison") ? 1u : 0u);
         EXPECT_EQ(prefixes.count("distribution"), preset.hasAnalysis("distribution_comparison") ? 1u : 0u);
-        EXPECT_EQ(comparison["verdict"]["scenario"], scenarioName(result.verdict->scenario));
+        ASSERT_TRUE(comparison.verdict);
+        EXPECT_EQ(comparison.verdict->scenario, result.verdict->scenario);
     } else {
         EXPECT_FALSE(result.groupId); // no earlier run of the other mode in a fresh notebook
     }
@@ -220,10 +226,10 @@ TEST_F(ExperimentTest, SecondRunOfThePairIsGroupedWithTheFirst)
     ASSERT_TRUE(second.groupId);
     const auto group = book().groups().find(*second.groupId);
     EXPECT_EQ(group->runIds, (std::vector<int64_t>{first.runIds[0], second.runIds[0]}));
-    const json comparison = json::parse(group->comparisonJson);
+    ASSERT_TRUE(group->comparison.metrics);
     bool attention = false;
-    for (const auto& m : comparison["metrics"])
-        attention |= m["name"] == "attention.pearson";
+    for (const auto& m : *group->comparison.metrics)
+        attention |= m.name == "attention.pearson";
     EXPECT_TRUE(attention);
     EXPECT_EQ(cache_.loads(), 1u); // the second run reused the loaded model
 }

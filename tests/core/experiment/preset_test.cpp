@@ -9,7 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/common/errors.h"
-#include "core/experiment/preset.h"
+#include "core/runrecord/preset.h"
 #include "core/experiment/presetcatalog.h"
 #include "core/notebook/notebook.h"
 #include "support/testsupport.h"

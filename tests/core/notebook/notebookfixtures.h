@@ -28,7 +28,16 @@ inline RunRecord sampleRun(const std::string& prompt, const std::string& preset 
 {
     RunRecord run;
     run.presetId = preset;
-    run.configJson = R"({"threshold":0.1,"mode":"isolated","max_steps":10})";
+    TempoConfig tempo;
+    tempo.threshold = 0.1;
+    tempo.mode = SiblingMode::Isolated;
+    tempo.maxSteps = 10;
+    run.config.tempo = tempo;
+    run.config.prompt = prompt;
+    run.config.promptTokenIds = {510, 84, 104, 101};
+    run.config.captures.attention = true;
+    run.config.model = {"/models/tiny-llama", std::string(64, 'a'), std::string(64, 'b')};
+    run.config.compute = {"cpu", "f32", 2};
     run.prompt = prompt;
     run.provenance.device = "cpu";
     run.provenance.dtype = "f32";
@@ -73,7 +82,7 @@ inline void expectSameRun(const Notebook& na, std::int64_t a, const Notebook& nb
     ASSERT_TRUE(runA && runB);
     EXPECT_EQ(runA->uuid, runB->uuid);
     EXPECT_EQ(runA->presetId, runB->presetId);
-    EXPECT_EQ(runA->configJson, runB->configJson);
+    EXPECT_TRUE(runA->config == runB->config);
     EXPECT_EQ(runA->status, runB->status);
     EXPECT_EQ(runA->provenance.device, runB->provenance.device);
     EXPECT_EQ(runA->provenance.dtype, runB->provenance.dtype);

@@ -154,7 +154,7 @@ TEST_F(NotebookCli, ShowByIdAndUuidPrefix)
     EXPECT_EQ(run["tensors"].size(), 3u);
     EXPECT_EQ(run["tensors"][0]["shape"], nlohmann::json::array({2, 4}));
     EXPECT_EQ(run["provenance"]["git_commit"], "abc123def456");
-    EXPECT_EQ(run["config"]["threshold"], 0.1);
+    EXPECT_EQ(run["config"]["tempo"]["threshold"], 0.1); // the stored configuration, as runConfigJson writes it
 
     CliResult text = cli("show " + std::to_string(f.fox) + nb);
     ASSERT_EQ(text.exitCode, 0) << text.err;

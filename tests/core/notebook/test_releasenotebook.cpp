@@ -1,6 +1,6 @@
 // A notebook written by an earlier release (tests/data/notebooks/README.md says how it was made)
 // must still open and read: its runs, their configuration, steps and checks, and the group of a
-// "both" preset with its comparison. The expected values come from the commands in the README
+// "both" preset with its comparison, through the typed run record (core/runrecord). The expected values come from the commands in the README
 // (prompt, preset, threshold, max steps, captures) and from the test tokenizer, never from the file.
 
 #include <gtest/gtest.h>
@@ -11,6 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/notebook/database.h"
 #include "core/notebook/notebook.h"
 #include "core/testmodel/testmodel.h"
 #include "core/tokenizer/tokenizer.h"
@@ -18,8 +19,6 @@
 
 namespace tempo::notebook {
 namespace {
-
-using nlohmann::json;
 
 const std::string kPrompt = "The cat sat on the";
 constexpr double kThreshold = 0.05;
@@ -73,19 +72,28 @@ TEST_F(ReleaseNotebook, ReadsThePlainRunsConfiguration)
     const auto run = book.runs().find(runId);
     ASSERT_TRUE(run);
     EXPECT_EQ(run->presetId, "run");
-    const json config = json::parse(run->configJson);
-    EXPECT_EQ(config["tempo"]["threshold"].get<double>(), kThreshold);
-    EXPECT_EQ(config["tempo"]["max_steps"].get<int>(), kMaxSteps);
-    EXPECT_EQ(config["tempo"]["mode"], "isolated");
-    EXPECT_EQ(config["prompt"], kPrompt);
-    EXPECT_EQ(config["prompt_token_ids"].get<std::vector<std::int64_t>>(), expectedPromptIds());
-    EXPECT_TRUE(config["captures"]["attention"].get<bool>());
-    EXPECT_TRUE(config["captures"]["logits"].get<bool>());
-    EXPECT_TRUE(config["preset"].is_null());
+    const RunConfig& config = run->config;
+    ASSERT_TRUE(config.tempo);
+    EXPECT_EQ(config.tempo->threshold, kThreshold);
+    EXPECT_EQ(config.tempo->maxSteps, kMaxSteps);
+    EXPECT_EQ(config.tempo->mode, SiblingMode::Isolated);
+    EXPECT_EQ(config.tempo->readout, Readout::Mean);   // the CLI's default
+    EXPECT_TRUE(config.tempo->stopAtEos);              // the CLI's default
+    EXPECT_EQ(config.prompt, kPrompt);
+    EXPECT_EQ(config.promptTokenIds, expectedPromptIds());
+    EXPECT_TRUE(config.captures.attention);
+    EXPECT_TRUE(config.captures.logits);
+    EXPECT_FALSE(config.captures.kv);
+    EXPECT_FALSE(config.preset);
+    EXPECT_FALSE(config.sweep);
+    EXPECT_EQ(config.compute.device, "cpu");
+    EXPECT_EQ(config.compute.dtype, "f32");
+    EXPECT_EQ(config.compute.threads, 1);
     ASSERT_TRUE(run->modelId);
     const auto model = book.models().find(*run->modelId);
     ASSERT_TRUE(model);
-    EXPECT_EQ(config["model"]["weights_sha256"], model->weightsSha256);
+    EXPECT_EQ(config.model.weightsSha256, model->weightsSha256);
+    EXPECT_EQ(config.model.folder, model->folder);
     EXPECT_EQ(book.steps().ofRun(runId).size(), static_cast<size_t>(book.runs().list().back().stepCount));
     EXPECT_FALSE(book.checks().ofRun(runId).empty());
 }
@@ -99,28 +107,35 @@ TEST_F(ReleaseNotebook, ReadsTheGroupOfABothPreset)
     ASSERT_TRUE(group);
     EXPECT_EQ(group->kind, "mode-pair");
     ASSERT_EQ(group->runIds.size(), 2u);
-    const json comparison = json::parse(group->comparisonJson);
-    EXPECT_EQ(comparison["preset"], "2");
-    EXPECT_EQ(comparison["isolated_run"].get<std::int64_t>(), group->runIds[0]);
-    EXPECT_EQ(comparison["visible_run"].get<std::int64_t>(), group->runIds[1]);
-    const std::string scenario = comparison["verdict"]["scenario"];
-    const std::vector<std::string> scenarios{"A", "B", "C", "D", "inconclusive"};
-    EXPECT_NE(std::find(scenarios.begin(), scenarios.end(), scenario), scenarios.end()) << scenario;
-    EXPECT_FALSE(comparison["verdict"]["criteria"].empty());
+    const GroupComparison& comparison = group->comparison;
+    EXPECT_EQ(comparison.kind, "mode-pair");
+    EXPECT_EQ(comparison.presetId, "2");
+    EXPECT_EQ(comparison.isolatedRunId, std::optional<std::int64_t>(group->runIds[0]));
+    EXPECT_EQ(comparison.visibleRunId, std::optional<std::int64_t>(group->runIds[1]));
+    ASSERT_TRUE(comparison.verdict);
+    EXPECT_FALSE(comparison.verdict->criteria.empty());
+    ASSERT_TRUE(comparison.metrics);
+    // Preset 2 asks for distribution_comparison: its pair metrics are stored with the group.
+    EXPECT_TRUE(std::any_of(comparison.metrics->begin(), comparison.metrics->end(),
+                            [](const AnalysisMetric& m) { return m.name.rfind("distribution.", 0) == 0; }));
 
-    const char* modes[] = {"isolated", "visible"};
+    const SiblingMode modes[] = {SiblingMode::Isolated, SiblingMode::Visible};
     for (size_t i = 0; i < 2; ++i) {
         const auto run = book.runs().find(group->runIds[i]);
         ASSERT_TRUE(run);
         EXPECT_EQ(run->presetId, "2");
-        const json config = json::parse(run->configJson);
-        EXPECT_EQ(config["tempo"]["mode"], modes[i]);
-        EXPECT_EQ(config["tempo"]["threshold"].get<double>(), kThreshold);
-        EXPECT_EQ(config["tempo"]["max_steps"].get<int>(), kMaxSteps);
-        EXPECT_EQ(config["preset"]["id"], "2");
-        EXPECT_EQ(config["preset"]["mode"], "both");
-        EXPECT_EQ(config["preset"]["max_steps"].get<int>(), kMaxSteps);
-        EXPECT_EQ(config["prompt_token_ids"].get<std::vector<std::int64_t>>(), expectedPromptIds());
+        const RunConfig& config = run->config;
+        ASSERT_TRUE(config.tempo);
+        EXPECT_EQ(config.tempo->mode, modes[i]);
+        EXPECT_EQ(config.tempo->threshold, kThreshold);
+        EXPECT_EQ(config.tempo->maxSteps, kMaxSteps);
+        ASSERT_TRUE(config.preset);
+        EXPECT_EQ(config.preset->id, "2");
+        EXPECT_EQ(config.preset->mode, PresetMode::Both);
+        EXPECT_EQ(config.preset->maxSteps, kMaxSteps);
+        EXPECT_EQ(config.preset->threshold, kThreshold);
+        EXPECT_TRUE(config.preset->hasAnalysis("verdict"));
+        EXPECT_EQ(config.promptTokenIds, expectedPromptIds());
         EXPECT_EQ(book.groups().ofRun(run->id), groups);
     }
 }
@@ -135,13 +150,18 @@ TEST_F(ReleaseNotebook, ReadsTheSweepRunAndItsPoint)
     ASSERT_EQ(sweep->runs.size(), 1u);
     const auto run = book.runs().find(sweep->runs.front().first);
     ASSERT_TRUE(run);
-    const json config = json::parse(run->configJson);
-    EXPECT_EQ(config["sweep"]["sweep_id"].get<std::int64_t>(), sweep->id);
-    EXPECT_EQ(config["sweep"]["point"]["category"], "animals");
-    EXPECT_EQ(config["sweep"]["point"]["prompt_index"].get<int>(), 0);
-    EXPECT_EQ(config["sweep"]["point"]["threshold"].get<double>(), kThreshold);
-    EXPECT_EQ(config["tempo"]["max_steps"].get<int>(), 3);
-    EXPECT_EQ(config["prompt"], kSweepPrompt);
+    const RunConfig& config = run->config;
+    ASSERT_TRUE(config.sweep);
+    EXPECT_EQ(config.sweep->sweepId, sweep->id);
+    EXPECT_EQ(config.sweep->category, "animals");
+    EXPECT_EQ(config.sweep->promptIndex, 0);
+    EXPECT_EQ(config.sweep->threshold, kThreshold);
+    ASSERT_TRUE(config.tempo);
+    EXPECT_EQ(config.tempo->maxSteps, 3);
+    EXPECT_EQ(config.tempo->threshold, kThreshold);
+    EXPECT_EQ(config.prompt, kSweepPrompt);
+    ASSERT_TRUE(config.preset);
+    EXPECT_EQ(config.preset->id, "1a");
 }
 
 TEST_F(ReleaseNotebook, ReadsARunThatFailedBeforeDecoding)
@@ -151,13 +171,34 @@ TEST_F(ReleaseNotebook, ReadsARunThatFailedBeforeDecoding)
     ASSERT_TRUE(run);
     EXPECT_EQ(run->status, RunStatus::Failed);
     EXPECT_NE(run->errorText.find("missing-model"), std::string::npos) << run->errorText;
-    const json config = json::parse(run->configJson);
-    EXPECT_FALSE(config.contains("tempo"));
-    EXPECT_FALSE(config.contains("prompt_token_ids"));
-    EXPECT_EQ(config["preset"]["id"], "1b");
-    EXPECT_EQ(config["prompt"], kPrompt);
-    const std::string folder = config["model"]["folder"];
-    EXPECT_NE(folder.find("missing-model"), std::string::npos) << folder;
+    const RunConfig& config = run->config;
+    EXPECT_FALSE(config.decoded());
+    EXPECT_TRUE(config.promptTokenIds.empty());
+    ASSERT_TRUE(config.preset);
+    EXPECT_EQ(config.preset->id, "1b");
+    EXPECT_EQ(config.prompt, kPrompt);
+    EXPECT_NE(config.model.folder.find("missing-model"), std::string::npos) << config.model.folder;
+    EXPECT_TRUE(config.model.weightsSha256.empty());
+}
+
+// The one writer gives back exactly what the release stored: reading then writing loses nothing.
+TEST_F(ReleaseNotebook, WritingTheReadRecordsGivesTheStoredJson)
+{
+    Notebook book(path_.string(), OpenMode::ReadOnly);
+    Statement runs = book.database().prepare("SELECT id, config_json FROM runs ORDER BY id");
+    int count = 0;
+    while (runs.step()) {
+        const auto run = book.runs().find(runs.int64(0));
+        ASSERT_TRUE(run);
+        EXPECT_EQ(runConfigJson(run->config), nlohmann::json::parse(runs.text(1))) << "run " << run->id;
+        ++count;
+    }
+    EXPECT_EQ(count, 5);
+    Statement groups = book.database().prepare("SELECT id, comparison_json FROM run_groups ORDER BY id");
+    ASSERT_TRUE(groups.step());
+    const auto group = book.groups().find(groups.int64(0));
+    ASSERT_TRUE(group);
+    EXPECT_EQ(groupComparisonJson(group->comparison), nlohmann::json::parse(groups.text(1)));
 }
 
 } // namespace

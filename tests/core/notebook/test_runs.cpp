@@ -41,6 +41,7 @@ TEST(NotebookRuns, RunWithStepsChecksMetricsRoundTrips)
     EXPECT_EQ(stored->startedAt.size(), 24u) << stored->startedAt; // 2026-11-28T09:30:00.123Z
     EXPECT_EQ(stored->startedAt.back(), 'Z');
     EXPECT_TRUE(stored->endedAt.empty());
+    EXPECT_TRUE(stored->config == run.config) << "the configuration reads back as written";
 
     std::vector<StepRecord> written;
     for (int s = 0; s < 5; ++s) {
@@ -284,13 +285,20 @@ TEST(NotebookGroups, GroupsReportsAndSweepsRoundTrip)
     const std::int64_t visible = notebook.runs().create(sampleRun("The cat", "2"));
     RunGroupRecord pair;
     pair.kind = "mode-pair";
-    pair.comparisonJson = R"({"first_divergent_step":3})";
+    pair.comparison.kind = "mode-pair";
+    pair.comparison.presetId = "2";
+    pair.comparison.isolatedRunId = isolated;
+    pair.comparison.visibleRunId = visible;
+    pair.comparison.metrics = AnalysisMetrics{{"distribution.first_differing_set_step", 3.0}};
     pair.runIds = {isolated, visible};
     const std::int64_t groupId = notebook.groups().create(pair);
     auto group = notebook.groups().find(groupId);
     ASSERT_TRUE(group);
     EXPECT_EQ(group->runIds, (std::vector<std::int64_t>{isolated, visible}));
-    EXPECT_EQ(group->comparisonJson, R"({"first_divergent_step":3})");
+    EXPECT_TRUE(group->comparison == pair.comparison);
+    EXPECT_EQ(group->comparison.isolatedRunId, std::optional<std::int64_t>(isolated));
+    ASSERT_TRUE(group->comparison.metrics);
+    EXPECT_EQ(group->comparison.metrics->at(0).value, 3.0);
     EXPECT_EQ(notebook.groups().ofRun(visible), std::vector<std::int64_t>{groupId});
     EXPECT_EQ(notebook.groups().findByUuid(group->uuid), std::optional<std::int64_t>(groupId));
 
@@ -306,6 +314,57 @@ TEST(NotebookGroups, GroupsReportsAndSweepsRoundTrip)
     missingMember.runIds = {isolated, visible + 10};
     EXPECT_THROW(notebook.groups().create(missingMember), InvalidArgument);
     EXPECT_EQ(notebook.groups().all().size(), 1u) << "the refused group left nothing behind";
+}
+
+// A stored configuration this version cannot read (hand-edited, or from a broken tool) is refused
+// when the run is read, naming the run, the field, what was expected and what was found; the
+// run still lists, so a reader can find and delete it.
+TEST(NotebookRuns, CorruptStoredConfigurationNamesTheRunAndTheField)
+{
+    test::TempDir dir;
+    const std::string path = (dir / "n.sqlite").string();
+    Notebook notebook(path);
+    const std::int64_t good = notebook.runs().create(sampleRun("fine"));
+    const std::int64_t bad = notebook.runs().create(sampleRun("hand edited"));
+    notebook.database().exec("UPDATE runs SET config_json = '{\"tempo\": {\"threshold\": \"high\"}}' WHERE id = " +
+                             std::to_string(bad));
+    std::string message;
+    try {
+        notebook.runs().find(bad);
+    } catch (const NotebookError& error) {
+        message = error.what();
+    }
+    EXPECT_NE(message.find("run " + std::to_string(bad) + " in '" + path + "'"), std::string::npos) << message;
+    EXPECT_NE(message.find("run config field tempo.threshold: expected a number, found \"high\""), std::string::npos)
+        << message;
+    EXPECT_TRUE(notebook.runs().find(good)) << "other runs read as before";
+    EXPECT_EQ(notebook.runs().list().size(), 2u);
+
+    notebook.database().exec("UPDATE runs SET config_json = 'not json' WHERE id = " + std::to_string(bad));
+    EXPECT_THROW(notebook.runs().find(bad), NotebookError);
+    notebook.runs().remove(bad);
+    EXPECT_EQ(notebook.runs().count(), 1);
+}
+
+TEST(NotebookGroups, CorruptStoredComparisonNamesTheGroupAndTheField)
+{
+    test::TempDir dir;
+    const std::string path = (dir / "n.sqlite").string();
+    Notebook notebook(path);
+    RunGroupRecord pair;
+    pair.kind = "mode-pair";
+    pair.runIds = {notebook.runs().create(sampleRun("a")), notebook.runs().create(sampleRun("b"))};
+    const std::int64_t groupId = notebook.groups().create(pair);
+    notebook.database().exec("UPDATE run_groups SET comparison_json = '{\"verdict\": {\"scenario\": \"E\"}}'");
+    std::string message;
+    try {
+        notebook.groups().find(groupId);
+    } catch (const NotebookError& error) {
+        message = error.what();
+    }
+    EXPECT_NE(message.find("group " + std::to_string(groupId) + " in '" + path + "'"), std::string::npos) << message;
+    EXPECT_NE(message.find("group comparison field verdict.scenario"), std::string::npos) << message;
+    EXPECT_NE(message.find("found \"E\""), std::string::npos) << message;
 }
 
 } // namespace

@@ -88,7 +88,10 @@ TEST(NotebookTransfer, MergeWithOverlappingRunsSkipsDuplicatesAndRemapsGroups)
         clusterOnlyUuid = cluster.runs().find(clusterOnly)->uuid;
         RunGroupRecord pair;
         pair.kind = "mode-pair";
-        pair.comparisonJson = R"({"kl_step0":0.0})";
+        pair.comparison.presetId = "2";
+        pair.comparison.isolatedRunId = sharedInCluster;
+        pair.comparison.visibleRunId = clusterOnly;
+        pair.comparison.metrics = AnalysisMetrics{{"distribution.kl_ab", 0.0, 0}};
         pair.runIds = {sharedInCluster, clusterOnly};
         const std::int64_t groupId = cluster.groups().create(pair);
         ReportRecord report;
@@ -117,7 +120,11 @@ TEST(NotebookTransfer, MergeWithOverlappingRunsSkipsDuplicatesAndRemapsGroups)
     ASSERT_EQ(group->runIds.size(), 2u);
     EXPECT_EQ(group->runIds[0], shared);
     EXPECT_EQ(group->runIds[1], *laptop.runs().findByUuid(clusterOnlyUuid));
-    EXPECT_EQ(group->comparisonJson, R"({"kl_step0":0.0})");
+    // The comparison names the runs by their ids in this notebook.
+    EXPECT_EQ(group->comparison.presetId, "2");
+    EXPECT_EQ(group->comparison.isolatedRunId, std::optional<std::int64_t>(shared));
+    EXPECT_EQ(group->comparison.visibleRunId, laptop.runs().findByUuid(clusterOnlyUuid));
+    EXPECT_TRUE(group->comparison.metrics == (AnalysisMetrics{{"distribution.kl_ab", 0.0, 0}}));
     EXPECT_EQ(laptop.reports().ofGroup(group->id).size(), 1u);
     EXPECT_EQ(laptop.tags().ofRun(laptopOnly), (std::vector<std::string>{"baseline", "cpu"})) << "own runs untouched";
     {
@@ -142,7 +149,9 @@ TEST(NotebookTransfer, GroupExportCarriesItsRunsAndComparison)
     testing::writeFullRun(notebook, "not in the group");
     RunGroupRecord pair;
     pair.kind = "mode-pair";
-    pair.comparisonJson = R"({"js":0.5})";
+    pair.comparison.isolatedRunId = a;
+    pair.comparison.visibleRunId = b;
+    pair.comparison.metrics = AnalysisMetrics{{"distribution.mean_js", 0.5}};
     pair.runIds = {a, b};
     const std::int64_t groupId = notebook.groups().create(pair);
     const std::string out = (dir / "pair.sqlite").string();
@@ -154,8 +163,10 @@ TEST(NotebookTransfer, GroupExportCarriesItsRunsAndComparison)
     ASSERT_EQ(file.groups().all().size(), 1u);
     auto group = file.groups().find(file.groups().all()[0]);
     EXPECT_EQ(group->uuid, notebook.groups().find(groupId)->uuid);
-    EXPECT_EQ(group->comparisonJson, R"({"js":0.5})");
     ASSERT_EQ(group->runIds.size(), 2u);
+    EXPECT_EQ(group->comparison.isolatedRunId, std::optional<std::int64_t>(group->runIds[0]));
+    EXPECT_EQ(group->comparison.visibleRunId, std::optional<std::int64_t>(group->runIds[1]));
+    EXPECT_TRUE(group->comparison.metrics == (AnalysisMetrics{{"distribution.mean_js", 0.5}}));
     testing::expectSameRun(notebook, a, file, group->runIds[0]);
     testing::expectSameRun(notebook, b, file, group->runIds[1]);
 }

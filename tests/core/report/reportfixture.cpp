@@ -11,6 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/experiment/presetcatalog.h"
 #include "core/experiment/sweepstatistics.h"
 #include "core/notebook/records.h"
 
@@ -39,7 +40,7 @@ json runConfig(const std::string& mode, const std::string& presetId, int maxStep
               {"position_offset", 0},
               {"keys_layer", 1}}},
             {"prompt_token_ids", promptIds},
-            {"preset", {{"id", presetId}, {"name", presetId == "5" ? "High parallelism stress" : "Attention, isolated"}}},
+            {"preset", presetToJson(*shippedPreset(presetId))},
             {"captures", {{"attention", captured}, {"logits", captured}, {"kv", false}, {"positions", false}}},
             {"model", {{"folder", "/models/fixture-model"}, {"weights_sha256", kSha}, {"tokenizer_sha256", kTokenizerSha}}},
             {"compute", {{"device", "cpu"}, {"dtype", "f32"}, {"threads", 2}}}};
@@ -52,7 +53,7 @@ notebook::RunRecord runRecord(const std::string& uuidTail, const std::string& pr
     notebook::RunRecord run;
     run.uuid = "00000000-0000-4000-8000-" + uuidTail;
     run.presetId = presetId;
-    run.configJson = config.dump();
+    run.config = readRunConfig(config);
     run.modelId = modelId;
     run.status = notebook::RunStatus::Finished;
     run.provenance = {"cpu", "f32", 2, "1.13.1", "0.1.0", "0123456789ab"};
@@ -313,7 +314,7 @@ ReportFixture writeReportFixture(notebook::Notebook& book, const std::string& ho
                           {"verdict",
                            {{"scenario", "C"}, {"title", "significant interaction"}, {"inconclusive_reason", ""}, {"criteria", criteria}}},
                           {"metrics", pairMetrics}};
-    ids.groupId = book.groups().create({0, "00000000-0000-4000-8000-0000000000a1", "mode-pair", comparison.dump(),
+    ids.groupId = book.groups().create({0, "00000000-0000-4000-8000-0000000000a1", "mode-pair", readGroupComparison(comparison),
                                     {ids.isolatedRun, ids.visibleRun}, "2026-11-28T09:00:02.000Z"});
     for (std::int64_t run : {ids.isolatedRun, ids.visibleRun})
         book.tags().add(run, "verdict:C");

@@ -11,7 +11,7 @@
 #include "core/model/checkpoint.h"
 #include "core/model/llamamodel.h"
 #include "core/tempo/records.h"
-#include "core/tempo/tempoconfig.h"
+#include "core/runrecord/tempoconfig.h"
 #include "core/testmodel/testmodel.h"
 
 namespace tempo::test {

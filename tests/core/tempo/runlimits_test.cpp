@@ -10,7 +10,7 @@
 #include "core/model/computeoptions.h"
 #include "core/model/llamaconfig.h"
 #include "core/tempo/runlimits.h"
-#include "core/tempo/tempoconfig.h"
+#include "core/runrecord/tempoconfig.h"
 
 namespace tempo {
 namespace {

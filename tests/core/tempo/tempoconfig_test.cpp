@@ -8,7 +8,7 @@
 
 #include "core/common/errors.h"
 #include "core/model/llamaconfig.h"
-#include "core/tempo/tempoconfig.h"
+#include "core/runrecord/tempoconfig.h"
 
 namespace tempo {
 namespace {

@@ -11,16 +11,15 @@
 #include <QStackedWidget>
 #include <QVBoxLayout>
 
-#include <nlohmann/json.hpp>
 #include <qcustomplot.h>
 
+#include "core/common/errors.h"
 #include "core/notebook/notebook.h"
 #include "gui/shell/labcontext.h"
 #include "gui/widgets/pagestyle.h"
 
 namespace tempo::gui {
 
-using nlohmann::json;
 namespace style = pagestyle;
 
 namespace {
@@ -29,10 +28,9 @@ constexpr int kMaxLabelledSlots = 48;                 // more slots: label every
 
 // Why a run has no attention to explore, in the words that fit its story: captures are stored
 // when a run completes, so a run that failed or stopped early never has them, whatever it asked.
-QString noAttentionText(const notebook::RunRecord& run, const json& config)
+QString noAttentionText(const notebook::RunRecord& run)
 {
-    const bool asked = config.is_object() && config.contains("captures") && config["captures"].is_object() &&
-                       config["captures"].value("attention", false);
+    const bool asked = run.config.captures.attention;
     const QString firstLine = QString::fromStdString(run.errorText).section('\n', 0, 0);
     switch (run.status) {
     case notebook::RunStatus::Failed:
@@ -192,15 +190,21 @@ void AttentionExplorer::showRun(qint64 runId)
     shape_.clear();
     loadedStep_ = -2;
     auto& notebook = context_.notebook();
-    const auto run = runId != 0 ? notebook.runs().find(runId) : std::nullopt;
+    std::optional<notebook::RunRecord> run;
+    try {
+        run = runId != 0 ? notebook.runs().find(runId) : std::nullopt;
+    } catch (const NotebookError& error) { // its stored configuration cannot be read
+        message_->setText(tr("Run #%1 cannot be explored: %2").arg(runId).arg(QString::fromStdString(error.what())));
+        stack_->setCurrentWidget(message_);
+        return;
+    }
     if (!run) {
         message_->setText(tr("Select a run to explore its attention."));
         stack_->setCurrentWidget(message_);
         return;
     }
-    const json config = json::parse(run->configJson, nullptr, false);
-    isolated_ = !(config.is_object() && config.contains("tempo") && config["tempo"].value("mode", "") == "visible");
-    promptLength_ = config.is_object() && config.contains("prompt_token_ids") ? static_cast<std::int64_t>(config["prompt_token_ids"].size()) : 0;
+    isolated_ = !(run->config.tempo && run->config.tempo->mode == SiblingMode::Visible);
+    promptLength_ = static_cast<std::int64_t>(run->config.promptTokenIds.size());
     steps_ = notebook.steps().ofRun(runId);
     std::set<int> stored;
     for (const auto& info : notebook.tensors().infosOfRun(runId))
@@ -208,7 +212,7 @@ void AttentionExplorer::showRun(qint64 runId)
             stored.insert(*info.step);
     forwardSteps_.assign(stored.begin(), stored.end());
     if (forwardSteps_.empty()) {
-        message_->setText(noAttentionText(*run, config));
+        message_->setText(noAttentionText(*run));
         stack_->setCurrentWidget(message_);
         return;
     }

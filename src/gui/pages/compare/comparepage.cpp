@@ -12,16 +12,15 @@
 #include <QTableWidget>
 #include <QVBoxLayout>
 
-#include <nlohmann/json.hpp>
 #include <qcustomplot.h>
 
+#include "core/common/errors.h"
 #include "core/notebook/notebook.h"
 #include "gui/shell/labcontext.h"
 #include "gui/widgets/pagestyle.h"
 
 namespace tempo::gui {
 
-using nlohmann::json;
 namespace style = pagestyle;
 
 namespace {
@@ -30,12 +29,15 @@ constexpr int kRunListLimit = 500;
 
 enum Column { StepColumn, PositionColumn, SetAColumn, SetBColumn, VerdictColumn, ColumnCount };
 
-QString modeOf(const notebook::RunRecord& run)
+// The group, or nullopt when it is missing or its stored comparison cannot be read (the pickers
+// and charts leave such a group out; showGroup says why).
+std::optional<notebook::RunGroupRecord> readableGroup(const notebook::Notebook& notebook, std::int64_t groupId)
 {
-    const json config = json::parse(run.configJson, nullptr, false);
-    if (config.is_object() && config.contains("tempo") && config["tempo"].is_object())
-        return QString::fromStdString(config["tempo"].value("mode", ""));
-    return {};
+    try {
+        return notebook.groups().find(groupId);
+    } catch (const NotebookError&) {
+        return std::nullopt;
+    }
 }
 
 // "cat 0.41 · dog 0.22" for a table cell; the full ids and probabilities go to the tooltip.
@@ -215,13 +217,18 @@ QWidget* ComparePage::buildCharts(QWidget* parent)
 
 QString ComparePage::runLabel(qint64 runId) const
 {
-    const auto run = context_.notebook().runs().find(runId);
+    std::optional<notebook::RunRecord> run;
+    try {
+        run = context_.notebook().runs().find(runId);
+    } catch (const NotebookError&) {
+        return tr("#%1 (its configuration cannot be read)").arg(runId);
+    }
     if (!run)
         return tr("#%1 (deleted)").arg(runId);
     return QString("#%1 \u00b7 %2 \u00b7 %3 \u00b7 %4")
         .arg(runId)
         .arg(QString::fromStdString(run->presetId))
-        .arg(modeOf(*run))
+        .arg(QString::fromStdString(run->config.modeName()))
         .arg(style::elided(QString::fromStdString(run->prompt), 28));
 }
 
@@ -251,11 +258,10 @@ void ComparePage::reloadPickers()
     auto groups = notebook.groups().all();
     std::sort(groups.rbegin(), groups.rend()); // newest first
     for (std::int64_t groupId : groups) {
-        const auto group = notebook.groups().find(groupId);
+        const auto group = readableGroup(notebook, groupId);
         if (!group || group->runIds.size() < 2)
             continue;
-        const json comparison = json::parse(group->comparisonJson, nullptr, false);
-        const QString preset = comparison.is_object() ? QString::fromStdString(comparison.value("preset", "")) : QString();
+        const QString preset = QString::fromStdString(group->comparison.presetId);
         groupPicker_->addItem(tr("group #%1 \u00b7 preset %2 \u00b7 runs #%3, #%4")
                                   .arg(groupId)
                                   .arg(preset.isEmpty() ? QString::fromStdString(group->kind) : preset)
@@ -288,7 +294,13 @@ void ComparePage::groupPicked()
 
 void ComparePage::showGroup(qint64 groupId)
 {
-    const auto group = context_.notebook().groups().find(groupId);
+    std::optional<notebook::RunGroupRecord> group;
+    try {
+        group = context_.notebook().groups().find(groupId);
+    } catch (const NotebookError& error) {
+        style::setBanner(banner_, "warning", QString::fromStdString(error.what()));
+        return;
+    }
     if (!group || group->runIds.size() < 2) {
         style::setBanner(banner_, "warning", tr("Group #%1 does not hold two runs to compare.").arg(groupId));
         return;
@@ -425,16 +437,15 @@ void ComparePage::fillCharts()
     // The per-step divergence of the stored comparison, when a group holds both runs.
     QVector<double> jsX, jsY, klX, klY, attX, attY;
     if (groupId_ != 0) {
-        const auto group = context_.notebook().groups().find(groupId_);
-        const json comparison = group ? json::parse(group->comparisonJson, nullptr, false) : json();
+        const auto group = readableGroup(context_.notebook(), groupId_);
         const bool swapped = group && group->runIds.size() >= 2 && group->runIds[0] == runB_;
-        if (comparison.is_object() && comparison.contains("metrics") && !swapped) {
-            for (const auto& m : comparison["metrics"]) {
-                if (!m.contains("step") || !m["value"].is_number() || m.contains("layer") || m.contains("head"))
+        if (group && group->comparison.metrics && !swapped) {
+            for (const AnalysisMetric& m : *group->comparison.metrics) {
+                if (m.step < 0 || !std::isfinite(m.value) || m.layer >= 0 || m.head >= 0)
                     continue;
-                const std::string name = m.value("name", "");
-                const double step = m["step"].get<double>();
-                const double value = m["value"].get<double>();
+                const std::string& name = m.name;
+                const double step = static_cast<double>(m.step);
+                const double value = m.value;
                 if (name == "distribution.by_step.js") {
                     jsX << step;
                     jsY << value;

@@ -136,8 +136,12 @@ void NotesEditor::showRun(qint64 runId)
     runId_ = runId;
     noteId_ = 0;
     loading_ = true;
-    const auto run = runId != 0 ? context_.notebook().runs().find(runId) : std::nullopt;
-    const bool present = run.has_value();
+    bool present = false;
+    try {
+        present = runId != 0 && context_.notebook().runs().find(runId).has_value();
+    } catch (const NotebookError&) {
+        present = true; // the run is there, only its stored configuration cannot be read: notes still work
+    }
     editor_->setEnabled(present);
     tagField_->setEnabled(present);
     QString text;

@@ -12,8 +12,7 @@
 #include <QTimer>
 #include <QVBoxLayout>
 
-#include <nlohmann/json.hpp>
-
+#include "core/common/errors.h"
 #include "core/notebook/notebook.h"
 #include "gui/shell/labcontext.h"
 #include "gui/widgets/flowlayout.h"
@@ -211,23 +210,26 @@ void RunPage::clear()
 void RunPage::showHeader(qint64 runId)
 {
     using tempo::notebook::toString;
-    const auto run = context_.notebook().runs().find(runId);
+    std::optional<tempo::notebook::RunRecord> run;
+    try {
+        run = context_.notebook().runs().find(runId);
+    } catch (const NotebookError& error) { // its stored configuration cannot be read: say so, show the rest
+        title_->setText(tr("Run %1 cannot be read").arg(runId));
+        provenance_->clear();
+        showFailure(QString::fromStdString(error.what()));
+        return;
+    }
     if (!run) {
         title_->setText(tr("Run %1 is not in this notebook").arg(runId));
         provenance_->clear();
         return;
     }
     emptyHint_->hide();
-    QString mode, threshold, steps;
-    try {
-        const nlohmann::json config = nlohmann::json::parse(run->configJson);
-        if (config.contains("tempo")) {
-            mode = QString::fromStdString(config["tempo"].value("mode", ""));
-            threshold = QString::number(config["tempo"].value("threshold", 0.0));
-            steps = QString::number(config["tempo"].value("max_steps", 0));
-        }
-    } catch (const std::exception&) {
-        // An unreadable config shows as unknown settings; the run itself is still shown.
+    QString mode, threshold, steps; // empty for a run refused before decoding
+    if (const auto& tempo = run->config.tempo) {
+        mode = QString::fromStdString(siblingModeName(tempo->mode));
+        threshold = QString::number(tempo->threshold);
+        steps = QString::number(tempo->maxSteps);
     }
     title_->setText(tr("Run %1 · preset %2%3 · %4")
                         .arg(run->id)

@@ -11,8 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "core/tempo/records.h"
-#include "core/tempo/tempoconfig.h"
+#include "core/runrecord/tempoconfig.h"
 
 namespace tempo {
 
@@ -67,6 +66,8 @@ struct Preset {
     TempoConfig tempoConfig(SiblingMode mode) const;
     // The modes this preset runs, in order (Both: isolated, visible).
     std::vector<SiblingMode> runModes() const;
+
+    bool operator==(const Preset& other) const;
 };
 
 // Parses and validates. `source` names where the JSON came from (file, "shipped preset 2",

@@ -1,12 +1,10 @@
-#include "core/tempo/tempoconfig.h"
+#include "core/runrecord/tempoconfig.h"
 
 #include <algorithm>
 #include <cmath>
 #include <sstream>
 
 #include "core/common/errors.h"
-#include "core/model/llamaconfig.h"
-#include "core/tempo/runlimits.h"
 
 namespace tempo {
 
@@ -70,16 +68,6 @@ int64_t TempoConfig::widestSet() const
     if (!(byThreshold < static_cast<double>(maxWidth)))
         return maxWidth;
     return std::max<int64_t>(1, static_cast<int64_t>(byThreshold));
-}
-
-int64_t TempoConfig::resolvedKeysLayer(const LlamaConfig& model) const
-{
-    return keysLayer < 0 ? model.numHiddenLayers - 1 : keysLayer;
-}
-
-void TempoConfig::validate(const LlamaConfig& model, int64_t promptLength) const
-{
-    validateRunFits(*this, promptLength, model); // the one rule (runlimits.h)
 }
 
 } // namespace tempo

@@ -1,6 +1,11 @@
 #pragma once
 // The settings of one TEMPO run (DESIGN.md section 1). validate() refuses out-of-range values
 // with a message naming the field, the value and the accepted range, before any forward runs.
+//
+// Part of the run record (runconfig.h): the notebook stores and reads these settings without
+// LibTorch. The two members that need a model's config (validate(model, promptLength),
+// resolvedKeysLayer) are defined beside the rule they apply, in core/tempo/runlimits.cpp
+// (tempo_decode): call them from code that links the decoder.
 
 #include <cstdint>
 #include <string>

@@ -1,4 +1,4 @@
-#include "core/experiment/preset.h"
+#include "core/runrecord/preset.h"
 
 #include <algorithm>
 #include <cctype>
@@ -184,6 +184,13 @@ std::vector<SiblingMode> Preset::runModes() const
     case PresetMode::Both: return {SiblingMode::Isolated, SiblingMode::Visible};
     }
     return {};
+}
+
+bool Preset::operator==(const Preset& o) const
+{
+    return id == o.id && name == o.name && description == o.description && prompt == o.prompt && maxSteps == o.maxSteps &&
+           threshold == o.threshold && mode == o.mode && readout == o.readout && captures == o.captures &&
+           analyses == o.analyses && seed == o.seed && maxWidth == o.maxWidth && stopAtEos == o.stopAtEos;
 }
 
 Preset parsePreset(const json& object, const std::string& source)
