@@ -56,6 +56,9 @@ const char* kUsageText =
     "  --max-width W          cap on the size of a set (default 32)\n"
     "  --position-offset K    add K to every logical position (RoPE shift control, default 0)\n"
     "  --no-stop-at-eos       keep going after a set equal to {eos}\n"
+    "  --mechanism M          tempo | artifact_control: the real mechanism (default), or the labelled\n"
+    "                         control that reproduces the original project's method (only the last member\n"
+    "                         of each set is fed, positions advance per fed token, no sibling mask)\n"
     "  --capture LIST         comma list of attention, logits, kv: keep these records (summarised in --json)\n"
     "  --device cpu|cuda      (default cpu)\n"
     "  --dtype f32|bf16|f16   (default f32)\n"
@@ -99,7 +102,7 @@ RunRequest parseRequest(const std::vector<std::string>& words)
 {
     const Args args(words,
                     {"--model", "--prompt", "--threshold", "--mode", "--readout", "--max-steps", "--max-width",
-                     "--position-offset", "--capture", "--device", "--dtype", "--threads", "--notebook"},
+                     "--position-offset", "--mechanism", "--capture", "--device", "--dtype", "--threads", "--notebook"},
                     {"--json", "--no-stop-at-eos"});
     if (!args.positional().empty())
         throw InvalidArgument(expectedFound("arguments of run", "only flags", "'" + args.positional().front() + "'"));
@@ -114,6 +117,7 @@ RunRequest parseRequest(const std::vector<std::string>& words)
     c.maxWidth = args.integer("--max-width", c.maxWidth);
     c.positionOffset = args.integer("--position-offset", c.positionOffset);
     c.stopAtEos = !args.has("--no-stop-at-eos");
+    c.mechanism = parseMechanism(args.valueOr("--mechanism", mechanismName(c.mechanism)));
     c.validate(); // refuse bad values before loading a model
     request.captures = parseCaptures(args.valueOr("--capture", ""));
     request.compute.device = ComputeOptions::parseDevice(args.valueOr("--device", "cpu"));

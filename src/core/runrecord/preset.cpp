@@ -21,7 +21,7 @@ const std::vector<std::string>& knownFields()
 {
     static const std::vector<std::string> fields{"id", "name", "description", "prompt", "max_steps", "threshold",
                                                  "mode", "readout", "captures", "analyses", "seed", "max_width",
-                                                 "stop_at_eos"};
+                                                 "stop_at_eos", "mechanism"};
     return fields;
 }
 
@@ -173,6 +173,7 @@ TempoConfig Preset::tempoConfig(SiblingMode siblingMode) const
     config.readout = readout;
     config.maxSteps = maxSteps;
     config.stopAtEos = stopAtEos;
+    config.mechanism = mechanism;
     return config;
 }
 
@@ -190,7 +191,8 @@ bool Preset::operator==(const Preset& o) const
 {
     return id == o.id && name == o.name && description == o.description && prompt == o.prompt && maxSteps == o.maxSteps &&
            threshold == o.threshold && mode == o.mode && readout == o.readout && captures == o.captures &&
-           analyses == o.analyses && seed == o.seed && maxWidth == o.maxWidth && stopAtEos == o.stopAtEos;
+           analyses == o.analyses && seed == o.seed && maxWidth == o.maxWidth && stopAtEos == o.stopAtEos &&
+           mechanism == o.mechanism;
 }
 
 Preset parsePreset(const json& object, const std::string& source)
@@ -243,6 +245,10 @@ Preset parsePreset(const json& object, const std::string& source)
             refuse(source, "stop_at_eos", "true or false", shown(*stop));
         preset.stopAtEos = stop->get<bool>();
     }
+    const std::string mechanism = stringField(object, kMechanismKey, source, false, true, mechanismName(Mechanism::Tempo));
+    if (mechanism != "tempo" && mechanism != "artifact_control")
+        refuse(source, kMechanismKey, "tempo|artifact_control", shown(json(mechanism)));
+    preset.mechanism = parseMechanism(mechanism);
     requireCapturesFor(preset, source);
     return preset;
 }
@@ -274,6 +280,9 @@ json presetToJson(const Preset& preset)
     object["seed"] = preset.seed;
     object["max_width"] = preset.maxWidth;
     object["stop_at_eos"] = preset.stopAtEos;
+    // Omitted for the default, so shipped and stored presets read and write as before.
+    if (preset.mechanism != Mechanism::Tempo)
+        object[kMechanismKey] = mechanismName(preset.mechanism);
     return object;
 }
 

@@ -58,7 +58,10 @@ struct Preset {
     int64_t seed = 42;       // recorded; used only where sampling is enabled (never yet)
     int64_t maxWidth = 32;
     bool stopAtEos = true;
+    // "mechanism": "tempo" (default, not written) | "artifact_control" (the labelled control).
+    Mechanism mechanism = Mechanism::Tempo;
 
+    bool isArtifactControl() const { return mechanism == Mechanism::ArtifactControl; }
     bool wantsCapture(const std::string& name) const { return captures.count(name) != 0; }
     bool hasAnalysis(const std::string& name) const;
 

@@ -34,6 +34,12 @@ TempoConfig readTempoSettings(const json& object, const FieldPath& field)
     config.stopAtEos = booleanAt(object, field, "stop_at_eos", config.stopAtEos);
     config.positionOffset = integerAt(object, field, "position_offset", config.positionOffset);
     config.keysLayer = integerAt(object, field, "keys_layer", config.keysLayer);
+    const std::string mechanism = textAt(object, field, kMechanismKey, mechanismName(config.mechanism));
+    try {
+        config.mechanism = parseMechanism(mechanism);
+    } catch (const InvalidArgument&) {
+        refuse(field / kMechanismKey, "\"tempo\" or \"artifact_control\"", object.at(kMechanismKey));
+    }
     return config;
 }
 
@@ -75,7 +81,7 @@ bool operator==(const TempoConfig& a, const TempoConfig& b)
     const TempoFaultInjection& fb = b.faultsForTesting;
     return a.threshold == b.threshold && a.maxWidth == b.maxWidth && a.mode == b.mode && a.readout == b.readout &&
            a.maxSteps == b.maxSteps && a.stopAtEos == b.stopAtEos && a.positionOffset == b.positionOffset &&
-           a.keysLayer == b.keysLayer && fa.feedOnlyLastMember == fb.feedOnlyLastMember &&
+           a.keysLayer == b.keysLayer && a.mechanism == b.mechanism && fa.feedOnlyLastMember == fb.feedOnlyLastMember &&
            fa.spreadSiblingPositions == fb.spreadSiblingPositions && fa.rotateByPhysicalSlot == fb.rotateByPhysicalSlot &&
            fa.swapSiblingMask == fb.swapSiblingMask && fa.nanLogitsAtStep == fb.nanLogitsAtStep;
 }
@@ -99,6 +105,9 @@ json tempoConfigJson(const TempoConfig& config)
     tempo["stop_at_eos"] = config.stopAtEos;
     tempo["position_offset"] = config.positionOffset;
     tempo["keys_layer"] = config.keysLayer;
+    // Omitted for the default so runs stored before the key existed read and write the same.
+    if (config.mechanism != Mechanism::Tempo)
+        tempo[kMechanismKey] = mechanismName(config.mechanism);
     return tempo;
 }
 

@@ -7,7 +7,7 @@
 //
 // Stored shape (every key written by runConfigJson; the reader takes any subset):
 //   {"tempo": {"threshold", "max_width", "mode", "readout", "max_steps", "stop_at_eos",
-//              "position_offset", "keys_layer"},
+//              "position_offset", "keys_layer", "mechanism" (only when not "tempo": "artifact_control")},
 //    "prompt": "...", "prompt_token_ids": [...],
 //    "preset": {the preset as run, presetToJson} | null (a plain `tempo-lab-cli run`),
 //    "captures": {"attention", "logits", "kv", "positions"},
@@ -88,6 +88,8 @@ struct RunConfig {
     bool decoded() const { return tempo.has_value(); }
     // "isolated" | "visible", or "" when the run never decoded.
     std::string modeName() const;
+    // True for a run of the artifact control (TempoConfig::mechanism): a control, not a TEMPO result.
+    bool isArtifactControl() const { return tempo && tempo->isArtifactControl(); }
     bool operator==(const RunConfig& other) const;
 };
 

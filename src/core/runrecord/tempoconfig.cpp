@@ -49,6 +49,20 @@ Readout parseReadout(const std::string& text)
     throw InvalidArgument(expectedFound("TEMPO readout", "'mean' or 'last'", "'" + text + "'"));
 }
 
+std::string mechanismName(Mechanism mechanism)
+{
+    return mechanism == Mechanism::Tempo ? "tempo" : "artifact_control";
+}
+
+Mechanism parseMechanism(const std::string& text)
+{
+    if (text == "tempo")
+        return Mechanism::Tempo;
+    if (text == "artifact_control")
+        return Mechanism::ArtifactControl;
+    throw InvalidArgument(expectedFound("TEMPO mechanism", "'tempo' or 'artifact_control'", "'" + text + "'"));
+}
+
 void TempoConfig::validate() const
 {
     // Written so that NaN fails too.
@@ -59,6 +73,10 @@ void TempoConfig::validate() const
     requireAtLeast("max_steps", maxSteps, 1);
     requireAtLeast("position_offset", positionOffset, 0);
     requireAtLeast("keys_layer", keysLayer, -1);
+    if (isArtifactControl() && positionOffset != 0)
+        throw InvalidArgument(expectedFound("TEMPO config field position_offset under mechanism artifact_control",
+                                            "0 (the original method passed no position ids: positions are physical slots)",
+                                            std::to_string(positionOffset)));
 }
 
 int64_t TempoConfig::widestSet() const

@@ -26,10 +26,30 @@ enum class Readout {
     Last, // softmax at the last member
 };
 
+// What reaches the model for a selected set.
+enum class Mechanism {
+    // TEMPO as designed: every member is fed at its step's one logical position, with the mode's
+    // sibling mask, and the next distribution is read from the members (readout).
+    Tempo,
+    // The artifact control: the original Python project's method, reproduced on purpose and
+    // labelled. Selection as usual, but only the last member of each set is fed, its position id
+    // is its physical slot (positions advance per fed token), the mask is plain causal (no sibling
+    // block) and the next distribution is that one token's. Isolated and visible are therefore the
+    // same computation. Its runs are a control, never a TEMPO result (checks fail and say why).
+    ArtifactControl,
+};
+
 std::string siblingModeName(SiblingMode mode); // "isolated" | "visible"
 std::string readoutName(Readout readout);      // "mean" | "last"
 SiblingMode parseSiblingMode(const std::string& text); // throws InvalidArgument
 Readout parseReadout(const std::string& text);         // throws InvalidArgument
+std::string mechanismName(Mechanism mechanism);        // "tempo" | "artifact_control"
+// throws InvalidArgument naming the accepted words ("tempo" or "artifact_control")
+Mechanism parseMechanism(const std::string& text);
+// "artifact_control" is stored (JSON key "mechanism") only when it is not the default "tempo".
+inline constexpr const char* kMechanismKey = "mechanism";
+// The one label every view shows for a control run (CLI, window, reports).
+inline constexpr const char* kArtifactControlLabel = "CONTROL: artifact (original method)";
 
 // Deliberate faults for tests only: each breaks one property a mechanism check guards, so the
 // tests can show that every check is able to fail. Never set outside tests.
@@ -64,6 +84,11 @@ struct TempoConfig {
     int64_t positionOffset = 0;
     // The layer whose keys are captured (kv capture) and checked by rope_rotation. -1: last layer.
     int64_t keysLayer = 0;
+    // Tempo, or the labelled artifact control (which needs positionOffset 0: the original method
+    // passed no position ids, so positions are physical slots).
+    Mechanism mechanism = Mechanism::Tempo;
+
+    bool isArtifactControl() const { return mechanism == Mechanism::ArtifactControl; }
 
     TempoFaultInjection faultsForTesting;
 

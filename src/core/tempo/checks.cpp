@@ -229,4 +229,38 @@ CheckResult checkFinite(int64_t nonFiniteLogits, int64_t logitsChecked, const st
     return r;
 }
 
+std::string artifactControlReason(const std::string& checkName)
+{
+    const std::string byDesign = " (by design of the control)";
+    if (checkName == checkname::kAllMembersCached)
+        return std::string(kArtifactControlCheckPrefix) + "only the last member of each set reached the model" + byDesign;
+    if (checkName == checkname::kSharedPositions)
+        return std::string(kArtifactControlCheckPrefix)
+            + "positions advance per fed token (each fed token's position id is its physical slot), not one "
+              "shared logical position for every member of a set"
+            + byDesign;
+    if (checkName == checkname::kSiblingAttention)
+        return std::string(kArtifactControlCheckPrefix)
+            + "no sibling mask: one token per set under a plain causal mask, so isolated and visible are the same "
+              "computation"
+            + byDesign;
+    if (checkName == checkname::kRopeRotation)
+        return std::string(kArtifactControlCheckPrefix)
+            + "keys are rotated by physical slot (positions advance per fed token), so rotation by a set's shared "
+              "logical position is never exercised"
+            + byDesign;
+    return "";
+}
+
+CheckResult asArtifactControlCheck(const CheckResult& measured)
+{
+    const std::string reason = artifactControlReason(measured.name);
+    if (reason.empty())
+        return measured;
+    CheckResult r = measured;
+    r.passed = false;
+    r.detail = reason + "; measured: " + measured.detail;
+    return r;
+}
+
 } // namespace tempo

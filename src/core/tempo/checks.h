@@ -4,6 +4,7 @@
 // fail (tests break every property on purpose).
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include <ATen/Tensor.h>
@@ -63,5 +64,16 @@ CheckResult checkRopeRotation(const at::Tensor& keysBeforeRope, const at::Tensor
 // No NaN/Inf among the logits of any forward, and every readout distribution sums to 1 within
 // 1e-4. value: count of non-finite logits.
 CheckResult checkFinite(int64_t nonFiniteLogits, int64_t logitsChecked, const std::vector<double>& readoutSums);
+
+// The artifact control (TempoConfig::mechanism) reproduces the original method on purpose, so the
+// checks that guard the real mechanism (all_members_cached, shared_positions, sibling_attention,
+// rope_rotation) must not pass on it, not even vacuously: each fails with the reason first
+// (kArtifactControlCheckPrefix + why, "... (by design of the control)") and the measured detail
+// after it; the value is kept. `finite` is a health check of the numbers, not of the mechanism,
+// and is returned unchanged.
+inline constexpr const char* kArtifactControlCheckPrefix = "artifact control: ";
+CheckResult asArtifactControlCheck(const CheckResult& measured);
+// The reason a control run fails check `name` ("" for a check the control does not fail).
+std::string artifactControlReason(const std::string& checkName);
 
 } // namespace tempo

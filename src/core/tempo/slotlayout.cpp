@@ -63,4 +63,11 @@ at::Tensor parallelSetMask(int64_t cachedSlots, int64_t width, SiblingMode mode)
     return mask;
 }
 
+at::Tensor appendedCausalMask(int64_t cachedSlots, int64_t width)
+{
+    at::Tensor mask = at::ones({width, cachedSlots + width}, at::kBool); // [w, cached + w]
+    mask.narrow(1, cachedSlots, width).copy_(at::ones({width, width}, at::kBool).tril());
+    return mask;
+}
+
 } // namespace tempo

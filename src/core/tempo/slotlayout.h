@@ -51,4 +51,8 @@ at::Tensor causalMask(int64_t length);
 // sees every cached slot; among siblings, isolated -> itself only, visible -> itself and earlier ones.
 at::Tensor parallelSetMask(int64_t cachedSlots, int64_t width, SiblingMode mode);
 
+// Plain causal mask of `width` tokens fed after `cachedSlots` slots: [width, cachedSlots + width]
+// bool, no sibling block (the artifact control; the original method fed one token per step).
+at::Tensor appendedCausalMask(int64_t cachedSlots, int64_t width);
+
 } // namespace tempo

@@ -132,6 +132,11 @@ public:
         run_.checks.push_back(checkRopeRotation(keysBefore, cachedKeys, run_.slotLogicalPositions, ropeInverseFrequencies(mc),
                                                 ropeTolerance(reducedPrecision, maxAbsKey, maxPosition), keysLayer_));
         run_.checks.push_back(checkFinite(nonFiniteLogits_, logitsChecked_, readoutSums_));
+        // A control run reproduces the artifact on purpose: every check that guards the real
+        // mechanism fails and says why, measured value and detail kept after the reason.
+        if (config_.isArtifactControl())
+            for (CheckResult& check : run_.checks)
+                check = asArtifactControlCheck(check);
 
         if (captures_.kv) {
             KvRecord& kv = run_.captures.kv;
@@ -175,6 +180,7 @@ TempoRun TempoDecoder::run(const std::vector<int64_t>& promptIds, const TempoCon
         throw InvalidArgument(expectedFound("capture top-k", "at least 1", std::to_string(captures.topK)));
 
     const TempoFaultInjection& faults = config.faultsForTesting;
+    const bool artifactControl = config.isArtifactControl();
     const int64_t keysLayer = config.resolvedKeysLayer(mc);
     auto cancelled = [&] { return control.cancel && control.cancel->load(); };
 
@@ -200,8 +206,8 @@ TempoRun TempoDecoder::run(const std::vector<int64_t>& promptIds, const TempoCon
     capture.keys = true; // rope_rotation needs the pre-RoPE keys of one layer
     capture.keysLayer = keysLayer;
     at::Tensor prefillPositions = layout.positionIds(0, promptLength); // [P]
-    if (faults.rotateByPhysicalSlot)
-        prefillPositions = at::arange(promptLength, at::kLong);
+    if (faults.rotateByPhysicalSlot || artifactControl)
+        prefillPositions = at::arange(promptLength, at::kLong); // the control: physical slots, as the original
     ForwardOutputs prefill = guardAllocation("prefill forward of " + std::to_string(promptLength) + " tokens", 0, [&] {
         return model_.forward({idTensor(promptIds), prefillPositions, causalMask(promptLength)}, cache, capture);
     });
@@ -223,29 +229,35 @@ TempoRun TempoDecoder::run(const std::vector<int64_t>& promptIds, const TempoCon
             ids.push_back(c.tokenId);
             probabilities.push_back(c.probability);
         }
-        const std::vector<int64_t> fed = faults.feedOnlyLastMember ? std::vector<int64_t>{ids.back()} : ids;
+        // The artifact control (and the fault that breaks the same property) feeds the last member only.
+        const bool lastMemberOnly = artifactControl || faults.feedOnlyLastMember;
+        const std::vector<int64_t> fed = lastMemberOnly ? std::vector<int64_t>{ids.back()} : ids;
         const int64_t width = static_cast<int64_t>(fed.size());
 
-        // 3. Feed the whole set in one forward at one logical position.
+        // 3. TEMPO: feed the whole set in one forward at one logical position, with the mode's
+        //    sibling mask. The artifact control: the one fed token at its physical slot (positions
+        //    advance per fed token) under a plain causal mask, whatever the mode.
         const int64_t cachedSlots = layout.slotCount();
         const int64_t firstSlot = layout.appendSet(step, width);
-        const at::Tensor logicalIds = layout.positionIds(firstSlot, width); // [w]
+        const at::Tensor physicalIds = at::arange(firstSlot, firstSlot + width, at::kLong); // [w]
+        const at::Tensor logicalIds = artifactControl ? physicalIds : layout.positionIds(firstSlot, width); // [w]
         at::Tensor positionIds = logicalIds;
         if (faults.spreadSiblingPositions)
             positionIds = logicalIds + at::arange(width, at::kLong);
         if (faults.rotateByPhysicalSlot)
-            positionIds = at::arange(firstSlot, firstSlot + width, at::kLong);
+            positionIds = physicalIds;
         SiblingMode maskMode = config.mode;
         if (faults.swapSiblingMask)
             maskMode = maskMode == SiblingMode::Isolated ? SiblingMode::Visible : SiblingMode::Isolated;
+        const at::Tensor mask = artifactControl ? appendedCausalMask(cachedSlots, width)
+                                         : parallelSetMask(cachedSlots, width, maskMode); // [w, cached + w]
         ForwardCapture stepCapture = capture;
         stepCapture.attention = captures.attention || width >= 2; // sibling_attention needs the set's rows
         ForwardOutputs out = guardAllocation("forward of step " + std::to_string(step), 0, [&] {
-            return model_.forward({idTensor(fed), positionIds, parallelSetMask(cachedSlots, width, maskMode)}, cache,
-                                  stepCapture);
+            return model_.forward({idTensor(fed), positionIds, mask}, cache, stepCapture);
         });
 
-        // 4. Read out p_{step + 1}.
+        // 4. Read out p_{step + 1} (the control: from its one fed token).
         distribution = recorder.record(step + 1, step, firstSlot, toIds(logicalIds), out, cache.length());
 
         StepRecord record;

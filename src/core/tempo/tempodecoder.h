@@ -3,6 +3,12 @@
 // feed every member in one forward at one logical position with the mode's sibling mask, read
 // the next distribution out, and stop on {eos} or max_steps. The mechanism checks are computed
 // and recorded with every run; captures are kept only when the caller asks for them.
+//
+// Under Mechanism::ArtifactControl the loop reproduces the original project's method instead:
+// the same selection, but only the last member of each set is fed, at its physical slot as
+// position id, under a plain causal mask, and the next distribution is that token's. Step records
+// still list every selected member (memberSlots -1 for the unfed ones); the checks that guard the
+// real mechanism fail and say why (checks.h asArtifactControlCheck).
 
 #include <atomic>
 #include <cstdint>

@@ -78,6 +78,7 @@ TEST(Preset, EachBadFieldIsRefusedWithTheFieldNamed)
         {"seed", -1},             {"seed", "42"},
         {"max_width", 0},         {"max_width", 1.5},
         {"stop_at_eos", "yes"},
+        {"mechanism", "original"}, {"mechanism", ""}, {"mechanism", 1},
     };
     for (const auto& c : cases) {
         json preset = validPreset();
@@ -87,6 +88,37 @@ TEST(Preset, EachBadFieldIsRefusedWithTheFieldNamed)
             preset[c.field] = c.value;
         SCOPED_TRACE(c.field + " = " + c.value.dump());
         expectRefused(preset, c.field);
+    }
+}
+
+TEST(Preset, MechanismIsAcceptedInFilesAndOverridesAndOmittedWhenTempo)
+{
+    const Preset plain = parsePreset(validPreset(), "test");
+    EXPECT_EQ(plain.mechanism, Mechanism::Tempo);
+    EXPECT_FALSE(presetToJson(plain).contains("mechanism"));
+    EXPECT_EQ(plain.tempoConfig(SiblingMode::Visible).mechanism, Mechanism::Tempo);
+
+    json file = validPreset();
+    file["mechanism"] = "artifact_control";
+    const Preset control = parsePreset(file, "test");
+    EXPECT_TRUE(control.isArtifactControl());
+    EXPECT_EQ(presetToJson(control)["mechanism"], "artifact_control");
+    EXPECT_TRUE(parsePreset(presetToJson(control), "round trip") == control);
+    EXPECT_FALSE(control == plain);
+    for (SiblingMode mode : control.runModes())
+        EXPECT_EQ(control.tempoConfig(mode).mechanism, Mechanism::ArtifactControl);
+
+    const Preset overridden = applyOverrides(plain, {"mechanism=artifact_control"});
+    EXPECT_TRUE(overridden.isArtifactControl());
+    EXPECT_EQ(applyOverrides(overridden, {"mechanism=tempo"}).mechanism, Mechanism::Tempo);
+    try {
+        applyOverrides(plain, {"mechanism=original"});
+        FAIL() << "accepted --set mechanism=original";
+    } catch (const InvalidArgument& error) {
+        const std::string message = error.what();
+        EXPECT_NE(message.find("field 'mechanism'"), std::string::npos) << message;
+        EXPECT_NE(message.find("tempo|artifact_control"), std::string::npos) << message;
+        EXPECT_NE(message.find("\"original\""), std::string::npos) << message;
     }
 }
 

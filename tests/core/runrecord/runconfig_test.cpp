@@ -90,6 +90,8 @@ TEST(RunConfig, EachFieldChangesTheRecord)
         [](RunConfig& c) { c.captures.kv = true; },        [](RunConfig& c) { c.model.folder = "/other"; },
         [](RunConfig& c) { c.model.tokenizerSha256 = ""; }, [](RunConfig& c) { c.compute.threads = 1; },
         [](RunConfig& c) { c.sweep->promptIndex = 0; },    [](RunConfig& c) { c.sweep.reset(); },
+        [](RunConfig& c) { c.tempo->mechanism = Mechanism::ArtifactControl; },
+        [](RunConfig& c) { c.preset->mechanism = Mechanism::ArtifactControl; },
     };
     for (size_t i = 0; i < changes.size(); ++i) {
         RunConfig changed = base;
@@ -170,6 +172,9 @@ TEST(RunConfig, BadValuesNameFieldExpectedAndFound)
         {R"({"tempo": {"readout": 3}})", "run config field tempo.readout", "expected a string", "found 3"},
         {R"({"tempo": {"readout": "median"}})", "run config field tempo.readout", "\"mean\" or \"last\"", "found \"median\""},
         {R"({"tempo": {"max_steps": 2.5}})", "run config field tempo.max_steps", "expected an integer", "found 2.5"},
+        {R"({"tempo": {"mechanism": "original"}})", "run config field tempo.mechanism",
+         "\"tempo\" or \"artifact_control\"", "found \"original\""},
+        {R"({"tempo": {"mechanism": 1}})", "run config field tempo.mechanism", "expected a string", "found 1"},
         {R"({"tempo": {"stop_at_eos": "yes"}})", "run config field tempo.stop_at_eos", "expected true or false", "found \"yes\""},
         {R"({"tempo": []})", "run config field tempo", "expected a JSON object", "found []"},
         {R"({"tempo": {}, "prompt_token_ids": [510, "x"]})", "run config field prompt_token_ids[1]", "expected an integer",
@@ -193,6 +198,54 @@ TEST(RunConfig, BadValuesNameFieldExpectedAndFound)
         expectContains(message, c.expected);
         expectContains(message, c.found);
     }
+}
+
+TEST(RunConfig, MechanismIsWrittenOnlyForTheArtifactControl)
+{
+    // The default is omitted, so runs stored before the key existed read and write the same.
+    RunConfig tempoRun = decodedRun();
+    const json written = runConfigJson(tempoRun);
+    EXPECT_FALSE(written["tempo"].contains("mechanism"));
+    EXPECT_FALSE(written["preset"].contains("mechanism"));
+    EXPECT_FALSE(tempoRun.isArtifactControl());
+    EXPECT_EQ(readRunConfig(written).tempo->mechanism, Mechanism::Tempo);
+
+    RunConfig control = decodedRun();
+    control.tempo->mechanism = Mechanism::ArtifactControl;
+    control.preset->mechanism = Mechanism::ArtifactControl;
+    const json controlJson = runConfigJson(control);
+    EXPECT_EQ(controlJson["tempo"]["mechanism"], "artifact_control");
+    EXPECT_EQ(controlJson["preset"]["mechanism"], "artifact_control");
+    const RunConfig read = readRunConfig(controlJson);
+    EXPECT_TRUE(read == control);
+    EXPECT_TRUE(read.isArtifactControl());
+    EXPECT_TRUE(read.preset->isArtifactControl());
+
+    // An explicit "tempo" reads as the default and is written back without the key.
+    json explicitTempo = written;
+    explicitTempo["tempo"]["mechanism"] = "tempo";
+    EXPECT_TRUE(readRunConfig(explicitTempo) == tempoRun);
+    EXPECT_EQ(runConfigJson(readRunConfig(explicitTempo)), written);
+}
+
+TEST(RunConfig, MechanismWordsAndTheControlsPositionRule)
+{
+    EXPECT_EQ(parseMechanism("tempo"), Mechanism::Tempo);
+    EXPECT_EQ(parseMechanism("artifact_control"), Mechanism::ArtifactControl);
+    EXPECT_EQ(mechanismName(Mechanism::ArtifactControl), "artifact_control");
+    const std::string message = refusal([] { parseMechanism("control"); });
+    expectContains(message, "TEMPO mechanism");
+    expectContains(message, "'tempo' or 'artifact_control'");
+    expectContains(message, "found 'control'");
+
+    // The original method passed no position ids: the control refuses a position offset.
+    TempoConfig control;
+    control.mechanism = Mechanism::ArtifactControl;
+    EXPECT_NO_THROW(control.validate());
+    control.positionOffset = 5;
+    const std::string offset = refusal([&] { control.validate(); });
+    expectContains(offset, "position_offset under mechanism artifact_control");
+    expectContains(offset, "found 5");
 }
 
 TEST(RunConfig, TextThatIsNotJsonIsRefused)

@@ -163,5 +163,37 @@ TEST(Checks, FiniteFailsOnNonFiniteLogitsOrReadoutsThatDoNotSumToOne)
     EXPECT_FALSE(r.passed) << r.detail;
 }
 
+TEST(Checks, ArtifactControlTurnsEveryMechanismCheckIntoAFailureThatSaysWhy)
+{
+    // Records on which each check passes: under the control they must fail all the same.
+    const std::vector<CheckResult> passing{
+        checkAllMembersCached(6 + 2, 6, {1, 1}),
+        checkSharedPositions({{0, -1, {0, 1}, {0, 1}}, {1, 0, {2}, {2}}}),
+        checkSiblingAttention(SiblingMode::Isolated, {}), // not applicable: passes vacuously
+    };
+    for (const CheckResult& measured : passing) {
+        ASSERT_TRUE(measured.passed) << measured.name;
+        const CheckResult control = asArtifactControlCheck(measured);
+        EXPECT_EQ(control.name, measured.name);
+        EXPECT_FALSE(control.passed) << control.name;
+        EXPECT_EQ(control.detail, artifactControlReason(measured.name) + "; measured: " + measured.detail);
+        EXPECT_EQ(control.detail.rfind(kArtifactControlCheckPrefix, 0), 0u) << control.detail;
+        EXPECT_TRUE(std::isnan(control.value) == std::isnan(measured.value));
+    }
+    EXPECT_NE(artifactControlReason(checkname::kAllMembersCached)
+                  .find("only the last member of each set reached the model (by design of the control)"),
+              std::string::npos);
+    EXPECT_NE(artifactControlReason(checkname::kSharedPositions).find("positions advance per fed token"), std::string::npos);
+    EXPECT_NE(artifactControlReason(checkname::kSiblingAttention).find("no sibling mask"), std::string::npos);
+    EXPECT_NE(artifactControlReason(checkname::kRopeRotation).find("physical slot"), std::string::npos);
+
+    // finite checks the numbers, not the mechanism: unchanged either way.
+    const CheckResult finite = checkFinite(0, 10, {1.0});
+    const CheckResult asControl = asArtifactControlCheck(finite);
+    EXPECT_TRUE(asControl.passed);
+    EXPECT_EQ(asControl.detail, finite.detail);
+    EXPECT_EQ(artifactControlReason(checkname::kFinite), "");
+}
+
 } // namespace
 } // namespace tempo
