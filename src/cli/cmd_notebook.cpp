@@ -21,6 +21,7 @@
 #include "core/experiment/sweep.h"
 #include "core/notebook/notebook.h"
 #include "core/notebook/notebooktransfer.h"
+#include "core/runrecord/tempoconfig.h"
 
 namespace tempo::cli {
 
@@ -106,7 +107,8 @@ nlohmann::json summaryJson(const notebook::RunSummary& run)
             {"prompt", run.prompt},
             {"generated_text", run.generatedText},
             {"steps", run.stepCount},
-            {"tags", run.tags}};
+            {"tags", run.tags},
+            {"mechanism", mechanismName(run.artifactControl ? Mechanism::ArtifactControl : Mechanism::Tempo)}};
 }
 
 // ---------------------------------------------------------------- runs
@@ -159,7 +161,9 @@ int runRuns(const std::vector<std::string>& words)
             tags += " #" + tag;
         std::cout << std::left << std::setw(7) << run.id << std::setw(10) << run.uuid.substr(0, 8) << std::setw(12)
                   << notebook::toString(run.status) << std::setw(7) << run.presetId << std::setw(25) << run.startedAt
-                  << std::setw(6) << run.stepCount << oneLine(run.prompt, 40) << tags << "\n";
+                  << std::setw(6) << run.stepCount
+                  << (run.artifactControl ? std::string("[") + kArtifactControlLabel + "] " : std::string())
+                  << oneLine(run.prompt, 40) << tags << "\n";
     }
     return kExitOk;
 }
@@ -186,6 +190,9 @@ nlohmann::json runJson(const Notebook& book, std::int64_t runId)
                             {"app_version", run.provenance.appVersion},
                             {"git_commit", run.provenance.gitCommit}}}};
     out["config"] = runConfigJson(run.config);
+    out["mechanism"] = mechanismName(run.config.isArtifactControl() ? Mechanism::ArtifactControl : Mechanism::Tempo);
+    if (run.config.isArtifactControl())
+        out["control"] = std::string(kArtifactControlLabel) + ": " + kArtifactControlMeaning;
     out["timings"] = nlohmann::json::parse(run.timingsJson, nullptr, false);
     if (run.modelId) {
         if (auto model = book.models().find(*run.modelId))
@@ -257,8 +264,10 @@ int runShow(const std::vector<std::string>& words)
         std::cout << dumpJson(run) << "\n";
         return kExitOk;
     }
-    std::cout << "run " << run["id"] << "  " << run["uuid"].get<std::string>() << "\n"
-              << "status     " << run["status"].get<std::string>() << "\n"
+    std::cout << "run " << run["id"] << "  " << run["uuid"].get<std::string>() << "\n";
+    if (run.contains("control"))
+        std::cout << "mechanism  " << run["control"].get<std::string>() << "\n";
+    std::cout << "status     " << run["status"].get<std::string>() << "\n"
               << "preset     " << run["preset"].get<std::string>() << "\n"
               << "started    " << run["started_at"].get<std::string>() << "\n"
               << "ended      " << run["ended_at"].get<std::string>() << "\n";

@@ -28,6 +28,7 @@
 #include "core/experiment/sweepslurm.h"
 #include "core/experiment/sweepstatistics.h"
 #include "core/notebook/notebook.h"
+#include "core/runrecord/tempoconfig.h"
 
 namespace tempo::cli {
 
@@ -119,7 +120,9 @@ int presetList(std::vector<std::string> words)
     }
     for (const auto& e : entries) {
         const Preset& p = e.preset;
-        std::cout << p.id << (e.shipped ? "" : " (user)") << "  " << p.name << "\n    mode " << presetModeName(p.mode)
+        std::cout << p.id << (e.shipped ? "" : " (user)") << "  " << p.name
+                  << (p.isArtifactControl() ? std::string("  [") + kArtifactControlLabel + "]" : std::string())
+                  << "\n    mode " << presetModeName(p.mode)
                   << ", threshold " << p.threshold << ", " << p.maxSteps << " steps, prompt \"" << p.prompt << "\"\n";
     }
     return kExitOk;
@@ -181,9 +184,14 @@ int presetRun(std::vector<std::string> words)
                  {"group_id", result.groupId ? json(*result.groupId) : json(nullptr)},
                  {"partner_run_id", result.partnerRunId ? json(*result.partnerRunId) : json(nullptr)},
                  {"verdict", result.verdict ? verdictToJson(*result.verdict) : json(nullptr)},
-                 {"all_checks_passed", passed}};
+                 {"all_checks_passed", passed},
+                 {"mechanism", mechanismName(entry.preset.mechanism)}};
+        if (entry.preset.isArtifactControl())
+            out["control"] = std::string(kArtifactControlLabel) + ": " + kArtifactControlMeaning;
         std::cout << dumpJson(out) << "\n";
     } else {
+        if (entry.preset.isArtifactControl())
+            std::cout << kArtifactControlLabel << ": " << kArtifactControlMeaning << "\n";
         std::cout << "preset " << entry.preset.id << " (" << entry.preset.name << "): "
                   << notebook::toString(result.status) << ", notebook " << book->path() << "\n";
         for (const auto& run : runs) {
@@ -200,9 +208,11 @@ int presetRun(std::vector<std::string> words)
                       << "\n";
         if (result.verdict)
             std::cout << "verdict: " << scenarioName(result.verdict->scenario) << " - "
-                      << (result.verdict->scenario == Scenario::Inconclusive ? result.verdict->inconclusiveReason
-                                                                            : scenarioTitle(result.verdict->scenario))
+                      << (result.verdict->scenario == Scenario::Inconclusive || result.verdict->scenario == Scenario::Control
+                              ? result.verdict->inconclusiveReason
+                              : scenarioTitle(result.verdict->scenario))
                       << "\n";
+        // The control's criteria are printed too: they show that it makes the modes identical.
         if (result.verdict && result.verdict->scenario != Scenario::Inconclusive)
             for (const auto& c : result.verdict->criteria)
                 if (c.name == "identical" || c.name == "nearly_identical" || c.name == "same_selected_sets" ||
@@ -344,6 +354,9 @@ int executeSweep(const SweepRequest& request, const Args& args, notebook::Notebo
         std::cout << dumpJson(out) << "\n";
         return exitCode;
     }
+    if (result.aggregate.contains("control"))
+        std::cout << result.aggregate["control"].get<std::string>() << " (a control sweep: " << kArtifactControlMeaning
+                  << ")\n";
     std::cout << "sweep " << result.sweepId << (result.resumed ? " (resumed)" : "") << ": " << out["status"].get<std::string>()
               << ", " << result.pointsRun << " points run, " << result.pointsSkipped << " already done, of "
               << result.points << "; notebook " << book->path() << "\n";
@@ -380,6 +393,7 @@ CommandRegistration presetCommand{
          kModelHelp + kNotebookHelp + kReadOnlyFlagHelp +
          "  --set key=value  override a preset field (repeatable): prompt, max_steps, threshold, mode\n"
          "                 (isolated|visible|both), readout (mean|last), captures and analyses (comma lists),\n"
+         "                 mechanism (tempo|artifact_control: the labelled control of the original method),\n"
          "                 seed, max_width, stop_at_eos\n"
          "  --json         print run/group ids, checks and verdict as JSON\n"
          "Ctrl-C (or SIGTERM) cancels between forwards; the runs are kept as cancelled.\n" +

@@ -198,6 +198,7 @@ nlohmann::json runJson(const RunRequest& request, const TempoRun& run, const Tok
         {"device", ComputeOptions::deviceName(request.compute.device)},
         {"dtype", ComputeOptions::dtypeName(request.compute.dtype)},
         {"config", tempoConfigJson(run.config)}, // as a notebook stores it under "tempo"
+        {"mechanism", mechanismName(run.config.mechanism)},
         {"steps", steps},
         {"stop_reason", stopReasonName(run.stopReason)},
         {"cache_slots", run.cacheLength},
@@ -296,9 +297,13 @@ int runCommand(const std::vector<std::string>& words)
         nlohmann::json out = runJson(request, run, *tokenizer, text);
         if (runId)
             out["run_id"] = *runId;
+        if (run.config.isArtifactControl())
+            out["control"] = std::string(kArtifactControlLabel) + ": " + kArtifactControlMeaning;
         // Token texts can be partial UTF-8 sequences: replace invalid bytes rather than fail.
         std::cout << out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
     } else {
+        if (run.config.isArtifactControl())
+            std::cout << kArtifactControlLabel << ": " << kArtifactControlMeaning << "\n";
         std::cout << text << "\n" << checkSummary(run) << "\n";
         if (runId)
             std::cout << "recorded as run " << *runId << " in " << *request.notebook << "\n";

@@ -51,16 +51,17 @@ std::string scenarioName(Scenario scenario)
     case Scenario::C: return "C";
     case Scenario::D: return "D";
     case Scenario::Inconclusive: return "inconclusive";
+    case Scenario::Control: return "control";
     }
     return "inconclusive";
 }
 
 Scenario parseScenario(const std::string& name)
 {
-    for (Scenario scenario : {Scenario::A, Scenario::B, Scenario::C, Scenario::D, Scenario::Inconclusive})
+    for (Scenario scenario : {Scenario::A, Scenario::B, Scenario::C, Scenario::D, Scenario::Inconclusive, Scenario::Control})
         if (scenarioName(scenario) == name)
             return scenario;
-    throw InvalidArgument(expectedFound("scenario", "A, B, C, D or inconclusive", "'" + name + "'"));
+    throw InvalidArgument(expectedFound("scenario", "A, B, C, D, inconclusive or control", "'" + name + "'"));
 }
 
 std::string scenarioTitle(Scenario scenario)
@@ -71,8 +72,20 @@ std::string scenarioTitle(Scenario scenario)
     case Scenario::C: return "significant interaction";
     case Scenario::D: return "different logits, same top-k";
     case Scenario::Inconclusive: return "inconclusive";
+    case Scenario::Control: return kControlVerdictTitle;
     }
     return "inconclusive";
+}
+
+Verdict controlVerdict(const Verdict& measured)
+{
+    Verdict v = measured;
+    v.scenario = Scenario::Control;
+    v.inconclusiveReason = std::string(kControlVerdictTitle)
+        + ": the artifact control reproduces the original method (only the last member of each set reached the "
+          "model, positions advanced per fed token, no sibling mask), so isolated and visible are the same "
+          "computation and no scenario can be decided; the criteria below are measured on the control";
+    return v;
 }
 
 const VerdictCriterion* Verdict::criterion(const std::string& name) const
@@ -252,6 +265,7 @@ AnalysisMetrics metrics(const Verdict& v)
     case Scenario::C: code = 3.0; break;
     case Scenario::D: code = 4.0; break;
     case Scenario::Inconclusive: code = 0.0; break;
+    case Scenario::Control: code = 5.0; break;
     }
     out.push_back({"verdict.scenario", code});
     for (const auto& c : v.criteria) {

@@ -53,9 +53,16 @@ inline constexpr int64_t kSameSelectionTopK = 5;
 // are the same computation and no scenario can be told apart.
 inline constexpr int64_t kMinimumMultiMemberSets = 1;
 
-enum class Scenario { A, B, C, D, Inconclusive };
+// Control: the runs are the artifact control (TempoConfig::mechanism = artifact_control), which
+// reproduces the original method on purpose. Never a TEMPO result: not a scenario, not counted
+// as one, and not "inconclusive" either (its criteria are still measured and stored, so a report
+// can show that the control makes isolated and visible identical).
+enum class Scenario { A, B, C, D, Inconclusive, Control };
 
-std::string scenarioName(Scenario scenario);  // "A" .. "D", "inconclusive"
+// The verdict title of a control group or run, as every view prints it.
+inline constexpr const char* kControlVerdictTitle = "control (artifact): not a TEMPO result";
+
+std::string scenarioName(Scenario scenario);  // "A" .. "D", "inconclusive", "control"
 Scenario parseScenario(const std::string& name); // scenarioName's inverse; throws InvalidArgument
 std::string scenarioTitle(Scenario scenario); // "prior context dominates", ...
 
@@ -89,6 +96,10 @@ struct Verdict {
 
 Verdict decideScenario(const VerdictInputs& inputs);
 
+// The verdict of artifact-control runs: `measured` (what decideScenario gave on them) with scenario
+// Control and inconclusiveReason saying why it is not a TEMPO result; the criteria are kept.
+Verdict controlVerdict(const Verdict& measured);
+
 // One plain sentence on what a criterion measured and what that means for the verdict, for
 // reports and the CLI: "The selected sets first differ at step 3: sibling visibility changed what
 // was selected." instead of "same_selected_sets = 3 (needs == -1)". Takes the fields a
@@ -106,7 +117,7 @@ VerdictInputs verdictInputs(const DistributionComparison& distributions, const C
                             int64_t checksRun, const std::vector<std::string>& failedChecks,
                             const std::vector<std::vector<int64_t>>& setsA, const std::vector<std::vector<int64_t>>& setsB);
 
-// verdict.scenario (1-4 for A-D, 0 inconclusive); verdict.criterion.<name>.{value, threshold, met}.
+// verdict.scenario (1-4 for A-D, 0 inconclusive, 5 control); verdict.criterion.<name>.{value, threshold, met}.
 AnalysisMetrics metrics(const Verdict& verdict);
 
 } // namespace tempo

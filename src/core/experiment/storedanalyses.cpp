@@ -224,6 +224,9 @@ PairAnalysis analyseStoredPair(notebook::Notebook& notebook, int64_t isolatedRun
     } else {
         pair.verdict.inconclusiveReason = "verdict not requested by preset " + preset.id;
     }
+    // A pair of artifact-control runs is a control, never a TEMPO result, whatever was measured.
+    if (isolated.record.config.isArtifactControl() || visible.record.config.isArtifactControl())
+        pair.verdict = controlVerdict(pair.verdict);
     pair.comparison.kind = "mode-pair";
     pair.comparison.presetId = preset.id;
     pair.comparison.isolatedRunId = isolatedRunId;
@@ -253,6 +256,8 @@ Verdict singleRunVerdict(notebook::Notebook& notebook, int64_t runId)
     if (!multiMember)
         reason += "; no set of 2 or more members";
     verdict.inconclusiveReason = reason;
+    if (run.record.config.isArtifactControl())
+        return controlVerdict(verdict);
     return verdict;
 }
 

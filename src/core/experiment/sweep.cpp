@@ -7,6 +7,7 @@
 #include <set>
 #include <sstream>
 
+#include "core/analysis/verdict.h"
 #include "core/common/errors.h"
 #include "core/experiment/sweepstatistics.h"
 #include "core/notebook/notebook.h"
@@ -43,9 +44,9 @@ void addRunMetrics(notebook::Notebook& notebook, int64_t runId, const std::strin
 
 std::string verdictOf(notebook::Notebook& notebook, int64_t runId)
 {
-    static const char* names[] = {"inconclusive", "A", "B", "C", "D"};
+    static const char* names[] = {"inconclusive", "A", "B", "C", "D", "control"}; // metrics(Verdict) codes
     for (const auto& m : notebook.metrics().ofRun(runId))
-        if (m.name == "verdict.scenario" && isScalar(m) && m.value >= 0 && m.value <= 4)
+        if (m.name == "verdict.scenario" && isScalar(m) && m.value >= 0 && m.value <= 5)
             return names[static_cast<int>(m.value)];
     return "";
 }
@@ -249,10 +250,18 @@ json aggregateSweep(notebook::Notebook& notebook, int64_t sweepId)
         entry["threshold"] = threshold;
         thresholds.push_back(entry);
     }
-    return {{"method", kConfidenceIntervalMethod},
-            {"unit", modes.size() == 1 ? "run" : "group of an isolated and a visible run"},
-            {"by_threshold", thresholds},
-            {"all_thresholds", aggregateUnits(allUnits, allVerdicts)}};
+    json aggregate{{"method", kConfidenceIntervalMethod},
+                   {"unit", modes.size() == 1 ? "run" : "group of an isolated and a visible run"},
+                   {"by_threshold", thresholds},
+                   {"all_thresholds", aggregateUnits(allUnits, allVerdicts)}};
+    // A sweep of the artifact control aggregates control runs only (its preset names the
+    // mechanism, so it is never the same sweep as a TEMPO one): labelled so nothing counts its
+    // numbers as TEMPO results. Omitted for TEMPO sweeps, like the preset's key.
+    if (spec["preset"].value(kMechanismKey, mechanismName(Mechanism::Tempo)) == mechanismName(Mechanism::ArtifactControl)) {
+        aggregate[kMechanismKey] = mechanismName(Mechanism::ArtifactControl);
+        aggregate["control"] = std::string(kArtifactControlLabel) + ": " + kControlVerdictTitle;
+    }
+    return aggregate;
 }
 
 SweepResult SweepRunner::run(const SweepRequest& request, const SweepCallbacks& callbacks)

@@ -9,6 +9,11 @@
 // plus each run's scalar metrics prefixed "isolated." / "visible.". verdict.* metrics are counted
 // per scenario instead of averaged.
 //
+// A sweep of an artifact-control preset ("mechanism": "artifact_control") is its own sweep: its
+// aggregate has the same metrics (so isolated == visible under the control can be shown), its
+// verdicts count as "control", and it carries "mechanism": "artifact_control" and "control": the
+// label, so it is never read as TEMPO results.
+//
 // Cancel and resume: a cancelled sweep keeps its finished points. Running the same sweep again
 // (same preset, model folder, suite and thresholds) resumes it: points whose runs all finished
 // are skipped, the rest are run.

@@ -183,6 +183,9 @@ struct RunSummary {
     std::string generatedText;
     int stepCount = 0;
     std::vector<std::string> tags;
+    // The run is the artifact control (its stored "tempo"."mechanism" is "artifact_control"):
+    // every list shows it as a control (kArtifactControlLabel), never as a TEMPO result.
+    bool artifactControl = false;
 };
 
 struct RunQuery {

@@ -190,7 +190,10 @@ std::vector<RunSummary> RunStore::list(const RunQuery& query) const
         " r.prompt, r.generated_text,"
         " (SELECT count(*) FROM steps s WHERE s.run_id = r.id),"
         " (SELECT group_concat(name, char(31)) FROM (SELECT t.name FROM run_tags rt JOIN tags t ON t.id = rt.tag_id"
-        "   WHERE rt.run_id = r.id ORDER BY t.name))"
+        "   WHERE rt.run_id = r.id ORDER BY t.name)),"
+        // The stored shape of runconfig.h; a config that is not JSON lists as no control.
+        " coalesce(CASE WHEN json_valid(r.config_json) THEN json_extract(r.config_json, '$.tempo.mechanism') END, '')"
+        "   = 'artifact_control'"
         " FROM runs r LEFT JOIN models m ON m.id = r.model_id WHERE 1";
     // The unary + keeps SQLite from driving the query by the matching ids (then sorting all of
     // them, thousands of wide rows for a common word): it walks runs_by_start newest first, tests
@@ -232,6 +235,7 @@ std::vector<RunSummary> RunStore::list(const RunQuery& query) const
             row.tags.push_back(tags.substr(start, end - start));
             start = end + 1;
         }
+        row.artifactControl = statement.int64(11) != 0;
         rows.push_back(std::move(row));
     }
     return rows;

@@ -46,6 +46,7 @@ ReportRun loadRun(notebook::Notebook& notebook, std::int64_t runId)
         run.maxSteps = config.tempo->maxSteps;
         run.maxWidth = config.tempo->maxWidth;
         run.readout = readoutName(config.tempo->readout);
+        run.artifactControl = config.tempo->isArtifactControl();
     }
     run.captures = config.captures.names();
     std::sort(run.captures.begin(), run.captures.end());
@@ -129,7 +130,8 @@ ReportData loadRunSubject(notebook::Notebook& notebook, std::int64_t runId)
     const ReportRun& run = data.runs.front();
     fillPreset(data, run.record.presetId);
     data.title = "Run " + std::to_string(runId) + " (preset " + run.record.presetId +
-                 (run.mode.empty() ? "" : ", " + run.mode) + ")";
+                 (run.mode.empty() ? "" : ", " + run.mode) + ")" +
+                 (run.artifactControl ? std::string(" - ") + kArtifactControlLabel : std::string());
     data.date = newestTime(data.runs);
     // A run that belongs to a mode pair reports the pair's verdict; otherwise the single-run verdict
     // (always inconclusive: nothing to compare with) says what is missing.
@@ -169,6 +171,8 @@ ReportData loadGroupSubject(notebook::Notebook& notebook, std::int64_t groupId)
     for (const auto& run : data.runs)
         runs += (runs.empty() ? "" : " + ") + std::to_string(run.record.id);
     data.title = "Group " + std::to_string(groupId) + ": isolated vs visible (preset " + presetId + ", runs " + runs + ")";
+    if (data.artifactControl())
+        data.title += std::string(" - ") + kArtifactControlLabel;
     data.date = newestTime(data.runs);
     if (data.date.empty())
         data.date = group->createdAt;
@@ -192,6 +196,8 @@ ReportData loadSweepSubject(notebook::Notebook& notebook, std::int64_t sweepId)
     const json preset = spec.value("preset", json::object());
     sweep.presetId = preset.value("id", "");
     sweep.mode = preset.value("mode", "");
+    sweep.artifactControl = preset.value(kMechanismKey, mechanismName(Mechanism::Tempo)) == mechanismName(Mechanism::ArtifactControl)
+                            || aggregate.contains(kMechanismKey);
     sweep.modelFolder = spec.value("model_folder", "");
     sweep.device = spec.value("device", "");
     sweep.dtype = spec.value("dtype", "");
@@ -238,7 +244,8 @@ ReportData loadSweepSubject(notebook::Notebook& notebook, std::int64_t sweepId)
         }
     }
     fillPreset(data, sweep.presetId);
-    data.title = "Sweep " + std::to_string(sweepId) + ": " + record->name;
+    data.title = "Sweep " + std::to_string(sweepId) + ": " + record->name +
+                 (sweep.artifactControl ? std::string(" - ") + kArtifactControlLabel : std::string());
     data.date = record->createdAt;
     data.sweep = std::move(sweep);
     return data;
@@ -317,6 +324,13 @@ const ReportRun* ReportData::runInMode(const std::string& mode) const
         if (run.mode == mode)
             return &run;
     return nullptr;
+}
+
+bool ReportData::artifactControl() const
+{
+    if (sweep && sweep->artifactControl)
+        return true;
+    return std::any_of(runs.begin(), runs.end(), [](const ReportRun& run) { return run.artifactControl; });
 }
 
 std::int64_t ReportData::failedCheckCount() const

@@ -49,6 +49,8 @@ struct ReportRun {
     std::int64_t maxSteps = 0;
     std::int64_t maxWidth = 0;
     std::string readout; // "mean" | "last"
+    // The run is the artifact control (its config's mechanism): a control, never a TEMPO result.
+    bool artifactControl = false;
     std::vector<std::string> captures; // stored captures, sorted
     std::int64_t promptTokens = 0;
     std::vector<notebook::StepRecord> steps;
@@ -86,7 +88,7 @@ struct ReportCriterion {
 
 struct ReportVerdict {
     bool present = false;        // false: no verdict stored for this subject
-    std::string scenario;        // "A" .. "D" | "inconclusive"
+    std::string scenario;        // "A" .. "D" | "inconclusive" | "control" (artifact control runs)
     std::string title;           // "prior context dominates", ...
     std::string inconclusiveReason;
     std::vector<ReportCriterion> criteria;
@@ -111,6 +113,7 @@ struct ReportSweep {
     std::string status;                     // "running" | "finished" | "cancelled" | "failed"
     std::string presetId;
     std::string mode;
+    bool artifactControl = false; // the sweep's preset is the artifact control (its aggregate says so too)
     std::string modelFolder;
     std::string device, dtype;
     std::vector<double> thresholds;
@@ -142,6 +145,8 @@ struct ReportData {
     std::optional<ReportSweep> sweep;
 
     const ReportRun* runInMode(const std::string& mode) const; // nullptr when none
+    // The subject is (or holds) artifact-control runs: every section labels it a control.
+    bool artifactControl() const;
     std::int64_t failedCheckCount() const;                   // over every run
 };
 

@@ -11,6 +11,7 @@
 
 #include "core/report/reportbuilder.h"
 #include "core/analysis/verdict.h"
+#include "core/runrecord/tempoconfig.h"
 
 namespace tempo::report {
 
@@ -82,7 +83,10 @@ std::string visibleToken(const std::string& token)
 
 std::string runLabel(const ReportRun& run)
 {
-    return "run " + integer(run.record.id) + (run.mode.empty() ? "" : " (" + run.mode + ")");
+    std::string qualifiers = run.mode;
+    if (run.artifactControl)
+        qualifiers += (qualifiers.empty() ? "" : ", ") + std::string(kArtifactControlLabel);
+    return "run " + integer(run.record.id) + (qualifiers.empty() ? "" : " (" + qualifiers + ")");
 }
 
 class DocumentWriter {
@@ -165,6 +169,8 @@ void writeProvenance(DocumentWriter& w, const ReportData& data)
     rows.push_back({"Report subject", subjectIdText(data.subject)});
     rows.push_back({"Date of the data", data.date.empty() ? "unknown" : data.date});
     rows.push_back({"Preset", data.presetId + (data.presetDescription.empty() ? "" : ": " + data.presetDescription)});
+    if (data.artifactControl())
+        rows.push_back({"Mechanism", std::string(kArtifactControlLabel) + ": " + kArtifactControlMeaning});
     std::set<std::string> models;
     for (const auto& run : data.runs) {
         if (run.model)
@@ -203,6 +209,11 @@ std::string criterionText(const ReportCriterion& c) { return criterionSentence(c
 void writeExecutiveSummary(DocumentWriter& w, const ReportData& data)
 {
     w.heading(2, "Executive summary", "executive-summary");
+    if (data.artifactControl())
+        w.paragraph({bold(std::string(kArtifactControlLabel) + "."),
+                     plain(" This subject is the artifact control: it reproduces the original project's method on "
+                           "purpose (" + std::string(kArtifactControlMeaning) + "). Its mechanism checks fail by design "
+                           "and its numbers are shown beside the real mechanism's, never counted as TEMPO results.")});
     // Failed checks first: a finding about a mechanism that did not run as designed is no finding.
     std::vector<Inline> failures;
     std::int64_t checksRun = 0;
@@ -252,6 +263,12 @@ void writeExecutiveSummary(DocumentWriter& w, const ReportData& data)
         const ReportVerdict& v = data.verdict;
         if (v.scenario == "inconclusive" || v.scenario.empty()) {
             w.paragraph({bold("Verdict: inconclusive."), plain(" Reason: " + v.inconclusiveReason + ".")});
+        } else if (v.scenario == scenarioName(Scenario::Control)) {
+            std::string measured;
+            for (const auto& c : v.criteria)
+                if (c.name == "identical" || c.name == "same_selected_sets")
+                    measured += " " + criterionText(c);
+            w.paragraph({bold("Verdict: " + v.title + "."), plain(" " + v.inconclusiveReason + "." + measured)});
         } else {
             std::string basis;
             for (const auto& c : v.criteria)
@@ -612,7 +629,8 @@ void writeScenarios(DocumentWriter& w, const ReportData& data)
         const ReportCriterion* c = findCriterion(v, name);
         return c && c->met;
     };
-    const bool decided = v.scenario != "inconclusive" && !v.scenario.empty();
+    const bool control = v.scenario == scenarioName(Scenario::Control);
+    const bool decided = v.scenario != "inconclusive" && !v.scenario.empty() && !control;
     const bool I = met("identical"), N = met("nearly_identical"), T = met("same_selected_sets") && met("same_top5"),
                P = met("prior_dominates");
     auto holds = [&](bool value) { return decided ? (value ? "holds" : "does not hold") : "not decided"; };
@@ -625,6 +643,8 @@ void writeScenarios(DocumentWriter& w, const ReportData& data)
         w.paragraph({bold("Decided: scenario " + v.scenario + " (" + v.title + ")."),
                      plain(" I = " + std::string(I ? "yes" : "no") + ", N = " + (N ? "yes" : "no") + ", T = " +
                            (T ? "yes" : "no") + ", P = " + (P ? "yes" : "no") + ".")});
+    else if (control)
+        w.paragraph({bold("Not a scenario, " + v.title + ": "), plain(v.inconclusiveReason + ".")});
     else
         w.paragraph({bold("Inconclusive: "), plain(v.inconclusiveReason + ".")});
 }

@@ -50,6 +50,10 @@ Mechanism parseMechanism(const std::string& text);
 inline constexpr const char* kMechanismKey = "mechanism";
 // The one label every view shows for a control run (CLI, window, reports).
 inline constexpr const char* kArtifactControlLabel = "CONTROL: artifact (original method)";
+// What the label means, in one line (printed after it where there is room).
+inline constexpr const char* kArtifactControlMeaning =
+    "only the last member of each set reached the model, positions advanced per fed token, no sibling mask; "
+    "isolated and visible are the same computation; not a TEMPO result";
 
 // Deliberate faults for tests only: each breaks one property a mechanism check guards, so the
 // tests can show that every check is able to fail. Never set outside tests.

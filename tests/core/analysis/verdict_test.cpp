@@ -10,6 +10,7 @@
 #include "core/analysis/crossparallel.h"
 #include "core/analysis/distributioncomparison.h"
 #include "core/analysis/verdict.h"
+#include "core/common/errors.h"
 
 namespace tempo {
 namespace {
@@ -188,6 +189,37 @@ TEST(Verdict, NamesAndMetrics)
             EXPECT_DOUBLE_EQ(x.value, 1.0);
         }
     EXPECT_TRUE(found);
+}
+
+TEST(Verdict, ArtifactControlIsNeitherAScenarioNorInconclusiveAndKeepsItsCriteria)
+{
+    // Whatever the measurement decided (here A), the control's verdict is Control.
+    const Verdict measured = decideScenario(inputsOf(kCases[0]));
+    ASSERT_EQ(measured.scenario, Scenario::A);
+    const Verdict control = controlVerdict(measured);
+    EXPECT_EQ(control.scenario, Scenario::Control);
+    EXPECT_EQ(scenarioName(control.scenario), "control");
+    EXPECT_EQ(parseScenario("control"), Scenario::Control);
+    EXPECT_EQ(scenarioTitle(Scenario::Control), "control (artifact): not a TEMPO result");
+    EXPECT_EQ(control.inconclusiveReason.rfind("control (artifact): not a TEMPO result: ", 0), 0u) << control.inconclusiveReason;
+    EXPECT_NE(control.inconclusiveReason.find("only the last member of each set reached the model"), std::string::npos);
+    ASSERT_EQ(control.criteria.size(), measured.criteria.size());
+    for (size_t i = 0; i < control.criteria.size(); ++i) {
+        EXPECT_EQ(control.criteria[i].name, measured.criteria[i].name);
+        EXPECT_EQ(control.criteria[i].met, measured.criteria[i].met);
+    }
+    const AnalysisMetrics m = metrics(control);
+    ASSERT_FALSE(m.empty());
+    EXPECT_EQ(m[0].name, "verdict.scenario");
+    EXPECT_DOUBLE_EQ(m[0].value, 5.0);
+    // An inconclusive measurement becomes Control too (a control is never "inconclusive TEMPO").
+    EXPECT_EQ(controlVerdict(decideScenario(VerdictInputs{})).scenario, Scenario::Control);
+    try {
+        parseScenario("E");
+        FAIL() << "accepted scenario E";
+    } catch (const InvalidArgument& error) {
+        EXPECT_NE(std::string(error.what()).find("A, B, C, D, inconclusive or control"), std::string::npos) << error.what();
+    }
 }
 
 TEST(Verdict, CriteriaReadAsPlainSentences)

@@ -12,6 +12,7 @@
 #include <chrono>
 #include <cstdio>
 #include <optional>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -270,6 +271,106 @@ TEST(PresetCli, SweepPrintsAggregatesAsJson)
     ASSERT_EQ(again.exitCode, 0) << readFileBytes(dir / "err2.txt");
     EXPECT_EQ(json::parse(again.out)["points_skipped"], 4);
     EXPECT_EQ(json::parse(again.out)["runs_made"], 0);
+}
+
+// The artifact control through every CLI view: labelled in preset run, run, runs, show and sweep;
+// its checks fail with the reason (exit status 1), its verdict is "control", and its isolated and
+// visible readouts are stored identical. A TEMPO run beside it carries no label.
+TEST(PresetCli, ArtifactControlIsLabelledInEveryViewAndNeverATempoResult)
+{
+    TempDir dir("tempo-cli-control");
+    const auto notebookFile = dir / "nb.sqlite";
+    const std::string model = " --model " + quoted(peakedModelFolder()) + " --notebook " + quoted(notebookFile);
+    const std::string label = "CONTROL: artifact (original method)";
+    const std::string settings = " --set max_steps=4 --set threshold=0.05 --threads 1";
+
+    const auto control = runCli("preset run 2 --set mechanism=artifact_control" + settings + model + " --json", dir / "err.txt");
+    EXPECT_EQ(control.exitCode, 1) << readFileBytes(dir / "err.txt") << control.out; // its checks fail by design
+    const json out = json::parse(control.out);
+    EXPECT_EQ(out["mechanism"], "artifact_control");
+    EXPECT_EQ(out["control"].get<std::string>().rfind(label, 0), 0u) << out["control"];
+    EXPECT_FALSE(out["all_checks_passed"].get<bool>());
+    ASSERT_EQ(out["runs"].size(), 2u);
+    for (const auto& run : out["runs"])
+        for (const auto& check : run["checks"])
+            if (check["name"] != "finite") {
+                EXPECT_FALSE(check["passed"].get<bool>()) << check.dump();
+                EXPECT_EQ(check["detail"].get<std::string>().rfind("artifact control: ", 0), 0u) << check.dump();
+            }
+    EXPECT_EQ(out["verdict"]["scenario"], "control");
+    EXPECT_EQ(out["verdict"]["title"], "control (artifact): not a TEMPO result");
+    bool identicalMet = false;
+    for (const auto& criterion : out["verdict"]["criteria"])
+        if (criterion["name"] == "identical")
+            identicalMet = criterion["met"].get<bool>();
+    EXPECT_TRUE(identicalMet) << "under the control isolated and visible readouts are identical";
+    const int64_t controlRun = out["runs"][0]["id"].get<int64_t>();
+
+    // The same preset under the real mechanism: no label, a scenario or inconclusive, never "control".
+    const auto tempo = runCli("preset run 2" + settings + model + " --json", dir / "err2.txt");
+    ASSERT_EQ(tempo.exitCode, 0) << readFileBytes(dir / "err2.txt") << tempo.out;
+    const json tempoOut = json::parse(tempo.out);
+    EXPECT_EQ(tempoOut["mechanism"], "tempo");
+    EXPECT_FALSE(tempoOut.contains("control"));
+    EXPECT_NE(tempoOut["verdict"]["scenario"], "control");
+    const int64_t tempoRun = tempoOut["runs"][0]["id"].get<int64_t>();
+
+    // Plain text of preset run starts with the label.
+    const auto text = runCli("preset run 2 --set mechanism=artifact_control" + settings + model, dir / "err3.txt");
+    EXPECT_EQ(text.out.rfind(label, 0), 0u) << text.out;
+    EXPECT_NE(text.out.find("verdict: control - control (artifact): not a TEMPO result"), std::string::npos) << text.out;
+
+    // runs: the label on the control runs' lines only; --json names the mechanism.
+    const auto runs = runCli("runs --notebook " + quoted(notebookFile), dir / "err4.txt");
+    ASSERT_EQ(runs.exitCode, 0) << readFileBytes(dir / "err4.txt");
+    int labelled = 0;
+    std::istringstream lines(runs.out);
+    for (std::string line; std::getline(lines, line);) {
+        const bool hasLabel = line.find("[" + label + "]") != std::string::npos;
+        labelled += hasLabel ? 1 : 0;
+        if (line.rfind(std::to_string(tempoRun) + " ", 0) == 0) {
+            EXPECT_FALSE(hasLabel) << line;
+        }
+        if (line.rfind(std::to_string(controlRun) + " ", 0) == 0) {
+            EXPECT_TRUE(hasLabel) << line;
+        }
+    }
+    EXPECT_EQ(labelled, 4) << runs.out; // two control pairs
+    for (const auto& summary : json::parse(runCli("runs --json --notebook " + quoted(notebookFile), dir / "err5.txt").out))
+        EXPECT_EQ(summary["mechanism"], summary["id"] == tempoOut["runs"][0]["id"] || summary["id"] == tempoOut["runs"][1]["id"]
+                                            ? "tempo"
+                                            : "artifact_control")
+            << summary.dump();
+
+    // show: a mechanism line and the reasons of the failed checks; nothing of the kind for TEMPO.
+    const auto show = runCli("show " + std::to_string(controlRun) + " --notebook " + quoted(notebookFile), dir / "err6.txt");
+    EXPECT_NE(show.out.find("mechanism  " + label), std::string::npos) << show.out;
+    EXPECT_NE(show.out.find("FAIL all_members_cached"), std::string::npos) << show.out;
+    EXPECT_NE(show.out.find("only the last member of each set reached the model (by design of the control)"), std::string::npos);
+    const auto showTempo = runCli("show " + std::to_string(tempoRun) + " --notebook " + quoted(notebookFile), dir / "err7.txt");
+    EXPECT_EQ(showTempo.out.find(label), std::string::npos) << showTempo.out;
+
+    // run: the label first; a bad mechanism is a usage error naming the accepted words.
+    const auto plain = runCli("run --mechanism artifact_control --max-steps 3 --threshold 0.05 --prompt 'The cat' --model " +
+                                  quoted(peakedModelFolder()),
+                              dir / "err8.txt");
+    EXPECT_EQ(plain.exitCode, 1) << readFileBytes(dir / "err8.txt");
+    EXPECT_EQ(plain.out.rfind(label, 0), 0u) << plain.out;
+    const auto bad = runCli("run --mechanism original --prompt 'The cat' --model " + quoted(peakedModelFolder()), dir / "err9.txt");
+    EXPECT_EQ(bad.exitCode, 2);
+    EXPECT_NE(readFileBytes(dir / "err9.txt").find("expected 'tempo' or 'artifact_control', found 'original'"), std::string::npos)
+        << readFileBytes(dir / "err9.txt");
+
+    // sweep: a control sweep's aggregate is labelled and counts its verdicts as "control".
+    writeFileBytes(dir / "suite.jsonl", "{\"category\": \"a\", \"prompt\": \"The cat\"}\n");
+    const auto sweep = runCli("sweep 2 --suite " + quoted(dir / "suite.jsonl") +
+                                  " --thresholds 0.05 --set max_steps=2 --set mechanism=artifact_control" + model + " --json",
+                              dir / "err10.txt");
+    ASSERT_EQ(sweep.exitCode, 0) << readFileBytes(dir / "err10.txt");
+    const json aggregate = json::parse(sweep.out)["aggregate"];
+    EXPECT_EQ(aggregate["mechanism"], "artifact_control");
+    EXPECT_EQ(aggregate["control"].get<std::string>().rfind(label, 0), 0u);
+    EXPECT_EQ(aggregate["all_thresholds"]["verdicts"], (json{{"control", 1}}));
 }
 
 TEST(PresetCli, CtrlCCancelsAPresetRunWithExitStatus5AndKeepsItCancelled)
