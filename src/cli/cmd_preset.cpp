@@ -407,7 +407,8 @@ CommandRegistration sweepCommand{
                  "                           [--emit-slurm DIR [--tasks N]]\n"
                  "       tempo-lab-cli sweep --manifest FILE --slice i/N [--notebook F] [--threads N] [--json]\n") +
          kModelHelp + kNotebookHelp +
-         "  --suite FILE   JSON lines {\"category\": ..., \"prompt\": ...} (resources/suites/default.jsonl)\n"
+         "  --suite FILE   JSON lines {\"family\": ..., \"prompt\": ..., \"steps\": N} (steps optional;\n"
+         "                 resources/suites/default.jsonl for the bundled model, general.jsonl for others)\n"
          "  --new          start a new sweep even when the same sweep exists (default: resume it,\n"
          "                 skipping points whose runs finished)\n"
          "Aggregates: mean, std and 95% interval of every scalar metric per threshold, category and overall; the\n"

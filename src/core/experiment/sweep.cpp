@@ -189,12 +189,28 @@ std::vector<SuitePrompt> parseSuite(const std::string& text, const std::string& 
         const std::string where = source + " line " + std::to_string(lineNumber);
         const json entry = json::parse(line, nullptr, false);
         if (!entry.is_object())
-            throw InvalidArgument(expectedFound(where, "a JSON object {\"category\": ..., \"prompt\": ...}", line.substr(0, 80)));
-        for (const char* field : {"category", "prompt"})
+            throw InvalidArgument(expectedFound(where, "a JSON object {\"family\": ..., \"prompt\": ..., \"steps\": N}",
+                                                line.substr(0, 80)));
+        // "family" names the prompt's group; "category" (the first suite format) is the same field.
+        const char* familyKey = entry.contains("family") ? "family" : "category";
+        if (entry.contains("family") && entry.contains("category"))
+            throw InvalidArgument(expectedFound(where, "one of 'family' or 'category' (the same field)", "both"));
+        for (const char* field : {familyKey, "prompt"})
             if (!entry.contains(field) || !entry[field].is_string() || entry[field].get<std::string>().empty())
-                throw InvalidArgument(expectedFound(where + " field '" + field + "'", "a non-empty string",
-                                                    entry.contains(field) ? entry[field].dump() : "no such field"));
-        suite.push_back({entry["category"].get<std::string>(), entry["prompt"].get<std::string>()});
+                throw InvalidArgument(expectedFound(where + " field '" + std::string(field == familyKey ? "family" : field) + "'",
+                                                    "a non-empty string", entry.contains(field) ? entry[field].dump() : "no such field"));
+        for (const auto& [key, value] : entry.items())
+            if (key != "family" && key != "category" && key != "prompt" && key != "steps")
+                throw InvalidArgument(expectedFound(where + " field '" + key + "'", "one of family, prompt, steps", "an unknown field"));
+        SuitePrompt prompt{entry[familyKey].get<std::string>(), entry["prompt"].get<std::string>()};
+        if (entry.contains("steps")) {
+            const json& steps = entry["steps"];
+            if (!steps.is_number_integer() || steps.get<int64_t>() < 1 || steps.get<int64_t>() > kMaxSuiteSteps)
+                throw InvalidArgument(expectedFound(where + " field 'steps'",
+                                                    "an integer from 1 to " + std::to_string(kMaxSuiteSteps), steps.dump()));
+            prompt.steps = steps.get<int64_t>();
+        }
+        suite.push_back(std::move(prompt));
     }
     if (suite.empty())
         throw InvalidArgument(expectedFound(source, "at least one prompt", "none"));
@@ -271,8 +287,12 @@ SweepResult SweepRunner::run(const SweepRequest& request, const SweepCallbacks& 
     for (double t : request.thresholds)
         applyOverrides(request.preset.preset, {"threshold=" + json(t).dump()}); // refuses a bad one by name
     json suite = json::array();
-    for (const auto& entry : request.suite)
-        suite.push_back({{"category", entry.category}, {"prompt", entry.prompt}});
+    for (const auto& entry : request.suite) {
+        json line{{"category", entry.category}, {"prompt", entry.prompt}};
+        if (entry.steps > 0)
+            line["steps"] = entry.steps;
+        suite.push_back(line);
+    }
     std::error_code error;
     const auto folder = std::filesystem::weakly_canonical(std::filesystem::absolute(request.modelFolder), error);
     const json spec{{"preset", presetToJson(request.preset.preset)},

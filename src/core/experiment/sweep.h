@@ -1,5 +1,5 @@
 #pragma once
-// Sweeps: one preset over a prompt suite (JSON lines {"category": ..., "prompt": ...}) times a
+// Sweeps: one preset over a prompt suite (JSON lines {"family": ..., "prompt": ..., "steps": N}) times a
 // list of thresholds. Every (prompt, threshold) point is one experiment (a run, or a group of two
 // for mode "both"), recorded in the notebook and added to a sweep. The sweep's aggregate (stored
 // in its spec JSON under "aggregate") gives mean, standard deviation and a 95% bootstrap interval
@@ -38,10 +38,14 @@
 
 namespace tempo {
 
+// One line of a prompt suite: {"family": ..., "prompt": ..., "steps": N} ("category" is accepted
+// for "family"; "steps" is optional). Unknown fields are refused so a typo is not silently ignored.
 struct SuitePrompt {
-    std::string category;
+    std::string category; // the prompt's family ("narrative", "code", ...)
     std::string prompt;
+    int64_t steps = 0;    // 0: the preset's max_steps
 };
+inline constexpr int64_t kMaxSuiteSteps = 100000;
 
 // Throws InvalidArgument naming the line and field of a bad entry.
 std::vector<SuitePrompt> parseSuite(const std::string& text, const std::string& source);

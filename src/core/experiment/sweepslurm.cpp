@@ -132,8 +132,12 @@ SlurmArrayFiles writeSlurmArray(const SweepRequest& request, const std::filesyst
     files.tasks = options.tasks == 0 ? files.points : std::min(options.tasks, files.points);
     files.sweepUuid = request.sweepUuid.empty() ? notebook::newUuid() : request.sweepUuid;
     json suite = json::array();
-    for (const auto& entry : request.suite)
-        suite.push_back({{"category", entry.category}, {"prompt", entry.prompt}});
+    for (const auto& entry : request.suite) {
+        json line{{"category", entry.category}, {"prompt", entry.prompt}};
+        if (entry.steps > 0)
+            line["steps"] = entry.steps;
+        suite.push_back(line);
+    }
     const json manifest{{"format", kManifestFormat},
                         {"version", kManifestVersion},
                         {"sweep_uuid", files.sweepUuid},

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <set>
+#include <string>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -80,9 +82,62 @@ TEST(Suite, ParsesAndRefusesBadLines)
     EXPECT_THROW(parseSuite("{\"category\": \"x\"}\n", "s"), InvalidArgument);
     EXPECT_THROW(parseSuite("not json\n", "s"), InvalidArgument);
     EXPECT_THROW(parseSuite("\n", "s"), InvalidArgument);
-    const auto shipped = loadSuite(std::filesystem::path(TEMPO_TEST_DATA_DIR) / ".." / ".." / "resources" / "suites" /
-                                   "default.jsonl");
-    EXPECT_GE(shipped.size(), 12u);
+}
+
+// The message names the line and the field, so a hand-written suite is fixed in one go.
+std::string suiteError(const std::string& text)
+{
+    try {
+        parseSuite(text, "s");
+    } catch (const InvalidArgument& error) {
+        return error.what();
+    }
+    return "(accepted)";
+}
+
+TEST(Suite, FamilyAndStepsAreReadAndCheckedByLine)
+{
+    const auto suite = parseSuite("{\"family\": \"code\", \"prompt\": \"def f(x):\", \"steps\": 50}\n"
+                                  "{\"category\": \"narrative\", \"prompt\": \"Once\"}\n",
+                                  "s");
+    ASSERT_EQ(suite.size(), 2u);
+    EXPECT_EQ(suite[0].category, "code");
+    EXPECT_EQ(suite[0].steps, 50);
+    EXPECT_EQ(suite[1].category, "narrative");
+    EXPECT_EQ(suite[1].steps, 0);
+
+    const std::string good = "{\"family\": \"code\", \"prompt\": \"x\"}\n";
+    EXPECT_NE(suiteError(good + "{\"family\": \"code\", \"prompt\": \"x\", \"steps\": 0}\n").find("line 2 field 'steps'"),
+              std::string::npos);
+    EXPECT_NE(suiteError(good + good + "{\"family\": \"a\", \"prompt\": \"x\", \"steps\": \"10\"}\n").find("line 3 field 'steps'"),
+              std::string::npos);
+    EXPECT_NE(suiteError("{\"family\": \"a\", \"prompt\": \"x\", \"step\": 10}\n").find("line 1 field 'step'"), std::string::npos);
+    EXPECT_NE(suiteError("{\"prompt\": \"x\"}\n").find("line 1 field 'family'"), std::string::npos);
+    EXPECT_NE(suiteError(good + "{\"family\": \"a\", \"category\": \"b\", \"prompt\": \"x\"}\n").find("line 2"),
+              std::string::npos);
+    EXPECT_EQ(suiteError(good), "(accepted)");
+}
+
+// Issue 16: the shipped suites answer the original project's limitations: at least 30 prompts in
+// the four families, with runs of 10, 50 and 100 steps.
+TEST(Suite, ShippedSuitesHaveFourFamiliesAndThreeLengths)
+{
+    for (const char* name : {"default.jsonl", "general.jsonl"}) {
+        SCOPED_TRACE(name);
+        const auto shipped =
+            loadSuite(std::filesystem::path(TEMPO_TEST_DATA_DIR) / ".." / ".." / "resources" / "suites" / name);
+        EXPECT_GE(shipped.size(), 30u);
+        std::map<std::string, int> families;
+        std::set<int64_t> lengths;
+        for (const auto& prompt : shipped) {
+            ++families[prompt.category];
+            lengths.insert(prompt.steps);
+        }
+        EXPECT_EQ(families.size(), 4u);
+        for (const char* family : {"narrative", "code", "reasoning", "creative"})
+            EXPECT_GE(families[family], 5) << family;
+        EXPECT_EQ(lengths, (std::set<int64_t>{10, 50, 100}));
+    }
 }
 
 TEST_F(ExperimentTest, SweepAggregatesMatchAnIndependentRecomputation)
