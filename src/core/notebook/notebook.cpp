@@ -43,6 +43,29 @@ std::string printable(const char* bytes, std::size_t size)
 
 } // namespace
 
+// One of each store, over the connection the Notebook owns.
+struct Notebook::Stores {
+    explicit Stores(const StoreContext& context)
+        : runs(context), steps(context), checks(context), metrics(context), tensors(context), models(context),
+          presets(context), notes(context), tags(context), groups(context), reports(context), sweeps(context),
+          studies(context)
+    {
+    }
+    RunStore runs;
+    StepStore steps;
+    CheckStore checks;
+    MetricStore metrics;
+    TensorStore tensors;
+    ModelStore models;
+    PresetStore presets;
+    NoteStore notes;
+    TagStore tags;
+    GroupStore groups;
+    ReportStore reports;
+    SweepStore sweeps;
+    StudyStore studies;
+};
+
 Notebook::Notebook(const std::string& path, OpenMode mode) : path_(path), mode_(mode)
 {
     checkFileBeforeOpening();
@@ -63,30 +86,11 @@ Notebook::Notebook(const std::string& path, OpenMode mode) : path_(path), mode_(
     if (mode == OpenMode::ReadWrite)
         markDeadWritersInterrupted();
     stores_ = std::make_unique<Stores>(StoreContext{*db_, path_, mode_ == OpenMode::ReadWrite});
+    if (mode == OpenMode::ReadWrite)
+        studiesInterruptedOnOpen_ = stores_->studies.markDeadWritersInterrupted();
 }
 
 Notebook::~Notebook() = default;
-
-// One of each store, over the connection the Notebook owns.
-struct Notebook::Stores {
-    explicit Stores(const StoreContext& context)
-        : runs(context), steps(context), checks(context), metrics(context), tensors(context), models(context),
-          presets(context), notes(context), tags(context), groups(context), reports(context), sweeps(context)
-    {
-    }
-    RunStore runs;
-    StepStore steps;
-    CheckStore checks;
-    MetricStore metrics;
-    TensorStore tensors;
-    ModelStore models;
-    PresetStore presets;
-    NoteStore notes;
-    TagStore tags;
-    GroupStore groups;
-    ReportStore reports;
-    SweepStore sweeps;
-};
 
 std::string Notebook::defaultPath()
 {
@@ -248,5 +252,7 @@ ReportStore& Notebook::reports() { return stores_->reports; }
 const ReportStore& Notebook::reports() const { return stores_->reports; }
 SweepStore& Notebook::sweeps() { return stores_->sweeps; }
 const SweepStore& Notebook::sweeps() const { return stores_->sweeps; }
+StudyStore& Notebook::studies() { return stores_->studies; }
+const StudyStore& Notebook::studies() const { return stores_->studies; }
 
 } // namespace tempo::notebook

@@ -1,6 +1,6 @@
 #pragma once
 // The notebook: one SQLite file (WAL) holding every run with its configuration, steps, checks,
-// metrics, captured tensors, notes, tags, groups, reports and sweeps. Schema: db/*.sql.
+// metrics, captured tensors, notes, tags, groups, reports, sweeps and studies. Schema: db/*.sql.
 // The Notebook opens the file (checks, migration, recovery) and owns the connection; one store
 // per kind of record reads and writes it (runs(), steps(), checks(), ... below).
 //
@@ -35,6 +35,7 @@
 #include "core/notebook/reportstore.h"
 #include "core/notebook/runstore.h"
 #include "core/notebook/stepstore.h"
+#include "core/notebook/studystore.h"
 #include "core/notebook/sweepstore.h"
 #include "core/notebook/tagstore.h"
 #include "core/notebook/tensorstore.h"
@@ -74,6 +75,8 @@ public:
     int schemaVersion() const;
     // Runs this open found `running` with a dead writer and marked `interrupted`.
     const std::vector<std::int64_t>& runsInterruptedOnOpen() const { return interruptedOnOpen_; }
+    // Studies this open found `running` with a dead writer and marked `interrupted`.
+    const std::vector<std::int64_t>& studiesInterruptedOnOpen() const { return studiesInterruptedOnOpen_; }
     // The underlying connection, for tests and tools (size limits, raw checks).
     Database& database() { return *db_; }
 
@@ -103,6 +106,8 @@ public:
     const ReportStore& reports() const;
     SweepStore& sweeps();
     const SweepStore& sweeps() const;
+    StudyStore& studies();
+    const StudyStore& studies() const;
 
 private:
     void checkFileBeforeOpening() const;
@@ -113,6 +118,7 @@ private:
     OpenMode mode_;
     std::unique_ptr<Database> db_;
     std::vector<std::int64_t> interruptedOnOpen_;
+    std::vector<std::int64_t> studiesInterruptedOnOpen_;
     struct Stores;
     std::unique_ptr<Stores> stores_;
 };

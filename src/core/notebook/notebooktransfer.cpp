@@ -64,6 +64,7 @@ struct ReportSubject {
     std::optional<std::int64_t> runId;
     std::optional<std::int64_t> groupId;
     std::optional<std::int64_t> sweepId;
+    std::optional<std::int64_t> studyId;
 };
 
 void copyReport(const Notebook& source, Notebook& destination, std::int64_t reportId, const ReportSubject& subject)
@@ -74,6 +75,7 @@ void copyReport(const Notebook& source, Notebook& destination, std::int64_t repo
     report->runId = subject.runId;
     report->groupId = subject.groupId;
     report->sweepId = subject.sweepId;
+    report->studyId = subject.studyId;
     destination.reports().add(*report);
 }
 
@@ -120,7 +122,7 @@ void copyRun(const Notebook& source, Notebook& destination, std::int64_t sourceR
     for (const std::string& tag : source.tags().ofRun(sourceRunId))
         destination.tags().add(runId, tag);
     for (std::int64_t reportId : source.reports().ofRun(sourceRunId))
-        copyReport(source, destination, reportId, {runId, std::nullopt, std::nullopt});
+        copyReport(source, destination, reportId, {runId, std::nullopt, std::nullopt, std::nullopt});
     transaction.commit();
     result.runIds[sourceRunId] = runId;
     ++result.runsCopied;
@@ -152,7 +154,7 @@ void copyGroup(const Notebook& source, Notebook& destination, std::int64_t sourc
     group->comparison = remapComparisonRuns(group->comparison, result.runIds);
     const std::int64_t groupId = destination.groups().create(*group);
     for (std::int64_t reportId : source.reports().ofGroup(sourceGroupId))
-        copyReport(source, destination, reportId, {std::nullopt, groupId, std::nullopt});
+        copyReport(source, destination, reportId, {std::nullopt, groupId, std::nullopt, std::nullopt});
     transaction.commit();
     result.groupIds[sourceGroupId] = groupId;
     ++result.groupsCopied;
@@ -170,6 +172,7 @@ void copySweep(const Notebook& source, Notebook& destination, std::int64_t sourc
             runs.emplace_back(mapped->second, remapPointGroup(point, result.groupIds));
     }
     if (auto existing = destination.sweeps().findByUuid(sweep->uuid)) {
+        result.sweepIds[sourceSweepId] = *existing;
         // Another shard of the same sweep (or the same sweep merged again): add what is missing.
         std::set<std::int64_t> present;
         const auto existingSweep = destination.sweeps().find(*existing);
@@ -197,11 +200,49 @@ void copySweep(const Notebook& source, Notebook& destination, std::int64_t sourc
     }
     sweep->runs = runs;
     const std::int64_t sweepId = destination.sweeps().create(*sweep);
+    result.sweepIds[sourceSweepId] = sweepId;
     // Its reports travel with it (a shard's report describes that shard when it was written).
     for (std::int64_t reportId : source.reports().ofSweep(sourceSweepId))
-        copyReport(source, destination, reportId, {std::nullopt, std::nullopt, sweepId});
+        copyReport(source, destination, reportId, {std::nullopt, std::nullopt, sweepId, std::nullopt});
     result.sweepsChanged.push_back(sweepId);
     ++result.sweepsCopied;
+}
+
+// A study travels with the sweeps of it that were transferred. A study already in the destination
+// (same UUID) gains the sweeps it lacks. A study copied while 'running' arrives 'interrupted': the
+// process running it writes the source, not the destination.
+void copyStudy(const Notebook& source, Notebook& destination, std::int64_t sourceStudyId, TransferResult& result)
+{
+    auto study = source.studies().find(sourceStudyId);
+    if (!study)
+        return;
+    std::vector<StudySweep> sweeps;
+    for (StudySweep sweep : source.studies().sweepsOf(sourceStudyId)) {
+        auto mapped = result.sweepIds.find(sweep.sweepId);
+        if (mapped == result.sweepIds.end())
+            continue;
+        sweep.sweepId = mapped->second;
+        sweeps.push_back(sweep);
+    }
+    Transaction transaction(destination.database());
+    if (auto existing = destination.studies().findByUuid(study->uuid)) {
+        for (const StudySweep& sweep : sweeps)
+            destination.studies().addSweep(*existing, sweep);
+        transaction.commit();
+        ++result.studiesSkipped;
+        result.messages.push_back("study " + study->uuid + " is already in '" + destination.path() + "' as id " +
+                                  std::to_string(*existing) + "; its sweeps were linked, nothing else copied");
+        return;
+    }
+    if (study->status == StudyStatus::Running)
+        study->status = StudyStatus::Interrupted;
+    const std::int64_t studyId = destination.studies().create(*study);
+    for (const StudySweep& sweep : sweeps)
+        destination.studies().addSweep(studyId, sweep);
+    for (std::int64_t reportId : source.reports().ofStudy(sourceStudyId))
+        copyReport(source, destination, reportId, {std::nullopt, std::nullopt, std::nullopt, studyId});
+    transaction.commit();
+    ++result.studiesCopied;
 }
 
 // Groups (or sweeps) whose every member is among the transferred runs.
@@ -247,6 +288,14 @@ TransferResult exportTo(const Notebook& source, const std::vector<std::int64_t>&
                     members.push_back(entry.first);
                 if (!members.empty() && allMembersTransferred(members, transferred))
                     copySweep(source, destination, sweepId, result);
+            }
+            for (std::int64_t studyId : source.studies().all()) {
+                const auto sweeps = source.studies().sweepsOf(studyId);
+                bool allSweeps = !sweeps.empty();
+                for (const StudySweep& sweep : sweeps)
+                    allSweeps = allSweeps && result.sweepIds.count(sweep.sweepId) > 0;
+                if (allSweeps)
+                    copyStudy(source, destination, studyId, result);
             }
             destination.database().exec("PRAGMA wal_checkpoint(TRUNCATE)");
         } // closing the last connection folds the WAL into the file and removes -wal and -shm
@@ -297,6 +346,8 @@ TransferResult mergeNotebook(Notebook& destination, const std::string& sourcePat
         copyGroup(source, destination, groupId, result);
     for (std::int64_t sweepId : source.sweeps().all())
         copySweep(source, destination, sweepId, result);
+    for (std::int64_t studyId : source.studies().all())
+        copyStudy(source, destination, studyId, result);
     return result;
 }
 

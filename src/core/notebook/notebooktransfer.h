@@ -1,7 +1,8 @@
 #pragma once
 // Moving runs between notebooks: how runs made on a GPU server or a cluster job come home.
 // A transfer copies runs with everything they own (model row, preset row, steps, checks, metrics,
-// tensors, notes, tags, reports), then the groups and sweeps among them. Ids are remapped; run,
+// tensors, notes, tags, reports), then the groups and sweeps among them, then the studies whose
+// sweeps all came along (with their reports; a merge carries every study). Ids are remapped; run,
 // group and sweep UUIDs stay, and a UUID already present in the destination is skipped with a
 // message (so merging twice changes nothing). Each run is copied in one transaction: a failure
 // leaves whole runs only, and running the transfer again completes it.
@@ -28,9 +29,12 @@ struct TransferResult {
     int sweepsSkipped = 0;
     int sweepsExtended = 0;                         // already present (same UUID), gained runs
     std::vector<std::int64_t> sweepsChanged;        // destination ids of sweeps created or extended
+    int studiesCopied = 0;
+    int studiesSkipped = 0;                         // already present (same UUID): sweeps linked only
     std::vector<std::string> messages;            // one line per skipped item or dropped member
     std::map<std::int64_t, std::int64_t> runIds; // source run id -> destination run id
     std::map<std::int64_t, std::int64_t> groupIds; // source group id -> destination group id
+    std::map<std::int64_t, std::int64_t> sweepIds; // source sweep id -> destination sweep id
 };
 
 // Writes `runIds` to a new standalone notebook at `outPath` (with the groups and sweeps of `source`

@@ -36,6 +36,45 @@ RunStatus runStatusFromString(const std::string& text)
                                         "'" + text + "'"));
 }
 
+std::string toString(StudyStatus status)
+{
+    switch (status) {
+    case StudyStatus::Running: return "running";
+    case StudyStatus::Finished: return "finished";
+    case StudyStatus::Cancelled: return "cancelled";
+    case StudyStatus::Interrupted: return "interrupted";
+    case StudyStatus::Failed: return "failed";
+    case StudyStatus::Partial: return "partial";
+    }
+    return "running";
+}
+
+StudyStatus studyStatusFromString(const std::string& text)
+{
+    for (StudyStatus s : {StudyStatus::Running, StudyStatus::Finished, StudyStatus::Cancelled, StudyStatus::Interrupted,
+                          StudyStatus::Failed, StudyStatus::Partial})
+        if (toString(s) == text)
+            return s;
+    throw InvalidArgument(expectedFound("study status", "running, finished, cancelled, interrupted, failed or partial",
+                                        "'" + text + "'"));
+}
+
+std::string toString(StudySweepRole role) { return role == StudySweepRole::Control ? "control" : "tempo"; }
+
+StudySweepRole studySweepRoleFromString(const std::string& text)
+{
+    if (text == "tempo")
+        return StudySweepRole::Tempo;
+    if (text == "control")
+        return StudySweepRole::Control;
+    throw InvalidArgument(expectedFound("study sweep role", "tempo or control", "'" + text + "'"));
+}
+
+bool StudySweep::operator==(const StudySweep& o) const
+{
+    return sweepId == o.sweepId && presetId == o.presetId && role == o.role && position == o.position;
+}
+
 bool StepRecord::operator==(const StepRecord& o) const
 {
     return step == o.step && logicalPosition == o.logicalPosition && physicalSlots == o.physicalSlots &&

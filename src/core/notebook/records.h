@@ -12,6 +12,7 @@
 
 #include "core/runrecord/groupcomparison.h"
 #include "core/runrecord/runconfig.h"
+#include "core/runrecord/studyrecord.h"
 
 namespace tempo::notebook {
 
@@ -159,6 +160,7 @@ struct ReportRecord {
     std::map<std::string, std::vector<std::uint8_t>> images; // name -> PNG bytes
     std::string createdAt;
     std::optional<std::int64_t> sweepId; // schema 3: a sweep's report
+    std::optional<std::int64_t> studyId; // schema 5: a study's findings report
 };
 
 struct SweepRecord {
@@ -168,6 +170,40 @@ struct SweepRecord {
     std::string specJson = "{}";
     std::string createdAt;
     std::vector<std::pair<std::int64_t, std::string>> runs; // run id, point JSON
+};
+
+// A study (schema 5): the whole investigation as one object (studystore.h, core/experiment/study.h).
+// 'running' in the file with a dead writer reads as 'interrupted' after the next read-write open.
+enum class StudyStatus { Running, Finished, Cancelled, Interrupted, Failed, Partial };
+
+std::string toString(StudyStatus status);
+// Throws InvalidArgument naming the accepted words.
+StudyStatus studyStatusFromString(const std::string& text);
+
+struct StudyRecord {
+    std::int64_t id = 0;
+    std::string uuid;        // empty on create: a new one
+    std::string name;
+    std::string modelFolder; // as given to the study (absolute)
+    StudySpec spec;          // stored as studies.spec_json (studySpecJson / readStudySpec)
+    StudyStatus status = StudyStatus::Running;
+    StudySummary summary;    // stored as studies.summary_json
+    std::string createdAt;   // empty on create: now
+    std::string finishedAt;  // empty until the study ends (finished, cancelled, failed, partial)
+};
+
+// Which kind of sweep of a study: a TEMPO sweep of one preset, or the artifact control.
+enum class StudySweepRole { Tempo, Control };
+std::string toString(StudySweepRole role); // "tempo" | "control"
+StudySweepRole studySweepRoleFromString(const std::string& text);
+
+struct StudySweep {
+    std::int64_t sweepId = 0;
+    std::string presetId;
+    StudySweepRole role = StudySweepRole::Tempo;
+    std::int64_t position = 0; // order inside the study (0-based)
+
+    bool operator==(const StudySweep& other) const;
 };
 
 // One line of the run browser.

@@ -1,4 +1,4 @@
-// ReportStore: stored reports (Markdown with PNG images) of a run, a group or a sweep.
+// ReportStore: stored reports (Markdown with PNG images) of a run, a group, a sweep or a study.
 
 #include "core/notebook/reportstore.h"
 
@@ -19,6 +19,11 @@ std::int64_t ReportStore::add(const ReportRecord& report)
     if (report.sweepId) {
         Statement link = database().prepare("INSERT INTO report_sweeps (report_id, sweep_id) VALUES (?1, ?2)");
         link.bind(1, id).bind(2, *report.sweepId);
+        link.run();
+    }
+    if (report.studyId) {
+        Statement link = database().prepare("INSERT INTO report_studies (report_id, study_id) VALUES (?1, ?2)");
+        link.bind(1, id).bind(2, *report.studyId);
         link.run();
     }
     Statement image = database().prepare("INSERT INTO report_images (report_id, name, png) VALUES (?1, ?2, ?3)");
@@ -46,6 +51,12 @@ std::optional<ReportRecord> ReportStore::find(std::int64_t reportId) const
     report.markdown = query.text(4);
     report.createdAt = query.text(5);
     report.sweepId = query.optionalInt64(6);
+    if (hasStudyLinks()) {
+        Statement study = database().prepare("SELECT study_id FROM report_studies WHERE report_id = ?1");
+        study.bind(1, reportId);
+        if (study.step())
+            report.studyId = study.int64(0);
+    }
     Statement images = database().prepare("SELECT name, png FROM report_images WHERE report_id = ?1");
     images.bind(1, reportId);
     while (images.step())
@@ -81,6 +92,24 @@ std::vector<std::int64_t> ReportStore::ofSweep(std::int64_t sweepId) const
     while (query.step())
         ids.push_back(query.int64(0));
     return ids;
+}
+
+std::vector<std::int64_t> ReportStore::ofStudy(std::int64_t studyId) const
+{
+    std::vector<std::int64_t> ids;
+    if (!hasStudyLinks())
+        return ids;
+    Statement query = database().prepare("SELECT report_id FROM report_studies WHERE study_id = ?1 ORDER BY report_id");
+    query.bind(1, studyId);
+    while (query.step())
+        ids.push_back(query.int64(0));
+    return ids;
+}
+
+bool ReportStore::hasStudyLinks() const
+{
+    Statement query = database().prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'report_studies'");
+    return query.step();
 }
 
 } // namespace tempo::notebook

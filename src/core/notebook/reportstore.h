@@ -1,5 +1,5 @@
 #pragma once
-// Stored reports: Markdown with its PNG images, of a run, a group or a sweep.
+// Stored reports: Markdown with its PNG images, of a run, a group, a sweep or a study.
 
 #include <cstdint>
 #include <optional>
@@ -20,6 +20,11 @@ public:
     std::vector<std::int64_t> ofRun(std::int64_t runId) const;
     std::vector<std::int64_t> ofGroup(std::int64_t groupId) const;
     std::vector<std::int64_t> ofSweep(std::int64_t sweepId) const;
+    // A study's reports (schema 5; none in a notebook read-only at an older schema).
+    std::vector<std::int64_t> ofStudy(std::int64_t studyId) const;
+
+private:
+    bool hasStudyLinks() const; // report_studies exists (schema >= 5)
 };
 
 } // namespace tempo::notebook

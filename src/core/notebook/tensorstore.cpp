@@ -109,4 +109,25 @@ TensorBlob TensorStore::load(std::int64_t tensorId) const
     return blob;
 }
 
+std::int64_t TensorStore::removeOfRun(std::int64_t runId)
+{
+    requireWritable("removing a run's tensors");
+    Transaction transaction(database());
+    Statement size = database().prepare("SELECT coalesce(sum(byte_size), 0) FROM tensors WHERE run_id = ?1");
+    size.bind(1, runId);
+    const std::int64_t bytes = size.step() ? size.int64(0) : 0;
+    Statement remove = database().prepare("DELETE FROM tensors WHERE run_id = ?1");
+    remove.bind(1, runId);
+    remove.run();
+    transaction.commit();
+    return bytes;
+}
+
+void TensorStore::releaseFreePages()
+{
+    requireWritable("releasing free pages");
+    database().exec("PRAGMA incremental_vacuum");
+    database().exec("PRAGMA wal_checkpoint(PASSIVE)");
+}
+
 } // namespace tempo::notebook

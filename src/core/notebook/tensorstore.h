@@ -21,6 +21,12 @@ public:
     // One tensor with its bytes; throws InvalidArgument for an unknown id, NotebookError for
     // stored bytes that disagree with their dtype and shape.
     TensorBlob load(std::int64_t tensorId) const;
+    // Deletes every captured tensor of the run (its steps, checks and metrics stay): what a study
+    // does to keep its notebook small. Returns the bytes of tensor data removed. The file shrinks
+    // at the next `PRAGMA incremental_vacuum` (releaseFreePages).
+    std::int64_t removeOfRun(std::int64_t runId);
+    // Gives freed pages back to the file system (incremental vacuum and a passive checkpoint).
+    void releaseFreePages();
 };
 
 } // namespace tempo::notebook
