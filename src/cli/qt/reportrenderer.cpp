@@ -50,6 +50,10 @@ public:
     {
         return renderer_.drawCharts(data, document);
     }
+    report::ChartFiles drawFigures(const report::ReportDocument& document) const override
+    {
+        return renderer_.drawFigures(document);
+    }
     void writeDocument(report::ReportFormat format, const std::string& path, const report::ReportDocument& document,
                        const report::ChartFiles& charts) const override
     {

@@ -8,9 +8,11 @@
 // numeric basis); Key findings (one subsection per analysis, numbers in tables); Mechanism checks;
 // Scenario analysis; Technical details; Limitations (computed from the data); Notes; Files.
 
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "core/report/chartspec.h"
 #include "core/report/reportcharts.h"
 #include "core/report/reportdata.h"
 
@@ -33,7 +35,8 @@ struct Block {
     std::vector<std::string> header;   // Table (plain text cells)
     std::vector<std::vector<std::string>> rows;
     std::string anchor;                // Heading: stable id ("executive-summary")
-    ChartKind chart = ChartKind::SetWidth; // Figure
+    ChartKind chart = ChartKind::SetWidth; // Figure of a run, group or sweep report
+    std::optional<ChartSpec> spec;     // Figure drawn from its own numbers (study report): `chart` unused
     std::string imagePath;             // Figure: relative path, "charts/set_width.png"
     std::string imageAlt;              // Figure: alternative text (the chart title)
 };
@@ -46,7 +49,7 @@ enum class ChartDrawing { Drawn, NotDrawn };
 struct ReportDocument {
     std::string title;
     std::vector<Block> blocks;
-    std::vector<ChartKind> charts; // every Figure's chart, in order
+    std::vector<ChartKind> charts; // every Figure's chart kind, in order (figures without a spec)
     ChartDrawing drawing = ChartDrawing::Drawn;
 };
 

@@ -266,7 +266,7 @@ SubjectId parseSubjectId(const std::string& text)
     const std::string number = colon == std::string::npos ? text : text.substr(colon + 1);
     auto refuse = [&] {
         return InvalidArgument(expectedFound("report id '" + text + "'",
-                                             "run:N, group:N, sweep:N or a plain run number N (N >= 1)", text));
+                                             "run:N, group:N, sweep:N, study:N or a plain run number N (N >= 1)", text));
     };
     if (number.empty() || number.size() > 18 ||
         !std::all_of(number.begin(), number.end(), [](unsigned char c) { return std::isdigit(c); }))
@@ -277,6 +277,7 @@ SubjectId parseSubjectId(const std::string& text)
     if (kind == "run") return {SubjectKind::Run, id};
     if (kind == "group") return {SubjectKind::Group, id};
     if (kind == "sweep") return {SubjectKind::Sweep, id};
+    if (kind == "study") return {SubjectKind::Study, id};
     throw refuse();
 }
 
@@ -286,6 +287,7 @@ std::string subjectKindName(SubjectKind kind)
     case SubjectKind::Run: return "run";
     case SubjectKind::Group: return "group";
     case SubjectKind::Sweep: return "sweep";
+    case SubjectKind::Study: return "study";
     }
     return "run";
 }
@@ -347,6 +349,9 @@ ReportData loadReportData(notebook::Notebook& notebook, const SubjectId& subject
     case SubjectKind::Run: return loadRunSubject(notebook, subject.id);
     case SubjectKind::Group: return loadGroupSubject(notebook, subject.id);
     case SubjectKind::Sweep: return loadSweepSubject(notebook, subject.id);
+    case SubjectKind::Study:
+        throw InvalidArgument(expectedFound("report subject " + subjectIdText(subject), "a run, group or sweep",
+                                            "a study (its report is built by loadStudyReportData)"));
     }
     throw InvalidArgument("unknown report subject kind");
 }

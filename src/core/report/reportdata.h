@@ -24,7 +24,7 @@ namespace tempo::report {
 
 // ---- what a report is about
 
-enum class SubjectKind { Run, Group, Sweep };
+enum class SubjectKind { Run, Group, Sweep, Study };
 
 struct SubjectId {
     SubjectKind kind = SubjectKind::Run;
@@ -32,11 +32,11 @@ struct SubjectId {
     bool operator==(const SubjectId& other) const { return kind == other.kind && id == other.id; }
 };
 
-// "run:12", "group:3", "sweep:2"; a plain number ("12") means a run. Throws InvalidArgument naming
-// the accepted forms.
+// "run:12", "group:3", "sweep:2", "study:1"; a plain number ("12") means a run. Throws
+// InvalidArgument naming the accepted forms.
 SubjectId parseSubjectId(const std::string& text);
 std::string subjectIdText(const SubjectId& subject); // "run:12"
-std::string subjectKindName(SubjectKind kind);       // "run" | "group" | "sweep"
+std::string subjectKindName(SubjectKind kind);       // "run" | "group" | "sweep" | "study"
 
 // ---- one run as a report reads it
 
@@ -151,7 +151,7 @@ struct ReportData {
 };
 
 // Reads the subject from the notebook. Throws NotebookError (no such run/group/sweep) or
-// InvalidArgument.
+// InvalidArgument (a study: its report is built from loadStudyReportData, studyreportdata.h).
 ReportData loadReportData(notebook::Notebook& notebook, const SubjectId& subject);
 
 // ---- reading metrics by name (stored metrics are flat rows; see core/analysis/analysismetric.h)

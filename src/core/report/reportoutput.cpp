@@ -9,6 +9,7 @@
 
 #include "core/common/errors.h"
 #include "core/notebook/notebook.h"
+#include "core/report/studyreport.h"
 
 namespace tempo::report {
 
@@ -126,6 +127,22 @@ WrittenReport writeReport(notebook::Notebook& notebook, const SubjectId& subject
     return report;
 }
 
+WrittenStudyReport writeStudyReport(const StudyReportData& data, ReportFormat format, const std::string& path,
+                                    const ReportRenderer* renderer)
+{
+    requireWritableFormat(format, renderer);
+    WrittenStudyReport report;
+    report.document = buildStudyReportDocument(data, renderer ? ChartDrawing::Drawn : ChartDrawing::NotDrawn);
+    if (renderer)
+        report.charts = renderer->drawFigures(report.document);
+    report.markdown = renderMarkdown(report.document);
+    if (format == ReportFormat::Markdown)
+        writeMarkdownBundle(path, report.markdown, report.charts);
+    else
+        renderer->writeDocument(format, path, report.document, report.charts);
+    return report;
+}
+
 std::int64_t storeReport(notebook::Notebook& notebook, const ReportData& data, const std::string& markdown,
                          const ChartFiles& charts)
 {
@@ -134,6 +151,8 @@ std::int64_t storeReport(notebook::Notebook& notebook, const ReportData& data, c
     case SubjectKind::Run: record.runId = data.subject.id; break;
     case SubjectKind::Group: record.groupId = data.subject.id; break;
     case SubjectKind::Sweep: record.sweepId = data.subject.id; break;
+    case SubjectKind::Study:
+        throw InvalidArgument(expectedFound("stored report subject", "a run, group or sweep", "a study (storeStudyReport)"));
     }
     record.title = data.title;
     record.markdown = markdown;

@@ -12,6 +12,7 @@
 
 #include "core/report/reportbuilder.h"
 #include "core/report/reportdata.h"
+#include "core/report/studyreportdata.h"
 
 namespace tempo::notebook {
 class Notebook;
@@ -52,6 +53,9 @@ public:
     virtual ~ReportRenderer() = default;
     // PNG bytes of every chart of the document (report::chartFileName -> bytes).
     virtual ChartFiles drawCharts(const ReportData& data, const ReportDocument& document) const = 0;
+    // PNG bytes of every figure that carries its own numbers (Block::spec: the study report),
+    // named "<spec id>.png".
+    virtual ChartFiles drawFigures(const ReportDocument& document) const = 0;
     // Writes `document` as HTML or PDF (never Markdown) to the file `path`, with `charts` embedded.
     virtual void writeDocument(ReportFormat format, const std::string& path, const ReportDocument& document,
                                const ChartFiles& charts) const = 0;
@@ -75,5 +79,16 @@ struct WrittenReport {
 };
 WrittenReport writeReport(notebook::Notebook& notebook, const SubjectId& subject, ReportFormat format,
                           const std::string& path, const ReportRenderer* renderer);
+
+// The findings report of a study (studyreport.h) written in `format` to `path` (a folder for
+// Markdown, a file otherwise): the figures drawn by the renderer (none without one: Markdown only,
+// each chart named). Throws InvalidArgument (a format this build cannot write) or ConfigError.
+struct WrittenStudyReport {
+    ReportDocument document;
+    std::string markdown;
+    ChartFiles charts; // empty without a renderer
+};
+WrittenStudyReport writeStudyReport(const StudyReportData& data, ReportFormat format, const std::string& path,
+                                    const ReportRenderer* renderer);
 
 } // namespace tempo::report

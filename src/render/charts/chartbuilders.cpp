@@ -473,7 +473,156 @@ void drawSweepMeans(QCustomPlot& plot, const ReportData& data)
     plot.yAxis->setRange(finiteRange(all, true));
 }
 
+// Error bars for `plottable` from the spec's interval (NaN: no bar at that point).
+void addIntervals(QCustomPlot& plot, QCPAbstractPlottable* plottable, const report::ChartSeries& s,
+                  std::vector<double>& all)
+{
+    if (s.low.size() != s.y.size() || s.high.size() != s.y.size())
+        return;
+    QVector<double> minus, plus;
+    bool any = false;
+    for (size_t i = 0; i < s.y.size(); ++i) {
+        if (!std::isfinite(s.y[i]))
+            continue; // the data plottable skipped this point too
+        const bool has = std::isfinite(s.low[i]) && std::isfinite(s.high[i]);
+        const double nan = std::numeric_limits<double>::quiet_NaN();
+        minus << (has ? s.y[i] - s.low[i] : nan);
+        plus << (has ? s.high[i] - s.y[i] : nan);
+        if (has) {
+            all.push_back(s.low[i]);
+            all.push_back(s.high[i]);
+            any = true;
+        }
+    }
+    if (!any)
+        return;
+    auto* intervals = new QCPErrorBars(plot.xAxis, plot.yAxis);
+    intervals->removeFromLegend();
+    intervals->setDataPlottable(plottable);
+    intervals->setData(minus, plus);
+    intervals->setPen(QPen(QColor(40, 40, 40), 1.4));
+    intervals->setWhiskerWidth(8);
+}
+
+void drawSpec(QCustomPlot& plot, const report::ChartSpec& spec)
+{
+    std::vector<double> all;
+    int barSeries = 0;
+    for (const auto& s : spec.series)
+        barSeries += s.style == report::ChartSeries::Style::Bars ? 1 : 0;
+    QCPBarsGroup* group = barSeries > 1 ? new QCPBarsGroup(&plot) : nullptr;
+    if (group)
+        group->setSpacing(2);
+    double minX = std::numeric_limits<double>::infinity(), maxX = -minX;
+    int index = 0;
+    for (const auto& s : spec.series) {
+        QVector<double> x, y;
+        for (size_t i = 0; i < s.x.size() && i < s.y.size(); ++i) {
+            if (!std::isfinite(s.y[i]) || (spec.logY && s.y[i] <= 0))
+                continue;
+            x << s.x[i];
+            y << s.y[i];
+            all.push_back(s.y[i]);
+            minX = std::min(minX, s.x[i]);
+            maxX = std::max(maxX, s.x[i]);
+        }
+        report::ChartSeries kept = s; // intervals of the points drawn, in order
+        kept.y.clear();
+        kept.low.clear();
+        kept.high.clear();
+        for (size_t i = 0; i < s.x.size() && i < s.y.size(); ++i) {
+            if (!std::isfinite(s.y[i]) || (spec.logY && s.y[i] <= 0))
+                continue;
+            kept.y.push_back(s.y[i]);
+            if (s.low.size() == s.y.size() && s.high.size() == s.y.size()) {
+                kept.low.push_back(s.low[i]);
+                kept.high.push_back(s.high[i]);
+            }
+        }
+        const QString name = QString::fromStdString(s.name);
+        if (s.style == report::ChartSeries::Style::Bars) {
+            auto* bars = new QCPBars(plot.xAxis, plot.yAxis);
+            bars->setName(name);
+            bars->setData(x, y, true);
+            bars->setWidth(0.8 / std::max(1, barSeries));
+            bars->setPen(QPen(seriesColour(index).darker(130)));
+            bars->setBrush(seriesColour(index));
+            if (group)
+                bars->setBarsGroup(group);
+            addIntervals(plot, bars, kept, all);
+        } else {
+            QCPGraph* graph = addLine(plot, plot.yAxis, name, x, y, index, index % 3 == 1 ? Qt::DashLine
+                                                                          : index % 3 == 2 ? Qt::DotLine
+                                                                                           : Qt::SolidLine);
+            if (s.style == report::ChartSeries::Style::Points)
+                graph->setLineStyle(QCPGraph::lsNone);
+            addIntervals(plot, graph, kept, all);
+        }
+        ++index;
+    }
+    plot.xAxis->setLabel(QString::fromStdString(spec.xLabel));
+    plot.yAxis->setLabel(QString::fromStdString(spec.yLabel));
+    if (!spec.categories.empty()) {
+        QSharedPointer<QCPAxisTickerText> ticker(new QCPAxisTickerText);
+        for (size_t i = 0; i < spec.categories.size(); ++i)
+            ticker->addTick(static_cast<double>(i), QString::fromStdString(spec.categories[i]));
+        plot.xAxis->setTicker(ticker);
+        plot.xAxis->setRange(-0.6, static_cast<double>(spec.categories.size()) - 0.4);
+    } else {
+        if (spec.integerX && std::isfinite(minX) && maxX - minX <= 40)
+            integerTicks(plot.xAxis);
+        if (std::isfinite(minX))
+            plot.xAxis->setRange(minX - 0.6, maxX + 0.6);
+    }
+    if (spec.logY) {
+        plot.yAxis->setScaleType(QCPAxis::stLogarithmic);
+        plot.yAxis->setTicker(QSharedPointer<QCPAxisTickerLog>(new QCPAxisTickerLog));
+        double low = std::numeric_limits<double>::infinity(), high = 0.0;
+        for (double v : all)
+            if (v > 0) {
+                low = std::min(low, v);
+                high = std::max(high, v);
+            }
+        if (std::isfinite(low))
+            plot.yAxis->setRange(low / 2, high * 2);
+    } else {
+        plot.yAxis->setRange(finiteRange(all, true));
+    }
+}
+
 } // namespace
+
+void drawChartSpec(QCustomPlot& plot, const report::ChartSpec& spec)
+{
+    QObject::disconnect(&plot, &QCustomPlot::afterLayout, nullptr, nullptr);
+    QObject::connect(&plot, &QCustomPlot::afterLayout, &plot, [&plot] { fitAxisLabels(plot); });
+    resetPlot(plot, QString::fromStdString(spec.title));
+    drawSpec(plot, spec);
+    finish(plot);
+}
+
+QImage renderChartSpecImage(const report::ChartSpec& spec, QSize size)
+{
+    QCustomPlot plot;
+    plot.resize(size);
+    drawChartSpec(plot, spec);
+    plot.replot(QCustomPlot::rpImmediateRefresh);
+    QImage image(size, QImage::Format_ARGB32);
+    image.fill(Qt::white);
+    QCPPainter painter(&image);
+    plot.toPainter(&painter, size.width(), size.height());
+    painter.end();
+    return image;
+}
+
+QByteArray renderChartSpecPng(const report::ChartSpec& spec, QSize size)
+{
+    QByteArray png;
+    QBuffer buffer(&png);
+    buffer.open(QIODevice::WriteOnly);
+    renderChartSpecImage(spec, size).save(&buffer, "PNG");
+    return png;
+}
 
 const std::vector<QColor>& okabeItoPalette()
 {

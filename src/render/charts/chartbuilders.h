@@ -12,6 +12,7 @@
 #include <QSize>
 #include <QString>
 
+#include "core/report/chartspec.h"
 #include "core/report/reportcharts.h"
 #include "core/report/reportdata.h"
 
@@ -45,6 +46,12 @@ QSize defaultChartSize();
 QImage renderChartImage(ChartKind kind, const report::ReportData& data, QSize size = defaultChartSize());
 // The same as PNG bytes (deterministic for equal data on one machine).
 QByteArray renderChartPng(ChartKind kind, const report::ReportData& data, QSize size = defaultChartSize());
+
+// A chart described by its numbers (a study report's figures): lines, bars or points per series,
+// 95% intervals as error bars, category labels on x when the spec has them.
+void drawChartSpec(QCustomPlot& plot, const report::ChartSpec& spec);
+QImage renderChartSpecImage(const report::ChartSpec& spec, QSize size = defaultChartSize());
+QByteArray renderChartSpecPng(const report::ChartSpec& spec, QSize size = defaultChartSize());
 
 // Okabe & Ito (2008) colours: orange, sky blue, bluish green, yellow, blue, vermillion,
 // reddish purple, black.

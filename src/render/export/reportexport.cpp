@@ -102,7 +102,9 @@ std::string renderBody(const ReportDocument& document, const HtmlStyle& style)
             break;
         case Block::Kind::Figure: {
             ++figure;
-            const std::string file = report::chartFileName(block.chart);
+            // "charts/<file>": the file name the chart was drawn under (a ChartKind's or a spec's id).
+            const std::string file = block.imagePath.rfind("charts/", 0) == 0 ? block.imagePath.substr(7)
+                                                                              : report::chartFileName(block.chart);
             const std::string alt = escapeHtml(block.imageAlt);
             if (style.forPdf)
                 out += "<p align=\"center\"><img src=\"" + escapeHtml(style.imageSource(file)) + "\" width=\"640\" alt=\"" +
@@ -152,6 +154,15 @@ ChartImages renderCharts(const report::ReportData& data, const ReportDocument& d
     ChartImages images;
     for (report::ChartKind kind : document.charts)
         images[report::chartFileName(kind)] = charts::renderChartPng(kind, data);
+    return images;
+}
+
+ChartImages renderFigures(const ReportDocument& document)
+{
+    ChartImages images;
+    for (const auto& block : document.blocks)
+        if (block.kind == Block::Kind::Figure && block.spec)
+            images[block.spec->id + ".png"] = charts::renderChartSpecPng(*block.spec);
     return images;
 }
 
@@ -235,6 +246,11 @@ QStringList existingOutputs(const QString& path, ReportFormat format)
 report::ChartFiles QtReportRenderer::drawCharts(const report::ReportData& data, const ReportDocument& document) const
 {
     return toChartFiles(renderCharts(data, document));
+}
+
+report::ChartFiles QtReportRenderer::drawFigures(const ReportDocument& document) const
+{
+    return toChartFiles(renderFigures(document));
 }
 
 void QtReportRenderer::writeDocument(ReportFormat format, const std::string& path, const ReportDocument& document,

@@ -31,6 +31,9 @@ using report::parseReportFormat;
 // Chart file name ("set_width.png") -> PNG bytes, for every chart of the document.
 using ChartImages = std::map<std::string, QByteArray>;
 ChartImages renderCharts(const report::ReportData& data, const report::ReportDocument& document);
+// PNG bytes of every figure that carries its own numbers (Block::spec, the study report), named
+// "<spec id>.png".
+ChartImages renderFigures(const report::ReportDocument& document);
 report::ChartFiles toChartFiles(const ChartImages& charts);
 ChartImages toChartImages(const report::ChartFiles& charts);
 
@@ -52,6 +55,7 @@ QStringList existingOutputs(const QString& path, ReportFormat format);
 class QtReportRenderer final : public report::ReportRenderer {
 public:
     report::ChartFiles drawCharts(const report::ReportData& data, const report::ReportDocument& document) const override;
+    report::ChartFiles drawFigures(const report::ReportDocument& document) const override;
     void writeDocument(ReportFormat format, const std::string& path, const report::ReportDocument& document,
                        const report::ChartFiles& charts) const override;
 };
