@@ -8,6 +8,8 @@
 #include <limits>
 #include <set>
 
+#include "core/runrecord/tempoconfig.h"
+
 namespace tempo::report {
 
 namespace {
@@ -646,12 +648,11 @@ void writeControl(StudyWriter& w, const StudyReportData& d)
         w.paragraph("No artifact control sweep is part of this study.");
         return;
     }
-    w.paragraph("The control (sweep " + count(c.controlSweepId) +
-                ") reruns preset 2 with the original project's method: only the last member of each set reaches the model, "
-                "positions advance per fed token, no mask. Siblings never exist for the model, so isolated and visible must "
-                "be identical (max |dp| < " +
-                num(kControlIdenticalTolerance) + "). Its runs are controls, not TEMPO results. The real mechanism is sweep " +
-                count(c.tempoSweepId) + ".");
+    w.paragraph({strong(std::string(kArtifactControlLabel) + "."),
+                 text(" Sweep " + count(c.controlSweepId) + " reruns preset 2 with the original project's method: " +
+                      kArtifactControlMeaning + ". Siblings never reach the model, so isolated and visible must be identical "
+                      "(max |dp| < " + num(kControlIdenticalTolerance) + "). The real mechanism is sweep " +
+                      count(c.tempoSweepId) + ".")});
     std::vector<std::vector<std::string>> rows;
     for (const auto& r : c.rows)
         rows.push_back({familyName(r.family), estimateCell(r.control), count(r.controlIdentical) + " / " + count(r.controlPoints),
