@@ -6,7 +6,7 @@ packages=(
   cmake g++ ccache pkg-config git
   libtorch-dev libopenblas0
   qt6-base-dev libqt6opengl6-dev qt6-charts-dev qt6-svg-dev libqt6sql6-sqlite libqcustomplot-dev
-  libsqlite3-dev sqlite3 libpcre2-dev nlohmann-json3-dev libgtest-dev
+  libsqlite3-dev sqlite3 libpcre2-dev libicu-dev nlohmann-json3-dev libgtest-dev
   xvfb xauth libgl1-mesa-dev libxkbcommon-dev poppler-utils
 )
 missing=()

@@ -6,6 +6,9 @@
 //   NODE_PATH=/tmp/tokref/node_modules node tools/make-tokenizer-cases.js
 // Each line: {"text", "ids" (add_special_tokens=False), "decoded" (decode(ids), specials kept)}.
 //
+// With --families it writes the tokenizer files and cases of the other model families instead
+// (tests/data/tokenizer-families, see docs/tokenizers.md and writeFamilies below).
+//
 // With --unicode-supplement it prints instead the code point ranges that the reference's regex
 // engine counts as \p{L} or \p{N} but Unicode 14 (PCRE2 10.42's tables) leaves unassigned: the
 // table kLetterSupplement / kNumberSupplement in src/core/tokenizer/unicoderegex.cpp. It needs
@@ -119,9 +122,328 @@ print(''.join(unicodedata.category(chr(c))[0] if not 0xD800 <= c <= 0xDFFF else 
   }
 }
 
+// ---------------------------------------------------------------------------------------------
+// --families: the tokenizer.json variants of the other model families (issue 17), each a small
+// tokenizer built here (a tiny BPE trained by trainBpe below on the corpus below), written with
+// the same structure as the family's real file, and its cases: tests/data/tokenizer-families/
+// <family>/{tokenizer.json, tokenizer_config.json, cases.jsonl}. The Llama 3 family gets the same
+// case list against its real tokenizer (tests/data/llama3-tokenizer/cases-families.jsonl).
+// Each case line: {"text", "ids" (add_special_tokens=False), "ids_with_specials"
+// (add_special_tokens=True), "decoded" (decode(ids), specials kept), "decoded_skip"
+// (decode(ids_with_specials), specials skipped)}.
+
+const familiesDir = path.join(__dirname, '..', 'tests', 'data', 'tokenizer-families');
+
+const corpus = `The quick brown fox jumps over the lazy dog. The cat sat on the mat, and the dog sat on the log.
+Hello, world! Hello there, my friend; how are you doing today? I'm fine, thanks. You're welcome, we'll see.
+It's a test of the tokenizer: numbers 0 1 2 3 4 5 6 7 8 9 10 100 1000 2024 3.14159 and 1,000,000 too.
+def main():\n    for i in range(10):\n        print(i)\n    return 0\n
+int main(void) { return printf("%d\\n", 42); } // comment
+The researchers tested the model on several prompts; the results were interesting and the tokens were counted.
+Sentences about tokenization, encoding, decoding, and the merging of frequent pairs into longer tokens.
+Ünïcödé is part of the text: café, naïve, résumé, Zürich, São Paulo, Kraków, Ελληνικά, русский язык.
+Whitespace   runs\tand\ttabs\n\nnew lines  and  double  spaces.   Trailing spaces   \n`;
+
+// Byte-level alphabet of GPT-2 (see src/core/tokenizer/bytelevel.h).
+function byteLevelAlphabet() {
+  const printable = [];
+  for (let b = 33; b <= 126; ++b) printable.push(b);
+  for (let b = 161; b <= 172; ++b) printable.push(b);
+  for (let b = 174; b <= 255; ++b) printable.push(b);
+  const map = new Array(256);
+  let next = 256;
+  for (let b = 0; b < 256; ++b) map[b] = printable.includes(b) ? String.fromCodePoint(b) : String.fromCodePoint(next++);
+  return map;
+}
+const byteChars = byteLevelAlphabet();
+const toByteLevel = (text) => Array.from(Buffer.from(text, 'utf8')).map((b) => byteChars[b]).join('');
+
+// A plain BPE trainer: words (arrays of symbols) with counts; `merges` times, the most frequent
+// adjacent pair (ties: the first in sorted order) is merged everywhere.
+function trainBpe(wordCounts, initialSymbols, merges) {
+  const vocab = [...initialSymbols];
+  const known = new Set(vocab);
+  let words = [...wordCounts.entries()].map(([word, count]) => ({ symbols: Array.from(word), count }));
+  const mergeList = [];
+  for (let m = 0; m < merges; ++m) {
+    const pairs = new Map();
+    for (const { symbols, count } of words)
+      for (let i = 0; i + 1 < symbols.length; ++i) {
+        if (!known.has(symbols[i]) || !known.has(symbols[i + 1])) continue;
+        const key = symbols[i] + '\u0000' + symbols[i + 1];
+        pairs.set(key, (pairs.get(key) || 0) + count);
+      }
+    let best = null;
+    for (const [key, count] of [...pairs.entries()].sort())
+      if (!best || count > best[1]) best = [key, count];
+    if (!best) break;
+    const [left, right] = best[0].split('\u0000');
+    mergeList.push([left, right]);
+    if (!known.has(left + right)) {
+      known.add(left + right);
+      vocab.push(left + right);
+    }
+    for (const word of words) {
+      const out = [];
+      for (let i = 0; i < word.symbols.length; ++i) {
+        if (i + 1 < word.symbols.length && word.symbols[i] === left && word.symbols[i + 1] === right) {
+          out.push(left + right);
+          ++i;
+        } else out.push(word.symbols[i]);
+      }
+      word.symbols = out;
+    }
+  }
+  return { vocab, merges: mergeList };
+}
+
+function countWords(pieces) {
+  const counts = new Map();
+  for (const piece of pieces) if (piece) counts.set(piece, (counts.get(piece) || 0) + 1);
+  return counts;
+}
+
+const gpt2Regex = /'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+/gu;
+const qwen2Pattern = "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
+const qwen2Regex = /'s|'t|'re|'ve|'m|'ll|'d|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+/gu;
+
+function bpeModel(vocabList, merges, extra) {
+  const vocab = {};
+  vocabList.forEach((token, id) => { vocab[token] = id; });
+  return Object.assign({ type: 'BPE', dropout: null, unk_token: null, continuing_subword_prefix: null,
+    end_of_word_suffix: null, fuse_unk: false, byte_fallback: false, ignore_merges: false, vocab, merges }, extra);
+}
+
+function addedToken(id, content, special, extra) {
+  return Object.assign({ id, content, single_word: false, lstrip: false, rstrip: false, normalized: !special, special }, extra);
+}
+
+function byteLevelFamily(pattern) {
+  const regex = pattern === 'gpt2' ? gpt2Regex : qwen2Regex;
+  const words = countWords((corpus.match(regex) || []).map(toByteLevel));
+  return trainBpe(words, byteChars, 400);
+}
+
+// SentencePiece-style vocabularies: specials, the 256 byte tokens <0x00>..<0xFF>, then the
+// characters of the corpus (so that CJK, emoji and the like fall back to bytes) and the merges.
+function sentencePieceFamily(specials, prependSpace) {
+  const normalized = corpus.replace(/ /g, '\u2581');
+  const pieces = (prependSpace ? '\u2581' : '') + normalized;
+  const words = countWords(pieces.split(/(?=\u2581)/u));
+  const characters = [...new Set(Array.from(normalized))].sort();
+  const bytes = [];
+  for (let b = 0; b < 256; ++b) bytes.push('<0x' + b.toString(16).toUpperCase().padStart(2, '0') + '>');
+  return trainBpe(words, [...specials, ...bytes, ...characters], 400);
+}
+
+function templateSingle(bos, bosId) {
+  return { type: 'TemplateProcessing',
+    single: [{ SpecialToken: { id: bos, type_id: 0 } }, { Sequence: { id: 'A', type_id: 0 } }],
+    pair: [{ SpecialToken: { id: bos, type_id: 0 } }, { Sequence: { id: 'A', type_id: 0 } },
+           { SpecialToken: { id: bos, type_id: 1 } }, { Sequence: { id: 'B', type_id: 1 } }],
+    special_tokens: { [bos]: { id: bos, ids: [bosId], tokens: [bos] } } };
+}
+
+function makeFamilies() {
+  const families = {};
+  {
+    // GPT-2 (and SmolLM-like files): ByteLevel pre-tokenizer with its built-in regex.
+    const { vocab, merges } = byteLevelFamily('gpt2');
+    const eos = vocab.length;
+    families.gpt2 = {
+      readme: 'GPT-2: byte-level BPE, ByteLevel pre-tokenizer (use_regex: the GPT-2 pattern), no normalizer, <|endoftext|> added.',
+      config: { add_bos_token: false, add_prefix_space: false, bos_token: '<|endoftext|>', eos_token: '<|endoftext|>', model_max_length: 1024 },
+      specials: ['<|endoftext|>'],
+      json: { version: '1.0', truncation: null, padding: null,
+        added_tokens: [addedToken(eos, '<|endoftext|>', true, { normalized: true })],
+        normalizer: null,
+        pre_tokenizer: { type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: true },
+        post_processor: { type: 'ByteLevel', add_prefix_space: true, trim_offsets: false, use_regex: true },
+        decoder: { type: 'ByteLevel', add_prefix_space: true, trim_offsets: true, use_regex: true },
+        model: bpeModel(vocab, merges.map(([a, b]) => a + ' ' + b), { continuing_subword_prefix: '', end_of_word_suffix: '' }) },
+    };
+  }
+  {
+    // Qwen2: NFC normalizer, Split(Qwen2 pattern: single digits) + ByteLevel without its regex.
+    const { vocab, merges } = byteLevelFamily('qwen2');
+    const base = vocab.length;
+    families.qwen2 = {
+      readme: 'Qwen2: byte-level BPE, NFC normalizer, Split with the Qwen2 pattern (one digit a piece) + ByteLevel(use_regex false), <|endoftext|> <|im_start|> <|im_end|> added.',
+      config: { add_bos_token: false, add_prefix_space: false, bos_token: null, eos_token: '<|im_end|>' },
+      specials: ['<|endoftext|>', '<|im_start|>', '<|im_end|>'],
+      json: { version: '1.0', truncation: null, padding: null,
+        added_tokens: [addedToken(base, '<|endoftext|>', true), addedToken(base + 1, '<|im_start|>', true), addedToken(base + 2, '<|im_end|>', true)],
+        normalizer: { type: 'NFC' },
+        pre_tokenizer: { type: 'Sequence', pretokenizers: [
+          { type: 'Split', pattern: { Regex: qwen2Pattern }, behavior: 'Isolated', invert: false },
+          { type: 'ByteLevel', add_prefix_space: false, trim_offsets: false, use_regex: false }] },
+        post_processor: { type: 'ByteLevel', add_prefix_space: false, trim_offsets: false, use_regex: false },
+        decoder: { type: 'ByteLevel', add_prefix_space: false, trim_offsets: false, use_regex: false },
+        model: bpeModel(vocab, merges, { ignore_merges: false }) },
+    };
+  }
+  const spDecoder = (strip) => ({ type: 'Sequence', decoders: [
+    { type: 'Replace', pattern: { String: '\u2581' }, content: ' ' }, { type: 'ByteFallback' }, { type: 'Fuse' },
+    ...(strip ? [{ type: 'Strip', content: ' ', start: 1, stop: 0 }] : [])] });
+  {
+    // Llama 2 / TinyLlama / Mistral v0.1: Prepend("▁") + Replace(" ", "▁") normalizer, byte fallback.
+    const specials = ['<unk>', '<s>', '</s>'];
+    const { vocab, merges } = sentencePieceFamily(specials, true);
+    families.llama2 = {
+      readme: 'Llama 2 / TinyLlama / Mistral v0.1: SentencePiece-style BPE, normalizer Prepend("▁") + Replace(" ", "▁"), no pre-tokenizer, byte_fallback with <0xNN> tokens, fuse_unk, BOS by the post-processor, decoder Replace + ByteFallback + Fuse + Strip.',
+      config: { add_bos_token: true, add_eos_token: false, bos_token: '<s>', eos_token: '</s>', unk_token: '<unk>', legacy: false },
+      specials,
+      json: { version: '1.0', truncation: null, padding: null,
+        added_tokens: specials.map((s, i) => addedToken(i, s, true)),
+        normalizer: { type: 'Sequence', normalizers: [{ type: 'Prepend', prepend: '\u2581' }, { type: 'Replace', pattern: { String: ' ' }, content: '\u2581' }] },
+        pre_tokenizer: null,
+        post_processor: templateSingle('<s>', 1),
+        decoder: spDecoder(true),
+        model: bpeModel(vocab, merges, { unk_token: '<unk>', fuse_unk: true, byte_fallback: true }) },
+    };
+  }
+  {
+    // Mistral v0.3 style: Metaspace pre-tokenizer (prepend_scheme first, no split), Metaspace decoder.
+    const specials = ['<unk>', '<s>', '</s>', '[INST]', '[/INST]'];
+    const { vocab, merges } = sentencePieceFamily(specials, true);
+    families.mistral = {
+      readme: 'Mistral (Metaspace conversion): SentencePiece-style BPE, no normalizer, Metaspace pre-tokenizer (prepend_scheme "first", split false), byte_fallback, [INST] [/INST] special, Metaspace decoder inside ByteFallback + Fuse.',
+      config: { add_bos_token: true, add_eos_token: false, bos_token: '<s>', eos_token: '</s>', unk_token: '<unk>' },
+      specials,
+      json: { version: '1.0', truncation: null, padding: null,
+        added_tokens: specials.map((s, i) => addedToken(i, s, true)),
+        normalizer: null,
+        pre_tokenizer: { type: 'Metaspace', replacement: '\u2581', prepend_scheme: 'first', split: false },
+        post_processor: templateSingle('<s>', 1),
+        decoder: { type: 'Sequence', decoders: [{ type: 'Metaspace', replacement: '\u2581', prepend_scheme: 'first', split: false },
+          { type: 'ByteFallback' }, { type: 'Fuse' }] },
+        model: bpeModel(vocab, merges, { unk_token: '<unk>', fuse_unk: true, byte_fallback: true }) },
+    };
+  }
+  {
+    // Gemma: Replace(" ", "▁") normalizer without Prepend, byte fallback, no Strip in the decoder.
+    const specials = ['<pad>', '<eos>', '<bos>', '<unk>', '<start_of_turn>', '<end_of_turn>'];
+    const { vocab, merges } = sentencePieceFamily(specials, false);
+    families.gemma = {
+      readme: 'Gemma: SentencePiece-style BPE, normalizer Replace(" ", "▁") only, byte_fallback, <bos> by the post-processor, <start_of_turn>/<end_of_turn>, decoder Replace + ByteFallback + Fuse.',
+      config: { add_bos_token: true, add_eos_token: false, bos_token: '<bos>', eos_token: '<eos>', unk_token: '<unk>', pad_token: '<pad>' },
+      specials,
+      json: { version: '1.0', truncation: null, padding: null,
+        added_tokens: specials.map((s, i) => addedToken(i, s, true)),
+        normalizer: { type: 'Replace', pattern: { String: ' ' }, content: '\u2581' },
+        pre_tokenizer: null,
+        post_processor: templateSingle('<bos>', 2),
+        decoder: spDecoder(false),
+        model: bpeModel(vocab, merges, { unk_token: '<unk>', fuse_unk: true, byte_fallback: true }) },
+    };
+  }
+  // tokenizer_config.json settings, which the Rust core does not read: the reference applies
+  // them to its copy of tokenizer.json the way transformers' fast tokenizers do.
+  {
+    const base = families.gpt2;
+    const reference = JSON.parse(JSON.stringify(base.json));
+    reference.pre_tokenizer.add_prefix_space = true;
+    families['gpt2-add-prefix-space'] = { ...base, json: base.json, referenceJson: reference,
+      config: { ...base.config, add_prefix_space: true },
+      readme: 'The gpt2 tokenizer.json with tokenizer_config.json add_prefix_space true (the ByteLevel pre-tokenizer then adds a leading space).' };
+  }
+  {
+    const base = families.llama2;
+    const reference = JSON.parse(JSON.stringify(base.json));
+    reference.post_processor = { type: 'TemplateProcessing',
+      single: [{ Sequence: { id: 'A', type_id: 0 } }, { SpecialToken: { id: '</s>', type_id: 0 } }],
+      pair: [{ Sequence: { id: 'A', type_id: 0 } }, { SpecialToken: { id: '</s>', type_id: 0 } }, { Sequence: { id: 'B', type_id: 1 } }],
+      special_tokens: { '</s>': { id: '</s>', ids: [2], tokens: ['</s>'] } } };
+    reference.normalizer = { type: 'Replace', pattern: { String: ' ' }, content: '\u2581' };
+    families['llama2-config'] = { ...base, json: base.json, referenceJson: reference,
+      config: { ...base.config, add_bos_token: false, add_eos_token: true, add_prefix_space: false },
+      readme: 'The llama2 tokenizer.json with tokenizer_config.json add_bos_token false, add_eos_token true (text then </s>) and add_prefix_space false (no Prepend("▁")).' };
+  }
+  return families;
+}
+
+// The case list shared by every family (the family's special tokens are added by familyCases).
+function sharedCases() {
+  const cases = [
+    '', ' ', '  ', '   ', '\t', '\n', '\r\n', ' \n ', '\n\n\n', '\t\t\n \r\n  ',
+    'Hello', ' Hello', '  Hello', 'Hello ', 'Hello  ', 'Hello world', 'Hello  world', 'Hello   world   ',
+    'The quick brown fox jumps over the lazy dog.', 'the cat sat on the mat', 'THE CAT', "I'm fine, you're welcome, we'll see",
+    "don't DON'T it's IT'S o'clock rock'n'roll", "'s'S'T're'VE'm'LL'd", ' \'s \'  \'ll\n\'d',
+    '0', '7', '42', '123', '1234', '12345', '1234567890', '3.14159', '1,000,000', '2024-12-05', 'x1y22z333', '-17 +4 1e-9',
+    '\u0661\u0662\u0663 \u0966\u0967 \u2460\u2461 \u216B x\u00B2', '\uFF11\uFF12\uFF13 fullwidth',
+    '\u4E2D\u6587', '\u4F60\u597D\uFF0C\u4E16\u754C\uFF01', '\u65E5\u672C\u8A9E\u306E\u30C6\u30AD\u30B9\u30C8', '\uC548\uB155\uD558\uC138\uC694',
+    '\u4E2D\u6587English\u6DF7\u5408123', '\u0E2A\u0E27\u0E31\u0E2A\u0E14\u0E35', '\u0645\u0631\u062D\u0628\u0627 \u0628\u0627\u0644\u0639\u0627\u0644\u0645',
+    '\u{1F600}', '\u{1F44D}\u{1F3FD}', '\u{1F1EB}\u{1F1F7}', '\u{1F3F3}\uFE0F\u200D\u{1F308}', 'emoji \u{1F680} in \u{1F389} text \u2764\uFE0F',
+    '\u{1F468}\u200D\u{1F469}\u200D\u{1F467}\u200D\u{1F466} family',
+    'e\u0301 cafe\u0301 caf\u00E9', 'n\u0303o\u0308 Z\u0351\u0350\u0352algo', '\u0301starts with a combining mark', 'A\u030A \u212B \u00C5',
+    '\u1100\u1161\u11A8 jamo', '\uFB01 ligature \uFB00',
+    '\uFFFD', '\uFFFD replacement \uFFFD\uFFFD', 'lone \uD800 surrogate', 'pair \uDBFF\uDFFF end', 'trail \uDC00',
+    '\u00C3\u00A9t\u00C3\u00A9 mojibake', '\\xff\\xfe escaped %C3%A9 url', '\uE000 private \u{10FFFF} \uFFFF nonchar',
+    '\u0000 nul \u0001 \u001F ctrl \u007F del', 'zero\u200Bwidth\u200Cnon\u200Djoiner\u2060wj', '\uFEFFbom',
+    'a\u0085b', '\u00A0\u00A0nbsp  \u00A0word', '\u3000ideographic\u3000space\u2003em\u2028line\u2029para',
+    'a'.repeat(300), 'ab'.repeat(70), ' '.repeat(40) + 'x', 'x' + ' '.repeat(17), '\n'.repeat(12), '!'.repeat(25),
+    'for (int i=0;i<10;++i){x+=i;}\n\tif(x){}\n', 'def main():\n    return 0\n', '{"key": [1, 2.5e-3, null], "\u00FC": true}',
+    '!!!\n\n???\r\n... \u2014\u2013-\u2010 \u00ABquotes\u00BB \u201Edt\u201C', "HTTPSConnectionPool(host='example.com', port=443)",
+    'https://example.com/path?q=1&r=two#frag', 'user@example.com', 'C:\\Users\\name\\file.txt', '<html><body>hi</body></html>',
+    '\u2581 lower one eighth block \u2581\u2581', '\u2581Hello', 'a\u2581b \u2581',
+    '<0x41> looks like a byte token', '<unk> written', 'tab\there\tand\tthere', 'mixed \t \n \t spaces',
+    'Ελληνικά και русский язык', 'Zürich São Paulo Kraków naïve résumé', 'ǅemal Ǆ ǆ', 'İstanbul ı I i',
+  ];
+  // Whitespace runs of each kind and length, and digit runs of each length.
+  for (const ws of [' ', '\t', '\n', '\u3000'])
+    for (const n of [2, 3, 5])
+      cases.push('a' + ws.repeat(n) + 'b');
+  for (let n = 1; n <= 9; ++n) cases.push('n' + '9876543210'.slice(0, n) + ' ' + '1'.repeat(n));
+  return cases;
+}
+
+function familyCases(specials) {
+  const cases = sharedCases();
+  const [first, second] = [specials[0], specials[specials.length - 1]];
+  cases.push(first, first + first, first + 'Hello' + second, ' ' + first + ' Hello ' + second + ' ',
+    'Hello' + first + 'world', 'x ' + second + '\n\ny', first.slice(0, -1) + ' not quite ' + second.slice(1),
+    specials.join(' '), specials.join(''), '\u4E2D' + second + '\u{1F600}');
+  return cases;
+}
+
+async function writeCases(tokenizer, texts, file) {
+  const lines = [];
+  for (const raw of texts) {
+    const text = Buffer.from(raw, 'utf8').toString('utf8'); // lone surrogates become U+FFFD
+    const ids = (await tokenizer.encode(text, null, { addSpecialTokens: false })).getIds();
+    const idsWithSpecials = (await tokenizer.encode(text, null, { addSpecialTokens: true })).getIds();
+    const decoded = await tokenizer.decode(ids, false);
+    const decodedSkip = await tokenizer.decode(idsWithSpecials, true);
+    lines.push(JSON.stringify({ text, ids, ids_with_specials: idsWithSpecials, decoded, decoded_skip: decodedSkip }));
+  }
+  fs.writeFileSync(file, lines.join('\n') + '\n');
+  return lines.length;
+}
+
+async function writeFamilies() {
+  for (const [name, family] of Object.entries(makeFamilies())) {
+    const dir = path.join(familiesDir, name);
+    fs.mkdirSync(dir, { recursive: true });
+    const text = JSON.stringify(family.json, null, 1);
+    fs.writeFileSync(path.join(dir, 'tokenizer.json'), text + '\n');
+    fs.writeFileSync(path.join(dir, 'tokenizer_config.json'), JSON.stringify(family.config, null, 2) + '\n');
+    fs.writeFileSync(path.join(dir, 'README.md'), '# ' + name + ' tokenizer (made by tools/make-tokenizer-cases.js --families)\n\n' + family.readme + '\n');
+    const tokenizer = Tokenizer.fromString(JSON.stringify(family.referenceJson || family.json));
+    const count = await writeCases(tokenizer, familyCases(family.specials), path.join(dir, 'cases.jsonl'));
+    console.log(`${name}: ${Object.keys(family.json.model.vocab).length} tokens, ${family.json.model.merges.length} merges, ${count} cases`);
+  }
+  const llama3 = Tokenizer.fromFile(path.join(dataDir, 'tokenizer.json'));
+  const count = await writeCases(llama3, familyCases(['<|begin_of_text|>', '<|eot_id|>']), path.join(dataDir, 'cases-families.jsonl'));
+  console.log(`llama3: ${count} cases`);
+}
+
 (async () => {
   if (process.argv.includes('--unicode-supplement')) {
     await printUnicodeSupplement();
+    return;
+  }
+  if (process.argv.includes('--families')) {
+    await writeFamilies();
     return;
   }
   const tokenizer = Tokenizer.fromFile(path.join(dataDir, 'tokenizer.json'));

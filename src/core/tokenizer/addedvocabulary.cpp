@@ -151,6 +151,13 @@ void AddedVocabulary::splitWith(const Trie& trie, std::string_view text, size_t 
         out.push_back(Segment{base + segmentStart, base + text.size(), std::nullopt});
 }
 
+std::vector<AddedVocabulary::Segment> AddedVocabulary::splitGroup(std::string_view text, bool normalizedTokens) const
+{
+    std::vector<Segment> segments;
+    splitWith(normalizedTokens ? normalized_ : notNormalized_, text, 0, segments);
+    return segments;
+}
+
 std::vector<AddedVocabulary::Segment> AddedVocabulary::split(std::string_view text) const
 {
     std::vector<Segment> firstPass;

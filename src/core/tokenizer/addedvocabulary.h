@@ -39,6 +39,9 @@ public:
     };
     // Cuts `text` (valid UTF-8) into segments covering it in order; empty text segments dropped.
     std::vector<Segment> split(std::string_view text) const;
+    // One pass only: the tokens with normalized=false (on the raw text) or those with
+    // normalized=true (on the normalizer's output).
+    std::vector<Segment> splitGroup(std::string_view text, bool normalizedTokens) const;
 
     const std::vector<AddedToken>& tokens() const { return tokens_; }
     std::optional<int64_t> tokenId(std::string_view content) const;

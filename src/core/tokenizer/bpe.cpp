@@ -1,5 +1,6 @@
 #include "core/tokenizer/bpe.h"
 
+#include <cstdio>
 #include <mutex>
 #include <queue>
 
@@ -60,15 +61,18 @@ BpeModel BpeModel::fromJson(const json& model, const Place& place, BpeTables* st
     BpeModel bpe;
     const std::string type = jsonfields::stringValue(jsonfields::member(model, place, "type"), place.child("type"));
     if (type != "BPE")
-        jsonfields::fail(place.child("type"), "\"BPE\" (only byte-level BPE models are supported)", "\"" + type + "\"");
+        jsonfields::fail(place.child("type"),
+                         "\"BPE\" (supported: byte-level BPE as GPT-2, Llama 3 and Qwen2 use it, and SentencePiece-style "
+                         "BPE with byte_fallback as Llama 2, Mistral and Gemma use it; WordPiece, Unigram and WordLevel "
+                         "models are not supported)",
+                         "\"" + type + "\"");
     for (const char* key : {"continuing_subword_prefix", "end_of_word_suffix"})
         if (const json* value = jsonfields::optionalMember(model, place, key); value && !(value->is_string() && value->get<std::string>().empty()))
             jsonfields::fail(place.child(key), "null (not supported)", jsonfields::describeValue(*value));
     if (const json* dropout = jsonfields::optionalMember(model, place, "dropout");
         dropout && !(dropout->is_number() && dropout->get<double>() == 0.0))
         jsonfields::fail(place.child("dropout"), "null (BPE dropout is for training only)", jsonfields::describeValue(*dropout));
-    if (jsonfields::boolMember(model, place, "byte_fallback", false))
-        jsonfields::fail(place.child("byte_fallback"), "false (byte-level BPE needs no byte fallback)", "true");
+    bpe.byteFallback_ = jsonfields::boolMember(model, place, "byte_fallback", false);
     bpe.ignoreMerges_ = jsonfields::boolMember(model, place, "ignore_merges", false);
     bpe.fuseUnknown_ = jsonfields::boolMember(model, place, "fuse_unk", false);
     // The streamed tables skip the DOM; the keys must still be there.
@@ -170,7 +174,26 @@ void BpeModel::encodeWord(const std::string& word, std::vector<int64_t>& ids) co
         if (it != idOfContent_.end()) {
             symbols.push_back(it->second);
             previousUnknown = false;
-        } else if (unknownId_) {
+            continue;
+        }
+        if (byteFallback_) {
+            // byte_fallback: a character outside the vocabulary becomes its UTF-8 bytes as
+            // <0xNN> tokens, when all of them exist.
+            std::vector<int32_t> byteIds;
+            for (size_t i = offset - length; i < offset; ++i) {
+                char name[8];
+                std::snprintf(name, sizeof name, "<0x%02X>", static_cast<unsigned char>(word[i]));
+                auto byteIt = idOfContent_.find(name);
+                if (byteIt == idOfContent_.end())
+                    break;
+                byteIds.push_back(byteIt->second);
+            }
+            if (byteIds.size() == length) {
+                symbols.insert(symbols.end(), byteIds.begin(), byteIds.end());
+                continue;
+            }
+        }
+        if (unknownId_) {
             if (!(fuseUnknown_ && previousUnknown))
                 symbols.push_back(*unknownId_);
             previousUnknown = true;

@@ -1,6 +1,7 @@
 #pragma once
-// The byte-level BPE model of tokenizer.json ("model": {"type": "BPE", ...}): vocabulary, merges
-// with ranks (lower rank merges first), ignore_merges, and a cache of encoded pre-tokens.
+// The BPE model of tokenizer.json ("model": {"type": "BPE", ...}): vocabulary, merges with ranks
+// (lower rank merges first), ignore_merges, byte_fallback (<0xNN> tokens for characters outside
+// the vocabulary, SentencePiece style), unk_token/fuse_unk, and a cache of encoded pre-tokens.
 
 #include <cstdint>
 #include <memory>
@@ -53,6 +54,7 @@ private:
     bool ignoreMerges_ = false;
     std::optional<int32_t> unknownId_;
     bool fuseUnknown_ = false;
+    bool byteFallback_ = false;
     std::shared_ptr<Cache> cache_;
 };
 

@@ -67,6 +67,19 @@ void PostProcessor::addProcessors(const json& value, const Place& place)
     templates_.push_back(std::move(processorTemplate));
 }
 
+PostProcessor PostProcessor::bosEos(std::optional<int64_t> bos, std::optional<int64_t> eos)
+{
+    Template processorTemplate;
+    if (bos)
+        processorTemplate.items.push_back(Template::Item{false, {*bos}});
+    processorTemplate.items.push_back(Template::Item{true, {}});
+    if (eos)
+        processorTemplate.items.push_back(Template::Item{false, {*eos}});
+    PostProcessor processor;
+    processor.templates_.push_back(std::move(processorTemplate));
+    return processor;
+}
+
 std::vector<int64_t> PostProcessor::apply(std::vector<int64_t> ids) const
 {
     for (const Template& processorTemplate : templates_) {

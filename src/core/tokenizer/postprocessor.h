@@ -4,6 +4,7 @@
 // here), a Sequence of these, or null.
 
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -15,6 +16,10 @@ namespace tempo {
 class PostProcessor {
 public:
     static PostProcessor fromJson(const nlohmann::json& value, const jsonfields::Place& place);
+
+    // tokenizer_config.json add_bos_token / add_eos_token, as transformers' Llama and Gemma fast
+    // tokenizers rebuild their post-processor: [bos] $A [eos] (either may be absent).
+    static PostProcessor bosEos(std::optional<int64_t> bos, std::optional<int64_t> eos);
 
     // Applies the single-sequence template to `ids` (the encoded text).
     std::vector<int64_t> apply(std::vector<int64_t> ids) const;

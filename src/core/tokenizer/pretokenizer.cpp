@@ -82,14 +82,43 @@ void PreTokenizer::addSteps(const json& value, const Place& place)
         step.addPrefixSpace = jsonfields::boolMember(value, place, "add_prefix_space", true);
         if (jsonfields::boolMember(value, place, "use_regex", true))
             step.regex = std::make_shared<UnicodeRegex>(kGpt2Pattern, false, place.describe() + " (GPT-2 regex)");
+    } else if (type == "Metaspace") {
+        step.kind = Step::Kind::Metaspace;
+        step.replacement =
+            jsonfields::stringValue(jsonfields::member(value, place, "replacement"), place.child("replacement"));
+        if (const json* scheme = jsonfields::optionalMember(value, place, "prepend_scheme")) {
+            const std::string name = jsonfields::stringValue(*scheme, place.child("prepend_scheme"));
+            if (name == "always")
+                step.prepend = Step::Prepend::Always;
+            else if (name == "first")
+                step.prepend = Step::Prepend::First;
+            else if (name == "never")
+                step.prepend = Step::Prepend::Never;
+            else
+                jsonfields::fail(place.child("prepend_scheme"), "\"always\", \"first\" or \"never\"", "\"" + name + "\"");
+        } else {
+            step.prepend = jsonfields::boolMember(value, place, "add_prefix_space", true) ? Step::Prepend::Always
+                                                                                         : Step::Prepend::Never;
+        }
+        step.splitAtReplacement = jsonfields::boolMember(value, place, "split", true);
     } else {
-        jsonfields::fail(place.child("type"), "a supported pre-tokenizer (Sequence, Split, ByteLevel)",
+        jsonfields::fail(place.child("type"), "a supported pre-tokenizer (Sequence, Split, ByteLevel, Metaspace)",
                          "\"" + type + "\"");
     }
     steps_.push_back(std::move(step));
 }
 
-void PreTokenizer::split(std::string_view text, std::vector<std::string>& pieces) const
+void PreTokenizer::setAddPrefixSpace(bool add)
+{
+    for (Step& step : steps_) {
+        if (step.kind == Step::Kind::ByteLevel)
+            step.addPrefixSpace = add;
+        else if (step.kind == Step::Kind::Metaspace)
+            step.prepend = add ? Step::Prepend::First : Step::Prepend::Never;
+    }
+}
+
+void PreTokenizer::split(std::string_view text, std::vector<std::string>& pieces, bool atTextStart) const
 {
     if (text.empty())
         return;
@@ -97,6 +126,43 @@ void PreTokenizer::split(std::string_view text, std::vector<std::string>& pieces
     for (const Step& step : steps_) {
         if (step.kind == Step::Kind::Split) {
             current = splitIsolated(current, *step.regex);
+            continue;
+        }
+        if (step.kind == Step::Kind::Metaspace) {
+            // Spaces become the replacement; a leading one is added unless there is one already
+            // ("first": only for the piece at the start of the input); with split, every
+            // replacement starts a new piece (merged with what follows it).
+            std::vector<std::string> out;
+            for (size_t index = 0; index < current.size(); ++index) {
+                std::string piece = current[index];
+                std::string replaced;
+                for (char c : piece) {
+                    if (c == ' ')
+                        replaced += step.replacement;
+                    else
+                        replaced += c;
+                }
+                const bool startsWithReplacement = replaced.compare(0, step.replacement.size(), step.replacement) == 0;
+                const bool prepend = !startsWithReplacement &&
+                                     (step.prepend == Step::Prepend::Always ||
+                                      (step.prepend == Step::Prepend::First && atTextStart && index == 0));
+                if (prepend)
+                    replaced.insert(0, step.replacement);
+                if (!step.splitAtReplacement) {
+                    out.push_back(std::move(replaced));
+                    continue;
+                }
+                size_t begin = 0;
+                for (size_t found = replaced.find(step.replacement, 1); found != std::string::npos;
+                     found = replaced.find(step.replacement, found + step.replacement.size())) {
+                    if (found > begin)
+                        out.push_back(replaced.substr(begin, found - begin));
+                    begin = found;
+                }
+                if (begin < replaced.size())
+                    out.push_back(replaced.substr(begin));
+            }
+            current = std::move(out);
             continue;
         }
         // ByteLevel: optional leading space per piece, optional GPT-2 split, then the bytes of

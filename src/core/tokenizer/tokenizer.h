@@ -1,8 +1,15 @@
 #pragma once
-// Hugging Face tokenizer.json, byte-level BPE as Llama 3 uses it: no normalizer; pre-tokenizer
-// Split(Llama 3 regex, Isolated) + ByteLevel; BPE with ranked merges and ignore_merges; added
-// tokens matched in the text first; TemplateProcessing post-processor; ByteLevel decoder.
-// Anything else in the file is refused with a TokenizerError that names it.
+// Hugging Face tokenizer.json with a BPE model, in the variants the supported model families ship:
+//  - byte-level BPE (GPT-2, Llama 3, Qwen2, SmolLM): pre-tokenizer ByteLevel (GPT-2's pattern) or
+//    Split(the file's own pattern) + ByteLevel; NFC normalizer (Qwen2); ByteLevel decoder;
+//  - SentencePiece-style BPE (Llama 2, TinyLlama, Mistral, Gemma): normalizer Prepend("▁") +
+//    Replace(" ", "▁"), or Replace alone, or a Metaspace pre-tokenizer; byte_fallback with <0xNN>
+//    tokens; decoder Replace/Metaspace + ByteFallback + Fuse (+ Strip).
+// Added tokens are matched in the text first; TemplateProcessing post-processor. Anything else
+// in the file (WordPiece, Unigram, other normalizers...) is refused with a TokenizerError that
+// names what was found and what is supported. fromFile also reads tokenizer_config.json beside
+// the file when there is one: add_bos_token/add_eos_token (the post-processor becomes
+// [bos] text [eos]) and add_prefix_space (ByteLevel's and Metaspace's prefix, Prepend normalizer).
 //
 // Tokenizer is cheap to copy (copies share the loaded tables) and safe to use from several
 // threads at once.
@@ -13,6 +20,8 @@
 #include <optional>
 #include <string>
 #include <vector>
+
+#include <nlohmann/json_fwd.hpp>
 
 namespace tempo {
 
@@ -34,6 +43,9 @@ public:
 private:
     struct Impl;
     explicit Tokenizer(std::shared_ptr<const Impl> impl);
+    static Tokenizer build(const std::string& text, const std::string& source, const nlohmann::json* config,
+                           const std::string& configSource);
+    static void applyConfig(Impl& impl, const nlohmann::json& config, const std::string& configSource);
     const std::string& tokenBytes(int64_t id) const;
 
     std::shared_ptr<const Impl> impl_;
