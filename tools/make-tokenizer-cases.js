@@ -319,6 +319,10 @@ function makeFamilies() {
           { type: 'ByteFallback' }, { type: 'Fuse' }] },
         model: bpeModel(vocab, merges, { unk_token: '<unk>', fuse_unk: true, byte_fallback: true }) },
     };
+    // A merge across a word boundary ("s" + "▁"), first in rank: a Metaspace split must prevent it.
+    const model = families.mistral.json.model;
+    model.vocab['s\u2581'] = Object.keys(model.vocab).length;
+    model.merges.unshift(['s', '\u2581']);
   }
   {
     // Gemma: Replace(" ", "▁") normalizer without Prepend, byte fallback, no Strip in the decoder.
@@ -336,6 +340,15 @@ function makeFamilies() {
         decoder: spDecoder(false),
         model: bpeModel(vocab, merges, { unk_token: '<unk>', fuse_unk: true, byte_fallback: true }) },
     };
+  }
+  {
+    // Older Metaspace conversions: prepend_scheme "always" and split true (a piece per "▁word").
+    const base = families.mistral;
+    const json = JSON.parse(JSON.stringify(base.json));
+    json.pre_tokenizer = { type: 'Metaspace', replacement: '\u2581', prepend_scheme: 'always', split: true };
+    json.decoder.decoders[0] = { type: 'Metaspace', replacement: '\u2581', prepend_scheme: 'always', split: true };
+    families['mistral-metaspace-split'] = { ...base, json,
+      readme: 'The mistral tokenizer with a Metaspace pre-tokenizer and decoder of prepend_scheme "always" and split true.' };
   }
   // tokenizer_config.json settings, which the Rust core does not read: the reference applies
   // them to its copy of tokenizer.json the way transformers' fast tokenizers do.

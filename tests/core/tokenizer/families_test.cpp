@@ -93,7 +93,8 @@ TEST_P(TokenizerFamily, CasesMatchReference)
     expectFamilyMatches(tokenizer, dir / "cases.jsonl");
 }
 
-INSTANTIATE_TEST_SUITE_P(Families, TokenizerFamily, ::testing::Values("gpt2", "qwen2", "llama2", "mistral", "gemma", "gpt2-add-prefix-space", "llama2-config"),
+INSTANTIATE_TEST_SUITE_P(Families, TokenizerFamily, ::testing::Values("gpt2", "qwen2", "llama2", "mistral", "gemma", "gpt2-add-prefix-space", "llama2-config",
+                                           "mistral-metaspace-split"),
                          [](const ::testing::TestParamInfo<std::string>& info) {
                              std::string name = info.param;
                              for (char& c : name)
