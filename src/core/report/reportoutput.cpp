@@ -143,6 +143,18 @@ WrittenStudyReport writeStudyReport(const StudyReportData& data, ReportFormat fo
     return report;
 }
 
+std::int64_t storeStudyReport(notebook::Notebook& notebook, const StudyReportData& data, const std::string& markdown,
+                              const ChartFiles& charts)
+{
+    notebook::ReportRecord record;
+    record.studyId = data.studyId;
+    record.title = studyReportTitle(data);
+    record.markdown = markdown;
+    for (const auto& [name, png] : charts)
+        record.images["charts/" + name] = png;
+    return notebook.reports().add(record);
+}
+
 std::int64_t storeReport(notebook::Notebook& notebook, const ReportData& data, const std::string& markdown,
                          const ChartFiles& charts)
 {

@@ -90,5 +90,9 @@ struct WrittenStudyReport {
 };
 WrittenStudyReport writeStudyReport(const StudyReportData& data, ReportFormat format, const std::string& path,
                                     const ReportRenderer* renderer);
+// Stores a study report's Markdown and chart PNGs in the notebook, linked to the study
+// (report_studies). Returns the report id.
+std::int64_t storeStudyReport(notebook::Notebook& notebook, const StudyReportData& data, const std::string& markdown,
+                              const ChartFiles& charts);
 
 } // namespace tempo::report

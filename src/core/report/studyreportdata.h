@@ -192,4 +192,10 @@ struct StudyReportData {
     std::int64_t tempoChecksFailed() const; // failed checks in the tempo sweeps (control excluded)
 };
 
+// Reads study `studyId` back from the notebook: its spec and summary (StudyStore), its sweeps in
+// order (study_sweeps) and, through the run, step, check, metric, tensor, group and model stores,
+// every finished run of them, summarised as above. Reads stored metrics and steps only (a study
+// may have dropped its captured tensors). Throws NotebookError (no such study or sweep).
+StudyReportData loadStudyReportData(notebook::Notebook& notebook, std::int64_t studyId);
+
 } // namespace tempo::report
