@@ -7,6 +7,7 @@
 
 #include "core/notebook/database.h"
 #include "core/notebook/notebook.h"
+#include "core/runrecord/tempoconfig.h"
 
 namespace tempo::gui {
 
@@ -84,7 +85,9 @@ std::vector<HistoryModel::Row> HistoryModel::queryPage(int offset, int limit) co
         " r.started_at, coalesce(m.name, '') AS model, (SELECT count(*) FROM steps s WHERE s.run_id = r.id) AS steps,"
         " r.prompt, r.generated_text,"
         " coalesce((SELECT group_concat(name, ', ') FROM (SELECT t.name FROM run_tags rt JOIN tags t ON t.id = rt.tag_id"
-        "   WHERE rt.run_id = r.id ORDER BY t.name)), '') AS tags, r.error_text"
+        "   WHERE rt.run_id = r.id ORDER BY t.name)), '') AS tags, r.error_text,"
+        " coalesce(CASE WHEN json_valid(r.config_json) THEN json_extract(r.config_json, '$.tempo.mechanism') END, '')"
+        "   = 'artifact_control' AS control"
         " FROM runs r LEFT JOIN models m ON m.id = r.model_id WHERE 1");
     std::vector<std::string> values;
     auto where = [&](const QString& clause, const QString& value) {
@@ -131,6 +134,7 @@ std::vector<HistoryModel::Row> HistoryModel::queryPage(int offset, int limit) co
         row.text = QString::fromStdString(statement.text(8));
         row.tags = QString::fromStdString(statement.text(9));
         row.error = QString::fromStdString(statement.text(10));
+        row.artifactControl = statement.int64(11) != 0;
         rows.push_back(std::move(row));
     }
     return rows;
@@ -213,18 +217,21 @@ QVariant HistoryModel::data(const QModelIndex& index, int role) const
         return row.id;
     if (role == kStatusRole)
         return row.status;
+    if (role == kArtifactControlRole)
+        return row.artifactControl;
     if (role == Qt::DisplayRole) {
         switch (index.column()) {
         case IdColumn: return row.id;
         case PresetColumn: return row.presetId;
-        case ModeColumn: return row.mode;
+        case ModeColumn: return row.artifactControl ? QStringLiteral("control · ") + row.mode : row.mode;
         case StatusColumn: return row.status;
         case StartedColumn: return shortTime(row.startedAt);
         case ModelColumn: return row.model;
         case StepsColumn: return row.steps;
         case TextColumn: {
             QString text = row.text.isEmpty() ? row.prompt : row.text;
-            return text.replace('\n', ' ');
+            text.replace('\n', ' ');
+            return row.artifactControl ? QStringLiteral("[%1] ").arg(QString::fromUtf8(kArtifactControlLabel)) + text : text;
         }
         case TagsColumn: return row.tags;
         default: return {};
@@ -232,8 +239,12 @@ QVariant HistoryModel::data(const QModelIndex& index, int role) const
     }
     if (role == Qt::ForegroundRole && index.column() == StatusColumn)
         return QBrush(statusColour(row.status));
+    if (role == Qt::BackgroundRole && row.artifactControl)
+        return QBrush(QColor(0xb0, 0x80, 0x20, 0x38)); // a translucent amber over either theme
     if (role == Qt::ToolTipRole) {
         QString tip = QStringLiteral("Run %1 · preset %2 · %3\n%4").arg(row.id).arg(row.presetId, row.status, row.startedAt);
+        if (row.artifactControl)
+            tip += QStringLiteral("\n%1: %2").arg(QString::fromUtf8(kArtifactControlLabel), QString::fromUtf8(kArtifactControlMeaning));
         tip += QStringLiteral("\nPrompt: ") + row.prompt;
         if (!row.text.isEmpty())
             tip += QStringLiteral("\nText: ") + row.text;

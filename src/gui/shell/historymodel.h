@@ -35,6 +35,9 @@ public:
                   TextColumn, TagsColumn, ColumnCount };
     static constexpr int kRunIdRole = Qt::UserRole + 1;
     static constexpr int kStatusRole = Qt::UserRole + 2;
+    // true for an artifact-control run: its Mode cell reads "control · <mode>", its text starts
+    // with the control label, and its row is tinted (a control, never a TEMPO result).
+    static constexpr int kArtifactControlRole = Qt::UserRole + 3;
     static constexpr int kPageSize = 100;
 
     explicit HistoryModel(QObject* parent = nullptr);
@@ -68,6 +71,7 @@ private:
         qint64 id = 0;
         QString presetId, mode, status, startedAt, model, prompt, text, tags, error;
         int steps = 0;
+        bool artifactControl = false; // stored "tempo"."mechanism" is "artifact_control"
     };
     std::vector<Row> queryPage(int offset, int limit) const;
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <set>
+#include <vector>
 
 #include <QComboBox>
 #include <QHBoxLayout>
@@ -16,6 +17,7 @@
 
 #include "core/common/errors.h"
 #include "core/notebook/notebook.h"
+#include "core/runrecord/tempoconfig.h"
 #include "gui/shell/labcontext.h"
 #include "gui/widgets/pagestyle.h"
 
@@ -228,7 +230,8 @@ QString ComparePage::runLabel(qint64 runId) const
     return QString("#%1 \u00b7 %2 \u00b7 %3 \u00b7 %4")
         .arg(runId)
         .arg(QString::fromStdString(run->presetId))
-        .arg(QString::fromStdString(run->config.modeName()))
+        .arg(QString::fromStdString(run->config.modeName()) +
+             (run->config.isArtifactControl() ? QStringLiteral(" \u00b7 CONTROL") : QString()))
         .arg(style::elided(QString::fromStdString(run->prompt), 28));
 }
 
@@ -335,13 +338,30 @@ void ComparePage::fillBanner()
         style::setBanner(banner_, "info", tr("Choose two runs, or a group such as the isolated/visible pair of preset 2."));
         return;
     }
+    // An artifact-control run is a control, never a TEMPO result: said before anything else.
+    QStringList controls;
+    const std::vector<std::pair<QString, qint64>> shownRuns{{QStringLiteral("A"), runA_}, {QStringLiteral("B"), runB_}};
+    for (const auto& [name, runId] : shownRuns) {
+        try {
+            if (const auto run = context_.notebook().runs().find(runId); run && run->config.isArtifactControl())
+                controls << name;
+        } catch (const NotebookError&) {
+            // an unreadable run is reported by the run page
+        }
+    }
+    const QString controlNote = controls.isEmpty()
+        ? QString()
+        : tr("<b>%1</b>: run %2 %3 the artifact control (%4).<br>")
+              .arg(QString::fromUtf8(kArtifactControlLabel), controls.join(tr(" and ")),
+                   controls.size() == 1 ? tr("is") : tr("are"), QString::fromUtf8(kArtifactControlMeaning).toHtmlEscaped());
     if (alignment_.rows.empty()) {
-        style::setBanner(banner_, "warning", tr("Neither run has recorded steps yet."));
+        style::setBanner(banner_, "warning", controlNote + tr("Neither run has recorded steps yet."));
         return;
     }
     if (alignment_.firstDivergence < 0) {
-        style::setBanner(banner_, "success",
-                         tr("<b>No divergence:</b> both runs selected the same parallel sets at all %1 steps.")
+        // Under the control no divergence is the artifact itself, not good news.
+        style::setBanner(banner_, controls.isEmpty() ? "success" : "info",
+                         controlNote + tr("<b>No divergence:</b> both runs selected the same parallel sets at all %1 steps.")
                              .arg(alignment_.rows.size()));
         return;
     }
@@ -356,7 +376,7 @@ void ComparePage::fillBanner()
         return "{" + tokens.join(", ") + "}";
     };
     style::setBanner(banner_, "divergence",
-                     tr("<b>First divergence at step %1</b> (%2 before it identical): run A selected %3, "
+                     controlNote + tr("<b>First divergence at step %1</b> (%2 before it identical): run A selected %3, "
                         "run B selected %4.")
                          .arg(row.step)
                          .arg(row.step == 0 ? tr("no step") : row.step == 1 ? tr("step 0") : tr("steps 0\u2013%1").arg(row.step - 1))

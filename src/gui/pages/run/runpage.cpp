@@ -130,6 +130,13 @@ void RunPage::buildHeader(QVBoxLayout* layout)
     provenance_->setTextInteractionFlags(Qt::TextSelectableByMouse);
     layout->addWidget(provenance_);
 
+    controlBanner_ = new QLabel(body_);
+    controlBanner_->setObjectName(QStringLiteral("controlBanner"));
+    controlBanner_->setWordWrap(true);
+    controlBanner_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    controlBanner_->hide();
+    layout->addWidget(controlBanner_);
+
     failureBanner_ = new QFrame(body_);
     failureBanner_->setObjectName(QStringLiteral("failureBanner"));
     auto* bannerLayout = new QVBoxLayout(failureBanner_);
@@ -203,8 +210,15 @@ void RunPage::clear()
     ++chartGeneration_;
     steps_->setRowCount(0);
     failureBanner_->hide();
+    controlBanner_->hide();
+    controlBanner_->clear();
     compareButton_->hide();
     textSummary_->clear();
+}
+
+QString RunPage::controlText() const
+{
+    return controlBanner_->isHidden() ? QString() : controlBanner_->text();
 }
 
 void RunPage::showHeader(qint64 runId)
@@ -231,10 +245,16 @@ void RunPage::showHeader(qint64 runId)
         threshold = QString::number(tempo->threshold);
         steps = QString::number(tempo->maxSteps);
     }
+    const bool control = run->config.isArtifactControl();
     title_->setText(tr("Run %1 · preset %2%3 · %4")
                         .arg(run->id)
                         .arg(QString::fromStdString(run->presetId), mode.isEmpty() ? QString() : " · " + mode,
-                             QString::fromStdString(toString(run->status))));
+                             QString::fromStdString(toString(run->status)))
+                    + (control ? QStringLiteral(" · CONTROL") : QString()));
+    controlBanner_->setVisible(control);
+    if (control)
+        controlBanner_->setText(QStringLiteral("%1: %2. Its mechanism checks fail by design.")
+                                    .arg(QString::fromUtf8(kArtifactControlLabel), QString::fromUtf8(kArtifactControlMeaning)));
     QString modelText = tr("unknown model");
     if (run->modelId) {
         if (const auto model = context_.notebook().models().find(*run->modelId))

@@ -2,7 +2,8 @@
 // Run: one run as a page — the provenance header, the generated text as chips (parallel sets
 // outlined, ids and probabilities in the tooltips), the mechanism checks as green/red badges
 // with their values, the report's charts (interactive: drag to pan, wheel to zoom, hover for
-// values), the attention explorer and the per-step table.
+// values), the attention explorer and the per-step table. An artifact-control run carries a
+// banner under its title (and "CONTROL" in it): a control, never a TEMPO result.
 //
 // While a run is going, beginLiveRun() shows its header and appendSteps() adds each committed
 // step as the worker reports it (read back from the notebook: ms-fast), so the text grows live.
@@ -46,6 +47,8 @@ public:
     QString generatedText() const { return generatedText_; }
     int chartCount() const { return chartCount_; }
     QString failureText() const; // "" when no failure is shown
+    // The label of an artifact-control run ("" when the shown run is not a control).
+    QString controlText() const;
     AttentionExplorer& attentionExplorer() { return *explorer_; }
 
 signals:
@@ -66,6 +69,7 @@ private:
     QString generatedText_;
     QLabel* title_;
     QLabel* provenance_;
+    QLabel* controlBanner_; // shown for an artifact-control run only
     QFrame* failureBanner_;
     QLabel* failureText_;
     QPushButton* compareButton_;

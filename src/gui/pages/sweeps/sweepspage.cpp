@@ -22,6 +22,7 @@
 #include <qcustomplot.h>
 
 #include "core/experiment/presetcatalog.h"
+#include "core/runrecord/tempoconfig.h"
 #include "core/notebook/notebook.h"
 #include "gui/shell/labcontext.h"
 #include "gui/shell/labsettings.h"
@@ -430,8 +431,12 @@ void SweepsPage::reloadSweeps()
         if (state.is_object()) {
             status = QString::fromStdString(state.value("status", ""));
             const json spec = state.value("spec", json::object());
-            if (spec.contains("preset") && spec["preset"].is_object())
+            if (spec.contains("preset") && spec["preset"].is_object()) {
                 preset = QString::fromStdString(spec["preset"].value("id", ""));
+                // A sweep of the artifact control: its preset names the mechanism (never a TEMPO result).
+                if (spec["preset"].value(kMechanismKey, "tempo") == "artifact_control")
+                    preset += QStringLiteral(" \u00b7 CONTROL");
+            }
             thresholds = static_cast<int>(spec.value("thresholds", json::array()).size());
             prompts = static_cast<int>(spec.value("suite", json::array()).size());
         }
@@ -460,7 +465,10 @@ void SweepsPage::showSweep(qint64 sweepId)
         if (state.is_object())
             aggregate_ = state.value("aggregate", json());
         const json spec = state.is_object() ? state.value("spec", json::object()) : json::object();
-        sweepInfo_->setText(tr("%1 \u00b7 %2 runs \u00b7 created %3 \u00b7 unit: %4 \u00b7 %5")
+        const bool control = aggregate_.is_object() && aggregate_.contains("control") && aggregate_["control"].is_string();
+        sweepInfo_->setText((control ? QString::fromStdString(aggregate_["control"].get<std::string>()) + QStringLiteral(" \u00b7 ")
+                                     : QString()) +
+                            tr("%1 \u00b7 %2 runs \u00b7 created %3 \u00b7 unit: %4 \u00b7 %5")
                                 .arg(QString::fromStdString(state.value("status", "")))
                                 .arg(sweep->runs.size())
                                 .arg(QString::fromStdString(sweep->createdAt))
