@@ -319,9 +319,9 @@ void writeExperiment1(StudyWriter& w, const StudyReportData& d)
         return;
     }
     w.paragraph("Mean attention mass a member of a set of 2 or more sends to its siblings and to the prompt and earlier "
-                "sets, per layer, averaged over members and heads of each run, then across " +
-                counted(e.runs1a, "run", "runs") + " of 1a (isolated: siblings hidden) and " + counted(e.runs1b, "run", "runs") +
-                " of 1b (visible), with 95% intervals across the runs.");
+                "sets, per layer, averaged over members and heads of each run, then across the " +
+                counted(e.runs1a, "run", "runs") + " of 1a (isolated: siblings hidden) and the " +
+                counted(e.runs1b, "run", "runs") + " of 1b (visible) that fed such a set, with 95% intervals across the runs.");
     double leak = 0.0;
     for (const auto& p : e.sibling1a)
         if (p.value.n > 0)
@@ -547,8 +547,9 @@ void writeExperiment5(StudyWriter& w, const StudyReportData& d)
     }
     w.paragraph("Over " + counted(e.runs, "run", "runs") + " of preset 5 the widest set had " +
                 counted(e.maxWidth, "member", "members") + "; " +
-                (capped == 1 ? std::string("1 step reached the max_width cap of its run (its set may have been cut).")
-                             : count(capped) + " steps reached the max_width cap of their run (their sets may have been cut)."));
+                (capped == 0   ? std::string("no step reached the max_width cap of its run.")
+                 : capped == 1 ? std::string("1 step reached the max_width cap of its run (its set may have been cut).")
+                               : count(capped) + " steps reached the max_width cap of their run (their sets may have been cut)."));
     w.table({"Threshold", "Steps", "Mean width", "Max width", "Steps with >= 2 members", "Max width cap", "Steps at the cap"},
             rows);
     ChartSpec distribution{"exp5_width_distribution", "Set width distribution at each threshold", "Set width (members)",
@@ -729,7 +730,7 @@ void writeTechnicalDetails(StudyWriter& w, const StudyReportData& d)
     w.paragraph("Wall time " + num(d.wallSeconds) + " s, of which " + num(d.forwardSeconds) +
                 " s in model forward passes; " + percent(outside) + " outside them (tokenising, analyses, storage).");
     if (!d.tensorRetention.empty())
-        w.paragraph("Captured tensors kept: " + d.tensorRetention + ".");
+        w.paragraph("Tensor retention: " + d.tensorRetention + (d.tensorRetention.back() == '.' ? "" : "."));
     w.heading(3, "Capture formats");
     rows.clear();
     for (const auto& c : d.captures)

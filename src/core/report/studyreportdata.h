@@ -86,7 +86,8 @@ struct ScenarioSupport {
 
 struct Experiment1 { // 1a (isolated) and 1b (visible): attention to siblings vs prior context
     bool present = false;
-    std::int64_t runs1a = 0, runs1b = 0, pairs = 0;
+    std::int64_t runs1a = 0, runs1b = 0; // runs with a set of 2 or more members (the others measure nothing here)
+    std::int64_t pairs = 0;
     EstimateSeries sibling1a, prior1a, sibling1b, prior1b; // per layer, mean attention mass
     EstimateSeries differenceByLayer;                      // per layer, mean |a_1a - a_1b| of the pairs
     Estimate meanAbsDiff, maxAbsDiff, pearson;             // attention.* of the 1a/1b pairs

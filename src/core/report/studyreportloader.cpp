@@ -94,6 +94,23 @@ LoadedSweep loadSweep(notebook::Notebook& book, const notebook::StudySweep& link
     return out;
 }
 
+// Whether the run fed a set of 2 or more members: only then are sibling and prior masses measured.
+bool hasMultiMemberSets(const PointRun& r)
+{
+    return std::any_of(r.steps.begin(), r.steps.end(), [](const auto& step) { return step.tokenIds.size() >= 2; });
+}
+
+// Whether some cache slot holds a token at a position other than the slot's index: only then can
+// the error against the slot's rotation differ from the error against the logical one.
+bool hasMovedSlot(const PointRun& r)
+{
+    for (const auto& step : r.steps)
+        for (std::int64_t slot : step.physicalSlots)
+            if (slot >= 0 && slot != step.logicalPosition)
+                return true;
+    return false;
+}
+
 // Samples per x (layer, step, width, ...), summarised in ascending x.
 class SeriesSamples {
 public:
@@ -141,11 +158,15 @@ void fillExperiment1(notebook::Notebook& book, const LoadedSweep* a, const Loade
     e.present = a || b;
     SeriesSamples sibling1a, prior1a, sibling1b, prior1b, difference;
     for (const auto& r : a ? a->runs : std::vector<PointRun>{}) {
+        if (!hasMultiMemberSets(r))
+            continue;
         ++e.runs1a;
         addLayerSeries(sibling1a, r.metrics, "cross_parallel.by_layer.mean_sibling");
         addLayerSeries(prior1a, r.metrics, "cross_parallel.by_layer.mean_prior");
     }
     for (const auto& r : b ? b->runs : std::vector<PointRun>{}) {
+        if (!hasMultiMemberSets(r))
+            continue;
         ++e.runs1b;
         addLayerSeries(sibling1b, r.metrics, "cross_parallel.by_layer.mean_sibling");
         addLayerSeries(prior1b, r.metrics, "cross_parallel.by_layer.mean_prior");
@@ -287,8 +308,8 @@ void fillExperiment3(const LoadedSweep* sweep, Experiment3& e)
     SeriesSamples byThreshold, byLayer;
     for (const auto& r : sweep->runs) {
         const auto value = scalarMetric(r.metrics, "cross_parallel.ratio");
-        if (!value)
-            continue; // no set of 2 or more members: nothing measured
+        if (!value || !hasMultiMemberSets(r))
+            continue; // no set of 2 or more members: nothing measured (the analysis stores 0 then)
         ++e.runs;
         ratio.push_back(*value);
         sibling.push_back(metricOr(r.metrics, "cross_parallel.mean_sibling", std::nan("")));
@@ -319,7 +340,8 @@ void fillExperiment4(const LoadedSweep* sweep, Experiment4& e)
         s.family = r.family;
         s.threshold = r.threshold;
         s.maxLogicalError = metricOr(r.metrics, "rope.max_logical_error", std::nan(""));
-        s.minPhysicalError = metricOr(r.metrics, "rope.min_physical_error", std::nan(""));
+        // Without a moved slot the physical rotation is the logical one: no separate error to show.
+        s.minPhysicalError = hasMovedSlot(r) ? metricOr(r.metrics, "rope.min_physical_error", std::nan("")) : std::nan("");
         s.mismatchedSlots = static_cast<std::int64_t>(metricOr(r.metrics, "rope.mismatched_slots", 0.0));
         s.passed = metricOr(r.metrics, "rope.all_layers_passed", 0.0) == 1.0;
         for (const auto& [layer, tolerance] : layerSeries(r.metrics, "rope.by_layer.tolerance"))
