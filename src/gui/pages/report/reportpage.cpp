@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <exception>
+#include <optional>
 
 #include <QDir>
 #include <QFileDialog>
@@ -23,6 +24,8 @@
 #include <QVBoxLayout>
 
 #include "core/report/reportbuilder.h"
+#include "core/report/reportoutput.h"
+#include "core/report/studyreport.h"
 #include "core/notebook/notebook.h"
 #include "render/charts/chartbuilders.h"
 #include "gui/shell/labcontext.h"
@@ -53,6 +56,12 @@ public:
     }
 };
 
+// The file a figure is drawn under: a study figure's own id, else its chart kind's name.
+std::string figureFileName(const report::Block& block)
+{
+    return block.spec ? block.spec->id + ".png" : report::chartFileName(block.chart);
+}
+
 QString formatName(ReportFormat format)
 {
     switch (format) {
@@ -76,7 +85,9 @@ void runOffUiThread(QObject* receiver, std::function<void()> work, std::function
 } // namespace
 
 struct ReportPage::Built {
-    report::ReportData data;
+    report::ReportData data;                        // a run, group or sweep
+    std::optional<report::StudyReportData> study;   // a study (data unused)
+    std::vector<const report::Block*> figures;      // the figures to draw, in order
     report::ReportDocument document;
     std::string markdown;
     QString error;
@@ -109,12 +120,12 @@ ReportPage::ReportPage(LabContext& context, QWidget* parent) : QWidget(parent), 
         current_.reset();
         view_->clear();
         setBusy(QString());
-        status_->setText(tr("Select a run, a group or a sweep to read its report."));
+        status_->setText(tr("Select a run, a group, a sweep or a study to read its report."));
     });
 
     useFileDialogs();
     setBusy(QString());
-    status_->setText(tr("Select a run, a group or a sweep to read its report."));
+    status_->setText(tr("Select a run, a group, a sweep or a study to read its report."));
 }
 
 ReportPage::~ReportPage() = default;
@@ -183,6 +194,7 @@ void ReportPage::useFileDialogs()
 void ReportPage::showRun(qint64 runId) { load({report::SubjectKind::Run, runId}); }
 void ReportPage::showGroup(qint64 groupId) { load({report::SubjectKind::Group, groupId}); }
 void ReportPage::showSweep(qint64 sweepId) { load({report::SubjectKind::Sweep, sweepId}); }
+void ReportPage::showStudy(qint64 studyId) { load({report::SubjectKind::Study, studyId}); }
 
 void ReportPage::regenerate()
 {
@@ -233,9 +245,17 @@ void ReportPage::load(const report::SubjectId& subject)
         [result, path, subject] {
             try {
                 notebook::Notebook notebook(path, notebook::OpenMode::ReadOnly);
-                result->data = report::loadReportData(notebook, subject);
-                result->document = report::buildReportDocument(result->data);
+                if (subject.kind == report::SubjectKind::Study) {
+                    result->study = report::loadStudyReportData(notebook, subject.id);
+                    result->document = report::buildStudyReportDocument(*result->study);
+                } else {
+                    result->data = report::loadReportData(notebook, subject);
+                    result->document = report::buildReportDocument(result->data);
+                }
                 result->markdown = report::renderMarkdown(result->document);
+                for (const report::Block& block : result->document.blocks)
+                    if (block.kind == report::Block::Kind::Figure)
+                        result->figures.push_back(&block);
             } catch (const std::exception& error) {
                 result->error = QString::fromUtf8(error.what());
             }
@@ -265,14 +285,17 @@ void ReportPage::renderNextChart(int generation)
 {
     if (generation != generation_ || !current_)
         return;
-    const auto& kinds = current_->document.charts;
-    if (chartsRendered_ >= kinds.size()) {
+    const auto& figures = current_->figures;
+    if (chartsRendered_ >= figures.size()) {
         present();
         return;
     }
-    setBusy(tr("Drawing chart %1 of %2\u2026").arg(chartsRendered_ + 1).arg(kinds.size()));
-    const report::ChartKind kind = kinds[chartsRendered_++];
-    charts_[report::chartFileName(kind)] = charts::renderChartPng(kind, current_->data);
+    setBusy(tr("Drawing chart %1 of %2\u2026").arg(chartsRendered_ + 1).arg(figures.size()));
+    const report::Block& figure = *figures[chartsRendered_++];
+    const std::string file = figureFileName(figure);
+    if (charts_.find(file) == charts_.end()) // a chart kind shown twice is drawn once
+        charts_[file] = figure.spec ? charts::renderChartSpecPng(*figure.spec)
+                                    : charts::renderChartPng(figure.chart, current_->data);
     // One chart per event-loop turn: input and repaints get through between charts.
     QTimer::singleShot(0, this, [this, generation] { renderNextChart(generation); });
 }
@@ -285,7 +308,7 @@ void ReportPage::present()
     for (const auto& block : current_->document.blocks) {
         if (block.kind != report::Block::Kind::Figure)
             continue;
-        const auto png = charts_.find(report::chartFileName(block.chart));
+        const auto png = charts_.find(figureFileName(block));
         if (png == charts_.end())
             continue;
         QImage image = QImage::fromData(png->second, "PNG");
@@ -360,7 +383,11 @@ void ReportPage::exportTo(ReportFormat format, const QString& path)
             // The exported report is kept with its subject (once per generated report).
             if (!stored_ && built == current_) {
                 try {
-                    reportexport::storeReport(context_.notebook(), built->data, built->markdown, charts);
+                    if (built->study)
+                        report::storeStudyReport(context_.notebook(), *built->study, built->markdown,
+                                                 reportexport::toChartFiles(charts));
+                    else
+                        reportexport::storeReport(context_.notebook(), built->data, built->markdown, charts);
                     stored_ = true;
                     context_.announceRunsChanged();
                 } catch (const std::exception& exception) {

@@ -1,5 +1,5 @@
 #pragma once
-// Report page: the findings report of a run, a group or a sweep rendered in the window (its
+// Report page: the findings report of a run, a group, a sweep or a study rendered in the window (its
 // Markdown in a QTextBrowser with the charts as images), Regenerate, and Export to a Markdown
 // bundle, one HTML file or a PDF.
 //
@@ -34,6 +34,7 @@ public:
     void showRun(qint64 runId);
     void showGroup(qint64 groupId);
     void showSweep(qint64 sweepId);
+    void showStudy(qint64 studyId); // its findings report (core/report/studyreport.h)
 
     // Where an export goes: by default a QFileDialog; tests put a function here. An empty path
     // cancels the export.
@@ -49,7 +50,7 @@ public:
     void exportTo(reportexport::ReportFormat format, const QString& path);
 
     bool isReady() const { return ready_; }
-    // What the page shows or is building: "run:12", "group:3", "sweep:1"; "" before a subject.
+    // What the page shows or is building: "run:12", "group:3", "sweep:1", "study:2"; "" before a subject.
     QString subjectText() const;
     QString markdown() const;
     QTextBrowser* view() const { return view_; }
