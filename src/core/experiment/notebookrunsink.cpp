@@ -16,6 +16,7 @@ std::string runTimingsJson(const TempoRun& run)
     nlohmann::json timings;
     timings["prefill_ms"] = run.timing.prefillMs;
     timings["total_ms"] = run.timing.totalMs;
+    timings["forward_ms"] = run.timing.forwardMs;
     timings["ms_per_step"] = run.steps.empty() ? 0.0 : run.timing.msPerStep();
     timings["steps"] = run.steps.size();
     timings["stop_reason"] = stopReasonName(run.stopReason);

@@ -11,6 +11,7 @@
 #include "core/common/errors.h"
 #include "core/experiment/sweepstatistics.h"
 #include "core/notebook/notebook.h"
+#include "core/tempo/runlimits.h"
 
 namespace tempo {
 
@@ -50,6 +51,12 @@ std::string verdictOf(notebook::Notebook& notebook, int64_t runId)
             return names[static_cast<int>(m.value)];
     return "";
 }
+
+// The steps a point decodes and the width cap it needs to fit the model.
+struct PointShape {
+    int64_t steps = 0;
+    std::optional<int64_t> maxWidthCap; // lowered max_width
+};
 
 struct PointKey {
     int64_t promptIndex = 0;
@@ -150,6 +157,58 @@ int64_t completePointCount(notebook::Notebook& notebook, const notebook::SweepRe
     for (const auto& entry : finishedPoints(notebook, sweep))
         count += complete(entry.second, modes) ? 1 : 0;
     return count;
+}
+
+} // namespace
+
+namespace {
+
+// Every point's steps and width cap, in the sweep's work-item order (threshold by threshold,
+// prompts in suite order). Throws InvalidArgument for a point that cannot fit the model at all.
+std::vector<PointShape> planPointShapes(const SweepRequest& request, ModelCache& cache)
+{
+    std::vector<PointShape> shapes;
+    std::shared_ptr<const LoadedModel> model;
+    try {
+        model = cache.get(request.modelFolder, request.options);
+    } catch (const std::exception&) {
+        // The model does not load: no point can be shaped, and the first point's run records the
+        // loader's error as a failed run (ExperimentRunner), as for any other run.
+    }
+    std::map<size_t, int64_t> promptTokens;
+    for (double threshold : request.thresholds) {
+        for (size_t i = 0; i < request.suite.size(); ++i) {
+            PointShape shape;
+            shape.steps = request.stepsOverride        ? *request.stepsOverride
+                          : request.suite[i].steps > 0 ? request.suite[i].steps
+                                                       : request.preset.preset.maxSteps;
+            if (model) {
+                if (!promptTokens.count(i))
+                    promptTokens[i] = static_cast<int64_t>(model->tokenizer->encode(request.suite[i].prompt, true).size());
+                Preset preset = request.preset.preset;
+                preset.threshold = threshold;
+                preset.maxSteps = shape.steps;
+                TempoConfig config = preset.tempoConfig(SiblingMode::Isolated);
+                const int64_t positions = model->model->config().maxPositionEmbeddings;
+                // Every member needs a KV slot: P + S * W <= M, so W <= (M - P) / S.
+                const int64_t widest = (positions - promptTokens[i]) / std::max<int64_t>(1, shape.steps);
+                if (config.widestSet() > widest && widest >= 1) {
+                    shape.maxWidthCap = widest;
+                    config.maxWidth = widest;
+                }
+                try {
+                    validateRunFits(config, promptTokens[i], model->model->config());
+                } catch (const InvalidArgument& failure) {
+                    throw InvalidArgument("sweep point (prompt " + std::to_string(i + 1) + " of the suite, threshold " +
+                                          json(threshold).dump() + ", " + std::to_string(shape.steps) +
+                                          " steps) does not fit the model: " + failure.what() +
+                                          "; nothing was run (use fewer steps or a shorter prompt)");
+                }
+            }
+            shapes.push_back(shape);
+        }
+    }
+    return shapes;
 }
 
 } // namespace
@@ -293,14 +352,17 @@ SweepResult SweepRunner::run(const SweepRequest& request, const SweepCallbacks& 
             line["steps"] = entry.steps;
         suite.push_back(line);
     }
+    const std::vector<PointShape> shapes = planPointShapes(request, cache_);
     std::error_code error;
     const auto folder = std::filesystem::weakly_canonical(std::filesystem::absolute(request.modelFolder), error);
-    const json spec{{"preset", presetToJson(request.preset.preset)},
+    json spec{{"preset", presetToJson(request.preset.preset)},
                     {"model_folder", (error ? request.modelFolder : folder).string()},
                     {"device", ComputeOptions::deviceName(request.options.device)},
                     {"dtype", ComputeOptions::dtypeName(request.options.dtype)},
                     {"suite", suite},
                     {"thresholds", request.thresholds}};
+    if (request.stepsOverride)
+        spec["steps"] = *request.stepsOverride; // absent otherwise: sweeps stored before still resume
 
     SweepResult result;
     const int64_t workItems = static_cast<int64_t>(request.suite.size() * request.thresholds.size());
@@ -370,11 +432,25 @@ SweepResult SweepRunner::run(const SweepRequest& request, const SweepCallbacks& 
                 Preset preset = request.preset.preset;
                 preset.prompt = request.suite[i].prompt;
                 preset.threshold = threshold;
-                const json point{{"prompt_index", i}, {"category", request.suite[i].category}, {"threshold", threshold}};
+                const PointShape& shape = shapes[static_cast<size_t>(workItem)];
+                preset.maxSteps = shape.steps;
+                RunSweepPoint sweepPoint;
+                sweepPoint.sweepId = result.sweepId;
+                sweepPoint.promptIndex = static_cast<int64_t>(i);
+                sweepPoint.category = request.suite[i].category;
+                sweepPoint.threshold = threshold;
+                sweepPoint.steps = shape.steps;
+                json point{{"prompt_index", i}, {"category", request.suite[i].category}, {"threshold", threshold},
+                           {"steps", shape.steps}};
+                if (shape.maxWidthCap) {
+                    preset.maxWidth = *shape.maxWidthCap;
+                    sweepPoint.maxWidthCap = *shape.maxWidthCap;
+                    sweepPoint.presetMaxWidth = request.preset.preset.maxWidth;
+                    point["max_width_cap"] = *shape.maxWidthCap;
+                    point["preset_max_width"] = request.preset.preset.maxWidth;
+                }
                 ExperimentRequest experiment{{parsePreset(presetToJson(preset), "sweep point"), request.preset.shipped},
-                                             request.modelFolder, request.options,
-                                             RunSweepPoint{result.sweepId, static_cast<int64_t>(i),
-                                                           request.suite[i].category, threshold}};
+                                             request.modelFolder, request.options, sweepPoint};
                 const ExperimentResult outcome = runner.run(experiment, runCallbacks);
                 for (size_t r = 0; r < outcome.runIds.size(); ++r) {
                     json runPoint = point;

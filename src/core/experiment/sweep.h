@@ -14,6 +14,14 @@
 // verdicts count as "control", and it carries "mechanism": "artifact_control" and "control": the
 // label, so it is never read as TEMPO results.
 //
+// Steps and width per point: a point decodes the sweep's steps override, else its prompt's
+// "steps", else the preset's max_steps. Its max_width is lowered when prompt + steps x width would
+// not fit the model's positions (the bundled model has 512: 100 steps at threshold 0.001 allow a
+// width of about 4); the point (sweep_runs.point_json and the run config's sweep point) then
+// records "max_width_cap" and "preset_max_width" beside its "steps". Every point is checked
+// against the model before the first one runs: a point that cannot fit even at width 1 stops the
+// sweep with nothing run.
+//
 // Cancel and resume: a cancelled sweep keeps its finished points. Running the same sweep again
 // (same preset, model folder, suite and thresholds) resumes it: points whose runs all finished
 // are skipped, the rest are run.
@@ -28,6 +36,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -57,6 +66,7 @@ struct SweepRequest {
     ComputeOptions options;
     std::vector<SuitePrompt> suite;
     std::vector<double> thresholds; // each validated like a preset's threshold
+    std::optional<int64_t> stepsOverride; // every point decodes this many steps (a study's --steps)
     bool forceNew = false;          // true: never resume an earlier sweep with the same spec
     // Cluster fan-out: a fixed UUID for the sweep (every slice's shard uses the same one; "" = a new
     // random UUID, or the resumed sweep's) and the slice of the work items this call runs.

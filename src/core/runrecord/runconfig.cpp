@@ -72,7 +72,8 @@ bool RunCompute::operator==(const RunCompute& o) const
 
 bool RunSweepPoint::operator==(const RunSweepPoint& o) const
 {
-    return sweepId == o.sweepId && promptIndex == o.promptIndex && category == o.category && threshold == o.threshold;
+    return sweepId == o.sweepId && promptIndex == o.promptIndex && category == o.category && threshold == o.threshold &&
+           steps == o.steps && maxWidthCap == o.maxWidthCap && presetMaxWidth == o.presetMaxWidth;
 }
 
 bool operator==(const TempoConfig& a, const TempoConfig& b)
@@ -131,12 +132,18 @@ json runConfigJson(const RunConfig& config)
         model["tokenizer_sha256"] = config.model.tokenizerSha256;
     object["model"] = model;
     object["compute"] = {{"device", config.compute.device}, {"dtype", config.compute.dtype}, {"threads", config.compute.threads}};
-    if (config.sweep)
-        object["sweep"] = {{"sweep_id", config.sweep->sweepId},
-                           {"point",
-                            {{"prompt_index", config.sweep->promptIndex},
-                             {"category", config.sweep->category},
-                             {"threshold", config.sweep->threshold}}}};
+    if (config.sweep) {
+        json point{{"prompt_index", config.sweep->promptIndex},
+                   {"category", config.sweep->category},
+                   {"threshold", config.sweep->threshold}};
+        if (config.sweep->steps)
+            point["steps"] = *config.sweep->steps;
+        if (config.sweep->maxWidthCap) {
+            point["max_width_cap"] = *config.sweep->maxWidthCap;
+            point["preset_max_width"] = config.sweep->presetMaxWidth;
+        }
+        object["sweep"] = {{"sweep_id", config.sweep->sweepId}, {"point", point}};
+    }
     return object;
 }
 
@@ -182,6 +189,12 @@ RunConfig readRunConfig(const json& object)
         entry.promptIndex = integerAt(point, root / "sweep" / "point", "prompt_index", 0);
         entry.category = textAt(point, root / "sweep" / "point", "category");
         entry.threshold = numberAt(point, root / "sweep" / "point", "threshold", 0.0);
+        if (member(point, "steps"))
+            entry.steps = integerAt(point, root / "sweep" / "point", "steps", 0);
+        if (member(point, "max_width_cap")) {
+            entry.maxWidthCap = integerAt(point, root / "sweep" / "point", "max_width_cap", 0);
+            entry.presetMaxWidth = integerAt(point, root / "sweep" / "point", "preset_max_width", 0);
+        }
         config.sweep = entry;
     }
     return config;

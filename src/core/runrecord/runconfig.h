@@ -13,7 +13,8 @@
 //    "captures": {"attention", "logits", "kv", "positions"},
 //    "model": {"folder", "weights_sha256", "tokenizer_sha256"},
 //    "compute": {"device", "dtype", "threads"},
-//    "sweep": {"sweep_id", "point": {"prompt_index", "category", "threshold"}}   (sweep runs only)}
+//    "sweep": {"sweep_id", "point": {"prompt_index", "category", "threshold",
+//              "steps"?, "max_width_cap"?, "preset_max_width"?}}   (sweep runs only)}
 // A run refused before decoding (its model did not load) has no "tempo", "prompt_token_ids" or
 // "captures", and its model names only the folder.
 //
@@ -69,6 +70,9 @@ struct RunSweepPoint {
     std::int64_t promptIndex = 0; // index into the sweep's prompt suite
     std::string category;
     double threshold = 0.0;
+    std::optional<std::int64_t> steps;       // the steps the point decodes (suites with steps, --steps)
+    std::optional<std::int64_t> maxWidthCap; // set when the preset's max_width was lowered to fit the model
+    std::int64_t presetMaxWidth = 0;         // the preset's max_width before the cap (with maxWidthCap)
 
     bool operator==(const RunSweepPoint& other) const;
 };

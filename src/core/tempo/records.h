@@ -93,6 +93,9 @@ std::string stopReasonName(StopReason reason); // "max_steps" | "eos" | "cancell
 struct TempoTiming {
     double prefillMs = 0.0;
     double totalMs = 0.0;
+    // Time inside the model's forward passes (prefill and every step), the rest of totalMs being
+    // selection, readout and captures: what a study's benchmark reports as overhead.
+    double forwardMs = 0.0;
     double msPerStep() const;
     std::vector<double> stepMs;
 };

@@ -208,9 +208,11 @@ TempoRun TempoDecoder::run(const std::vector<int64_t>& promptIds, const TempoCon
     at::Tensor prefillPositions = layout.positionIds(0, promptLength); // [P]
     if (faults.rotateByPhysicalSlot || artifactControl)
         prefillPositions = at::arange(promptLength, at::kLong); // the control: physical slots, as the original
+    const auto prefillStart = Clock::now();
     ForwardOutputs prefill = guardAllocation("prefill forward of " + std::to_string(promptLength) + " tokens", 0, [&] {
         return model_.forward({idTensor(promptIds), prefillPositions, causalMask(promptLength)}, cache, capture);
     });
+    run.timing.forwardMs += millisecondsSince(prefillStart);
     at::Tensor distribution = recorder.record(0, -1, 0, toIds(layout.positionIds(0, promptLength)), prefill, cache.length()); // [V]
     run.timing.prefillMs = millisecondsSince(runStart);
 
@@ -253,9 +255,13 @@ TempoRun TempoDecoder::run(const std::vector<int64_t>& promptIds, const TempoCon
                                          : parallelSetMask(cachedSlots, width, maskMode); // [w, cached + w]
         ForwardCapture stepCapture = capture;
         stepCapture.attention = captures.attention || width >= 2; // sibling_attention needs the set's rows
+        const auto forwardStart = Clock::now();
         ForwardOutputs out = guardAllocation("forward of step " + std::to_string(step), 0, [&] {
             return model_.forward({idTensor(fed), positionIds, mask}, cache, stepCapture);
         });
+        // On CPU the forward has finished when it returns; on CUDA kernels may still run and
+        // their time shows in the readout below instead.
+        run.timing.forwardMs += millisecondsSince(forwardStart);
 
         // 4. Read out p_{step + 1} (the control: from its one fed token).
         distribution = recorder.record(step + 1, step, firstSlot, toIds(logicalIds), out, cache.length());

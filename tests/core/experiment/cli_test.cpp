@@ -477,5 +477,106 @@ TEST(PresetCli, PlainRunShowsStepProgressOnlyOnATerminal)
     EXPECT_EQ(piped.err().find("step "), std::string::npos) << "no progress in a log: " << piped.err();
 }
 
+// Studies: run, list, show and resume through the binary; a bad suite line refuses the study.
+TEST(StudyCli, RunListShowAndResumeAFinishedStudy)
+{
+    TempDir dir("tempo-cli-study");
+    const auto notebookFile = quoted(dir / "nb.sqlite");
+    writeFileBytes(dir / "suite.jsonl", "{\"family\": \"a\", \"prompt\": \"The cat\"}\n"
+                                        "{\"family\": \"b\", \"prompt\": \"The quick\", \"steps\": 3}\n");
+    const auto r = runCli("study run --model " + quoted(peakedModelFolder()) + " --suite " + quoted(dir / "suite.jsonl") +
+                              " --thresholds 0.05,0.1 --steps 2 --presets 1a --no-control --threads 1 --json --notebook " +
+                              notebookFile,
+                          dir / "err.txt");
+    ASSERT_EQ(r.exitCode, 0) << readFileBytes(dir / "err.txt");
+    EXPECT_EQ(readFileBytes(dir / "err.txt").find("\r"), std::string::npos) << "no progress line with --json";
+    const json out = json::parse(r.out);
+    EXPECT_EQ(out["status"], "finished");
+    EXPECT_EQ(out["points"], 4);
+    EXPECT_EQ(out["points_run"], 4);
+    EXPECT_EQ(out["runs_made"], 4);
+    ASSERT_EQ(out["sweeps"].size(), 1u);
+    EXPECT_EQ(out["sweeps"][0]["preset"], "1a");
+    const int64_t id = out["study_id"].get<int64_t>();
+
+    const json list = json::parse(runCli("study list --json --notebook " + notebookFile, dir / "err.txt").out);
+    ASSERT_EQ(list.size(), 1u);
+    EXPECT_EQ(list[0]["study_id"], id);
+    EXPECT_EQ(list[0]["points_done"], 4);
+
+    const json shown = json::parse(runCli("study show " + std::to_string(id) + " --json --notebook " + notebookFile,
+                                          dir / "err.txt").out);
+    EXPECT_EQ(shown["spec"]["prompts"].size(), 2u);
+    EXPECT_EQ(shown["spec"]["steps"], 2);
+    EXPECT_EQ(shown["spec"]["control"], false);
+    EXPECT_EQ(shown["status"], "finished");
+    const auto text = runCli("study show " + std::to_string(id) + " --notebook " + notebookFile, dir / "err.txt");
+    ASSERT_EQ(text.exitCode, 0);
+    EXPECT_NE(text.out.find("suite.jsonl (2 prompts)"), std::string::npos) << text.out;
+    EXPECT_NE(text.out.find("4/4 done"), std::string::npos) << text.out;
+
+    const auto again = runCli("study resume " + std::to_string(id) + " --notebook " + notebookFile, dir / "err-again.txt");
+    EXPECT_EQ(again.exitCode, 2) << "a finished study is not resumed";
+    EXPECT_NE(readFileBytes(dir / "err-again.txt").find("finished"), std::string::npos);
+    EXPECT_EQ(runCli("study show 99 --notebook " + notebookFile, dir / "err.txt").exitCode, 2);
+
+    writeFileBytes(dir / "bad.jsonl", "{\"family\": \"a\", \"prompt\": \"The cat\"}\n{\"family\": \"a\", \"prompt\": \"x\", \"steps\": -1}\n");
+    const auto bad = runCli("study run --model " + quoted(peakedModelFolder()) + " --suite " + quoted(dir / "bad.jsonl") +
+                                " --notebook " + notebookFile,
+                            dir / "err-bad.txt");
+    EXPECT_EQ(bad.exitCode, 2);
+    EXPECT_NE(readFileBytes(dir / "err-bad.txt").find("line 2 field 'steps'"), std::string::npos)
+        << readFileBytes(dir / "err-bad.txt");
+    EXPECT_EQ(json::parse(runCli("study list --json --notebook " + notebookFile, dir / "err.txt").out).size(), 1u)
+        << "nothing was stored for the refused study";
+}
+
+TEST(StudyCli, CtrlCCancelsAStudyWithExitStatus5AndResumeReusesItsFinishedRuns)
+{
+    TempDir dir("tempo-cli-study-cancel");
+    const auto notebookFile = dir / "nb.sqlite";
+    // A user preset that never stops early and keeps sets of one (long runs fit the model).
+    writeFileBytes(dir / "long.json", R"({"id": "long", "prompt": "The cat", "max_steps": 2, "threshold": 0.1,
+                                          "mode": "isolated", "captures": ["attention"], "analyses": [],
+                                          "max_width": 1, "stop_at_eos": false})");
+    ASSERT_EQ(runCli("preset save " + quoted(dir / "long.json") + " --notebook " + quoted(notebookFile), dir / "err.txt").exitCode,
+              0)
+        << readFileBytes(dir / "err.txt");
+    // The first point decodes 1 step and finishes; the second's run is held after 2 steps.
+    writeFileBytes(dir / "suite.jsonl", std::string("{\"family\": \"a\", \"prompt\": \"The cat\", \"steps\": 1}\n") +
+                                            "{\"family\": \"a\", \"prompt\": \"The quick\", \"steps\": " + kLongRunSteps +
+                                            "}\n");
+    std::optional<HoldAfterSteps> hold(std::in_place, 2);
+    SpawnedCli cli({"study", "run", "--model", peakedModelFolder().string(), "--suite", (dir / "suite.jsonl").string(),
+                    "--thresholds", "0.1", "--presets", "long", "--no-control", "--threads", "1", "--notebook",
+                    notebookFile.string()},
+                   dir / "out.txt", false);
+    hold.reset();
+    ASSERT_TRUE(cli.started());
+    // Not a terminal: one line per finished point. The signal comes after the first point, while
+    // the second is starting or held.
+    ASSERT_TRUE(cli.waitForStderr("point 1/2 done")) << cli.err();
+    cli.signal(SIGINT);
+    EXPECT_EQ(cli.wait(), 5) << cli.err() << readFileBytes(dir / "out.txt");
+    EXPECT_NE(cli.err().find("study resume 1"), std::string::npos) << cli.err();
+    {
+        notebook::Notebook book(notebookFile.string(), notebook::OpenMode::ReadOnly);
+        EXPECT_EQ(book.studies().find(1)->status, notebook::StudyStatus::Cancelled);
+        EXPECT_EQ(book.studies().find(1)->summary.pointsDone, 1);
+    }
+
+    const auto resumed = runCli("study resume 1 --json --notebook " + quoted(notebookFile), dir / "err-again.txt");
+    ASSERT_EQ(resumed.exitCode, 0) << readFileBytes(dir / "err-again.txt");
+    const json out = json::parse(resumed.out);
+    EXPECT_EQ(out["resumed"], true);
+    EXPECT_EQ(out["status"], "finished");
+    EXPECT_EQ(out["points_reused"], 1) << "the finished point is reused";
+    EXPECT_EQ(out["points_run"], 1);
+    notebook::Notebook book(notebookFile.string(), notebook::OpenMode::ReadOnly);
+    const auto finished = book.runs().list({"", "", notebook::RunStatus::Finished, 100, 0});
+    ASSERT_EQ(finished.size(), 2u) << "one finished run per point";
+    EXPECT_EQ(finished.back().id, 1) << "the first point's run (the first run made) was reused, not rerun";
+}
+
 } // namespace
 } // namespace tempo::test

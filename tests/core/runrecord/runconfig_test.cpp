@@ -74,6 +74,26 @@ TEST(RunConfig, WrittenConfigReadsBackEqual)
     EXPECT_EQ(written["tempo"]["keys_layer"], 1);
     EXPECT_EQ(written["sweep"]["point"]["category"], "animals");
     EXPECT_EQ(written["preset"]["mode"], "both");
+    EXPECT_FALSE(written["sweep"]["point"].contains("max_width_cap")) << "no cap, no key";
+}
+
+TEST(RunConfig, SweepPointStepsAndWidthCapReadBackEqual)
+{
+    RunConfig config = decodedRun();
+    config.sweep->steps = 100;
+    config.sweep->maxWidthCap = 4;
+    config.sweep->presetMaxWidth = 32;
+    const json written = runConfigJson(config);
+    EXPECT_EQ(written["sweep"]["point"]["steps"], 100);
+    EXPECT_EQ(written["sweep"]["point"]["max_width_cap"], 4);
+    EXPECT_EQ(written["sweep"]["point"]["preset_max_width"], 32);
+    EXPECT_TRUE(readRunConfig(written) == config);
+    RunConfig uncapped = config;
+    uncapped.sweep->maxWidthCap.reset();
+    EXPECT_FALSE(uncapped == config);
+    json bad = written;
+    bad["sweep"]["point"]["max_width_cap"] = "four";
+    EXPECT_THROW(readRunConfig(bad), InvalidArgument);
 }
 
 TEST(RunConfig, EachFieldChangesTheRecord)
