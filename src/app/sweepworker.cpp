@@ -48,7 +48,7 @@ void SweepWorker::runSweep(const SweepLaunch& launch, const QString& notebookPat
     try {
         notebook::Notebook notebook(notebookPath.toStdString());
         SweepRequest request;
-        request.preset = findPreset(launch.presetId.toStdString(), &notebook);
+        request.preset = findPreset(launch.presetId.toStdString(), &notebook.presets());
         if (launch.maxSteps > 0)
             request.preset.preset.maxSteps = launch.maxSteps;
         request.modelFolder = launch.modelFolder.toStdString();

@@ -107,7 +107,7 @@ int presetList(std::vector<std::string> words)
         book = std::make_unique<notebook::Notebook>(path, readingMode(path, args.has("--read-only")));
     else if (args.has("--notebook"))
         book = openNotebook(args);
-    const auto entries = listPresets(book.get());
+    const auto entries = listPresets(book ? &book->presets() : nullptr);
     if (args.has("--json")) {
         json list = json::array();
         for (const auto& e : entries) {
@@ -139,7 +139,7 @@ int presetSave(std::vector<std::string> words)
     text << in.rdbuf();
     const Preset preset = parsePresetText(text.str(), "preset file '" + file + "'");
     auto book = openNotebook(args);
-    saveUserPreset(*book, preset);
+    saveUserPreset(book->presets(), preset);
     std::cout << "saved preset " << preset.id << " in " << book->path() << "\n";
     return kExitOk;
 }
@@ -152,7 +152,7 @@ int presetRun(std::vector<std::string> words)
     const std::string model = (args.has("--model") ? args.required("--model") : bundledModelFolder().string());
     const ComputeOptions options = computeOptions(args);
     auto book = openNotebook(args);
-    CatalogEntry entry = findPreset(id, book.get());
+    CatalogEntry entry = findPreset(id, &book->presets());
     entry.preset = applyOverrides(entry.preset, assignments);
 
     const bool asJson = args.has("--json");
@@ -321,7 +321,7 @@ int runSweep(const std::vector<std::string>& input)
     request.options = computeOptions(args);
     request.forceNew = args.has("--new");
     auto book = openNotebook(args);
-    request.preset = findPreset(id, book.get());
+    request.preset = findPreset(id, &book->presets());
     request.preset.preset = applyOverrides(request.preset.preset, assignments);
     if (args.has("--emit-slurm"))
         return emitSweepSlurm(request, args);

@@ -44,7 +44,7 @@ int writeStudy(notebook::Notebook& book, std::int64_t studyId, report::ReportFor
     else
         std::cout << figures << " charts named, not drawn: this build has no Qt";
     if (store)
-        std::cout << ", stored as report " << report::storeStudyReport(book, data, written.markdown, written.charts);
+        std::cout << ", stored as report " << report::storeStudyReport(book.reports(), data, written.markdown, written.charts);
     std::cout << ")\n";
     if (data.tempoChecksFailed() > 0)
         std::cerr << "note: " << data.tempoChecksFailed()
@@ -97,7 +97,7 @@ int runReport(const std::vector<std::string>& words)
     else
         std::cout << result.document.charts.size() << " charts named, not drawn: this build has no Qt";
     if (store)
-        std::cout << ", stored as report " << report::storeReport(book, result.data, result.markdown, result.charts);
+        std::cout << ", stored as report " << report::storeReport(book.reports(), result.data, result.markdown, result.charts);
     std::cout << ")\n";
     if (result.data.failedCheckCount() > 0)
         std::cerr << "note: " << result.data.failedCheckCount()

@@ -97,7 +97,7 @@ void ControlTest::historyListShowsTheControl()
 {
     notebook::Notebook notebook(path_.toStdString(), notebook::OpenMode::ReadOnly);
     HistoryModel model;
-    model.setNotebook(&notebook);
+    model.setStores(&notebook.runs(), &notebook.tags());
     const int controlRow = model.rowOfRun(control_), tempoRow = model.rowOfRun(tempoRun_);
     QVERIFY(controlRow >= 0 && tempoRow >= 0);
     const QString label = QString::fromUtf8(kArtifactControlLabel);

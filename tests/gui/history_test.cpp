@@ -116,7 +116,7 @@ void HistoryTest::fetchesPagesLazily()
 {
     notebook::Notebook notebook(path_.toStdString(), notebook::OpenMode::ReadOnly);
     HistoryModel model;
-    model.setNotebook(&notebook);
+    model.setStores(&notebook.runs(), &notebook.tags());
     QCOMPARE(model.loadedRows(), HistoryModel::kPageSize); // one page, not 234 rows
     QVERIFY(model.canFetchMore({}));
     model.fetchMore({});

@@ -155,7 +155,7 @@ TEST_F(ReportExport, stored_with_run_group_and_sweep)
         const auto document = report::buildReportDocument(data);
         const std::string md = report::renderMarkdown(document);
         const auto charts = reportexport::renderCharts(data, document);
-        const std::int64_t id = reportexport::storeReport(*book_, data, md, charts);
+        const std::int64_t id = reportexport::storeReport(book_->reports(), data, md, charts);
         std::vector<std::int64_t> listed = subject.kind == SubjectKind::Run     ? book_->reports().ofRun(subject.id)
                                            : subject.kind == SubjectKind::Group ? book_->reports().ofGroup(subject.id)
                                                                                 : book_->reports().ofSweep(subject.id);

@@ -45,7 +45,7 @@ ExperimentResult ExperimentRunner::run(const ExperimentRequest& request, const R
     // before anything is recorded.
     request.options.validate();
     const Preset& preset = request.preset.preset;
-    rememberPresetUsed(notebook_, request.preset);
+    rememberPresetUsed(notebook_.presets(), request.preset);
 
     std::shared_ptr<const LoadedModel> model;
     try {

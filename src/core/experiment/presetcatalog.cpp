@@ -3,7 +3,7 @@
 #include <algorithm>
 
 #include "core/common/errors.h"
-#include "core/notebook/notebook.h"
+#include "core/notebook/presetstore.h"
 
 namespace tempo {
 
@@ -11,22 +11,18 @@ namespace {
 
 using nlohmann::json;
 
-std::optional<CatalogEntry> userPreset(notebook::Notebook& notebook, const std::string& id)
+std::optional<CatalogEntry> userPreset(const notebook::PresetStore& presets, const std::string& id)
 {
-    auto record = notebook.presets().find(id);
+    auto record = presets.find(id);
     if (!record)
         return std::nullopt;
     json config = json::parse(record->configJson, nullptr, false);
     if (config.is_discarded() || !config.is_object() || config.value("origin", "") != "user")
         return std::nullopt;
     config.erase("origin");
-    return CatalogEntry{parsePreset(config, "notebook '" + notebook.path() + "' preset " + id), false};
+    return CatalogEntry{parsePreset(config, "notebook '" + presets.notebookPath() + "' preset " + id), false};
 }
 
-std::vector<std::string> notebookPresetIds(notebook::Notebook& notebook)
-{
-    return notebook.presets().ids();
-}
 
 } // namespace
 
@@ -51,34 +47,34 @@ std::optional<Preset> shippedPreset(const std::string& id)
     return std::nullopt;
 }
 
-std::vector<CatalogEntry> listPresets(notebook::Notebook* notebook)
+std::vector<CatalogEntry> listPresets(const notebook::PresetStore* presets)
 {
     std::vector<CatalogEntry> entries;
     for (const Preset& preset : shippedPresets())
         entries.push_back({preset, true});
-    if (notebook) {
-        for (const std::string& id : notebookPresetIds(*notebook))
+    if (presets) {
+        for (const std::string& id : presets->ids())
             if (!shippedPreset(id))
-                if (auto entry = userPreset(*notebook, id))
+                if (auto entry = userPreset(*presets, id))
                     entries.push_back(*entry);
     }
     return entries;
 }
 
-CatalogEntry findPreset(const std::string& id, notebook::Notebook* notebook)
+CatalogEntry findPreset(const std::string& id, const notebook::PresetStore* presets)
 {
     if (auto preset = shippedPreset(id))
         return {*preset, true};
-    if (notebook)
-        if (auto entry = userPreset(*notebook, id))
+    if (presets)
+        if (auto entry = userPreset(*presets, id))
             return *entry;
     std::string known;
-    for (const auto& entry : listPresets(notebook))
+    for (const auto& entry : listPresets(presets))
         known += (known.empty() ? "" : ", ") + entry.preset.id;
     throw InvalidArgument(expectedFound("preset '" + id + "'", "one of " + known, "no such preset"));
 }
 
-void saveUserPreset(notebook::Notebook& notebook, const Preset& preset)
+void saveUserPreset(notebook::PresetStore& presets, const Preset& preset)
 {
     if (shippedPreset(preset.id))
         throw InvalidArgument(expectedFound("user preset id", "an id no shipped preset uses",
@@ -86,16 +82,16 @@ void saveUserPreset(notebook::Notebook& notebook, const Preset& preset)
     json config = presetToJson(preset);
     parsePreset(config, "user preset " + preset.id); // the same validation as a file
     config["origin"] = "user";
-    notebook.presets().upsert({preset.id, preset.name, config.dump()});
+    presets.upsert({preset.id, preset.name, config.dump()});
 }
 
-void rememberPresetUsed(notebook::Notebook& notebook, const CatalogEntry& entry)
+void rememberPresetUsed(notebook::PresetStore& presets, const CatalogEntry& entry)
 {
-    if (notebook.presets().find(entry.preset.id))
+    if (presets.find(entry.preset.id))
         return;
     json config = presetToJson(entry.preset);
     config["origin"] = entry.shipped ? "shipped" : "user";
-    notebook.presets().upsert({entry.preset.id, entry.preset.name, config.dump()});
+    presets.upsert({entry.preset.id, entry.preset.name, config.dump()});
 }
 
 } // namespace tempo

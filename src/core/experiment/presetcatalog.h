@@ -13,7 +13,7 @@
 namespace tempo {
 
 namespace notebook {
-class Notebook;
+class PresetStore;
 }
 
 namespace detail {
@@ -35,18 +35,18 @@ struct CatalogEntry {
 const std::vector<Preset>& shippedPresets();
 std::optional<Preset> shippedPreset(const std::string& id);
 
-// Shipped presets, then the user copies of `notebook` (when given) sorted by id.
-std::vector<CatalogEntry> listPresets(notebook::Notebook* notebook);
+// Shipped presets, then the user copies in `presets` (a notebook's; when given) sorted by id.
+std::vector<CatalogEntry> listPresets(const notebook::PresetStore* presets);
 
-// A shipped preset, else a user copy in `notebook`. Throws InvalidArgument listing the known ids.
-CatalogEntry findPreset(const std::string& id, notebook::Notebook* notebook);
+// A shipped preset, else a user copy in `presets`. Throws InvalidArgument listing the known ids.
+CatalogEntry findPreset(const std::string& id, const notebook::PresetStore* presets);
 
 // Validates and stores a user copy (insert or replace). Throws InvalidArgument when the id is a
 // shipped preset's.
-void saveUserPreset(notebook::Notebook& notebook, const Preset& preset);
+void saveUserPreset(notebook::PresetStore& presets, const Preset& preset);
 
 // Stores the preset a run used in the notebook's presets table when it is not there yet, so an
 // exported run carries its preset (shipped ones marked "origin": "shipped").
-void rememberPresetUsed(notebook::Notebook& notebook, const CatalogEntry& entry);
+void rememberPresetUsed(notebook::PresetStore& presets, const CatalogEntry& entry);
 
 } // namespace tempo

@@ -68,7 +68,7 @@ SweepRequest sweepRequestFor(notebook::Notebook& notebook, const notebook::Study
                              const PlannedStudySweep& plan, std::size_t position)
 {
     SweepRequest request;
-    request.preset = findPreset(plan.presetId, &notebook);
+    request.preset = findPreset(plan.presetId, &notebook.presets());
     if (plan.role == StudySweepRole::Control)
         request.preset.preset = applyOverrides(request.preset.preset, {"mechanism=artifact_control"});
     request.modelFolder = study.modelFolder;
@@ -105,12 +105,12 @@ void validateSpec(notebook::Notebook& notebook, const StudySpec& spec)
     if (spec.stepsOverride && *spec.stepsOverride < 1)
         throw InvalidArgument(expectedFound("study steps", "a positive integer", std::to_string(*spec.stepsOverride)));
     for (const std::string& id : spec.presets) {
-        const CatalogEntry entry = findPreset(id, &notebook); // refuses an unknown id by name
+        const CatalogEntry entry = findPreset(id, &notebook.presets()); // refuses an unknown id by name
         for (double t : spec.thresholds)
             applyOverrides(entry.preset, {"threshold=" + json(t).dump()}); // refuses a bad threshold
     }
     if (spec.control)
-        applyOverrides(findPreset(kControlPresetId, &notebook).preset, {"mechanism=artifact_control"});
+        applyOverrides(findPreset(kControlPresetId, &notebook.presets()).preset, {"mechanism=artifact_control"});
     studyComputeOptions(spec); // refuses an unknown device or dtype
 }
 

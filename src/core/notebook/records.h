@@ -232,6 +232,31 @@ struct RunQuery {
     int offset = 0;
 };
 
+// The window's history list: one page of runs, filtered and sorted in SQL (a notebook of 100,000
+// runs costs what one page costs). Empty strings filter nothing.
+enum class RunHistorySort { Id, Preset, Mode, Status, Started, Model, Steps, Text, Tags };
+struct RunHistoryQuery {
+    std::string search;       // FTS5 words over prompt, generated text, notes, tags (as RunQuery)
+    std::string presetId;     // exact
+    std::string mode;         // "isolated" | "visible": the stored configuration's tempo.mode
+    std::string status;       // "finished", "failed", ...
+    std::string tag;          // exact tag name
+    std::string model;        // model name
+    std::string startedSince; // ISO-8601 UTC: runs started at or after it
+    RunHistorySort sort = RunHistorySort::Started;
+    bool descending = true;   // ties are ordered by id in the same direction
+    int offset = 0;
+    int limit = 100;
+};
+struct RunHistoryRow {
+    std::int64_t id = 0;
+    std::string presetId, mode, status, startedAt, model, prompt, generatedText;
+    std::string tags; // sorted, joined with ", "
+    std::string errorText;
+    int steps = 0;
+    bool artifactControl = false; // the stored configuration's tempo.mechanism is artifact_control
+};
+
 // ISO-8601 UTC with milliseconds, e.g. "2026-11-28T09:30:00.123Z".
 std::string nowIso8601();
 // A random version-4 UUID in lower-case hex.

@@ -241,6 +241,87 @@ std::vector<RunSummary> RunStore::list(const RunQuery& query) const
     return rows;
 }
 
+std::vector<RunHistoryRow> RunStore::history(const RunHistoryQuery& query) const
+{
+    static const char* const kSortSql[] = {"r.id", "r.preset_id", "mode", "r.status", "r.started_at", "model",
+                                           "steps", "r.generated_text", "tags"};
+    const char* const modeSql =
+        "CASE WHEN json_valid(r.config_json) THEN json_extract(r.config_json, '$.tempo.mode') END";
+    std::string sql = std::string("SELECT r.id, r.preset_id, coalesce(") + modeSql + ", '') AS mode, r.status,"
+        " r.started_at, coalesce(m.name, '') AS model, (SELECT count(*) FROM steps s WHERE s.run_id = r.id) AS steps,"
+        " r.prompt, r.generated_text,"
+        " coalesce((SELECT group_concat(name, ', ') FROM (SELECT t.name FROM run_tags rt JOIN tags t ON t.id = rt.tag_id"
+        "   WHERE rt.run_id = r.id ORDER BY t.name)), '') AS tags, r.error_text,"
+        " coalesce(CASE WHEN json_valid(r.config_json) THEN json_extract(r.config_json, '$.tempo.mechanism') END, '')"
+        "   = 'artifact_control' AS control"
+        " FROM runs r LEFT JOIN models m ON m.id = r.model_id WHERE 1";
+    std::vector<std::string> values;
+    auto where = [&](const std::string& clause, const std::string& value) {
+        if (value.empty())
+            return;
+        values.push_back(value);
+        sql += " AND " + clause + " ?" + std::to_string(values.size());
+    };
+    const std::string fts = runSearchFtsQuery(query.search);
+    if (!fts.empty()) {
+        where("r.id IN (SELECT rowid FROM run_search WHERE run_search MATCH", fts);
+        sql += ")";
+    }
+    where("r.preset_id =", query.presetId);
+    where(std::string(modeSql) + " =", query.mode);
+    where("r.status =", query.status);
+    if (!query.tag.empty()) {
+        where("r.id IN (SELECT rt.run_id FROM run_tags rt JOIN tags t ON t.id = rt.tag_id WHERE t.name =", query.tag);
+        sql += ")";
+    }
+    where("m.name =", query.model);
+    where("r.started_at >=", query.startedSince);
+    const char* const direction = query.descending ? " DESC" : " ASC";
+    sql += std::string(" ORDER BY ") + kSortSql[static_cast<int>(query.sort)] + direction + ", r.id" + direction;
+    sql += " LIMIT " + std::to_string(query.limit) + " OFFSET " + std::to_string(query.offset);
+
+    Statement statement = database().prepare(sql);
+    for (std::size_t i = 0; i < values.size(); ++i)
+        statement.bind(static_cast<int>(i + 1), values[i]);
+    std::vector<RunHistoryRow> rows;
+    while (statement.step()) {
+        RunHistoryRow row;
+        row.id = statement.int64(0);
+        row.presetId = statement.text(1);
+        row.mode = statement.text(2);
+        row.status = statement.text(3);
+        row.startedAt = statement.text(4);
+        row.model = statement.text(5);
+        row.steps = statement.integer(6);
+        row.prompt = statement.text(7);
+        row.generatedText = statement.text(8);
+        row.tags = statement.text(9);
+        row.errorText = statement.text(10);
+        row.artifactControl = statement.int64(11) != 0;
+        rows.push_back(std::move(row));
+    }
+    return rows;
+}
+
+std::vector<std::string> RunStore::presetIds() const
+{
+    Statement statement = database().prepare("SELECT DISTINCT preset_id FROM runs ORDER BY preset_id");
+    std::vector<std::string> ids;
+    while (statement.step())
+        ids.push_back(statement.text(0));
+    return ids;
+}
+
+std::vector<std::string> RunStore::modelNames() const
+{
+    Statement statement = database().prepare(
+        "SELECT DISTINCT m.name FROM models m WHERE m.id IN (SELECT model_id FROM runs) ORDER BY m.name");
+    std::vector<std::string> names;
+    while (statement.step())
+        names.push_back(statement.text(0));
+    return names;
+}
+
 std::int64_t RunStore::count() const { return database().queryInt("SELECT count(*) FROM runs"); }
 
 void RunStore::remove(std::int64_t runId)

@@ -31,6 +31,12 @@ public:
     std::int64_t resolve(const std::string& idOrUuid) const;
     std::vector<RunSummary> list(const RunQuery& query = {}) const;
     std::int64_t count() const;
+    // One page of the window's history list. The mode is read in SQL from the stored shape
+    // core/runrecord/runconfig.h documents ("tempo": {"mode": ...}); a configuration that is not
+    // JSON lists with no mode instead of failing the query (the run page says what is wrong).
+    std::vector<RunHistoryRow> history(const RunHistoryQuery& query) const;
+    std::vector<std::string> presetIds() const;  // distinct preset ids of the runs, sorted
+    std::vector<std::string> modelNames() const; // names of the models runs were made with, sorted
 
     // Removes the run with its steps, checks, metrics, tensors, notes, tags and reports, and
     // gives the freed pages back to the file system (incremental vacuum + passive checkpoint).

@@ -43,4 +43,13 @@ std::vector<std::string> TagStore::ofRun(std::int64_t runId) const
     return tags;
 }
 
+std::vector<std::string> TagStore::inUse() const
+{
+    Statement query = database().prepare("SELECT name FROM tags WHERE id IN (SELECT tag_id FROM run_tags) ORDER BY name");
+    std::vector<std::string> tags;
+    while (query.step())
+        tags.push_back(query.text(0));
+    return tags;
+}
+
 } // namespace tempo::notebook

@@ -19,6 +19,7 @@ public:
     void add(std::int64_t runId, const std::string& tag);
     void remove(std::int64_t runId, const std::string& tag);
     std::vector<std::string> ofRun(std::int64_t runId) const; // sorted
+    std::vector<std::string> inUse() const;                   // tags some run carries, sorted
 };
 
 } // namespace tempo::notebook

@@ -143,7 +143,7 @@ WrittenStudyReport writeStudyReport(const StudyReportData& data, ReportFormat fo
     return report;
 }
 
-std::int64_t storeStudyReport(notebook::Notebook& notebook, const StudyReportData& data, const std::string& markdown,
+std::int64_t storeStudyReport(notebook::ReportStore& reports, const StudyReportData& data, const std::string& markdown,
                               const ChartFiles& charts)
 {
     notebook::ReportRecord record;
@@ -152,10 +152,10 @@ std::int64_t storeStudyReport(notebook::Notebook& notebook, const StudyReportDat
     record.markdown = markdown;
     for (const auto& [name, png] : charts)
         record.images["charts/" + name] = png;
-    return notebook.reports().add(record);
+    return reports.add(record);
 }
 
-std::int64_t storeReport(notebook::Notebook& notebook, const ReportData& data, const std::string& markdown,
+std::int64_t storeReport(notebook::ReportStore& reports, const ReportData& data, const std::string& markdown,
                          const ChartFiles& charts)
 {
     notebook::ReportRecord record;
@@ -170,7 +170,7 @@ std::int64_t storeReport(notebook::Notebook& notebook, const ReportData& data, c
     record.markdown = markdown;
     for (const auto& [name, png] : charts)
         record.images["charts/" + name] = png;
-    return notebook.reports().add(record);
+    return reports.add(record);
 }
 
 } // namespace tempo::report

@@ -16,6 +16,7 @@
 
 namespace tempo::notebook {
 class Notebook;
+class ReportStore;
 }
 
 namespace tempo::report {
@@ -41,9 +42,9 @@ void writeMarkdownBundle(const std::string& folder, const std::string& markdown,
 // Writes `bytes` to `path` (replaced). Throws ConfigError naming the file and the system's reason.
 void writeReportFile(const std::string& path, const std::string& bytes);
 
-// Stores the Markdown and chart PNGs in the notebook with the run (run subject), the group (group
-// subject) or the sweep (sweep subject). Returns the report id.
-std::int64_t storeReport(notebook::Notebook& notebook, const ReportData& data, const std::string& markdown,
+// Stores the Markdown and chart PNGs in a notebook's reports with the run (run subject), the group
+// (group subject) or the sweep (sweep subject). Returns the report id.
+std::int64_t storeReport(notebook::ReportStore& reports, const ReportData& data, const std::string& markdown,
                          const ChartFiles& charts);
 
 // What a Qt build adds to writing a report: the charts drawn as PNG, and the HTML and PDF files
@@ -92,7 +93,7 @@ WrittenStudyReport writeStudyReport(const StudyReportData& data, ReportFormat fo
                                     const ReportRenderer* renderer);
 // Stores a study report's Markdown and chart PNGs in the notebook, linked to the study
 // (report_studies). Returns the report id.
-std::int64_t storeStudyReport(notebook::Notebook& notebook, const StudyReportData& data, const std::string& markdown,
+std::int64_t storeStudyReport(notebook::ReportStore& reports, const StudyReportData& data, const std::string& markdown,
                               const ChartFiles& charts);
 
 } // namespace tempo::report

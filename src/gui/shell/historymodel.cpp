@@ -3,10 +3,9 @@
 #include <QBrush>
 #include <QColor>
 #include <QDateTime>
-#include <QRegularExpression>
 
-#include "core/notebook/database.h"
-#include "core/notebook/notebook.h"
+#include "core/notebook/runstore.h"
+#include "core/notebook/tagstore.h"
 #include "core/runrecord/tempoconfig.h"
 
 namespace tempo::gui {
@@ -17,24 +16,12 @@ bool HistoryFilter::operator==(const HistoryFilter& other) const
            tag == other.tag && model == other.model && withinDays == other.withinDays;
 }
 
-QString fullTextQuery(const QString& text)
-{
-    QStringList terms;
-    for (QString word : text.split(QRegularExpression(QStringLiteral("\\s+")), Qt::SkipEmptyParts)) {
-        const bool prefix = word.size() > 1 && word.endsWith('*');
-        if (prefix)
-            word.chop(1);
-        word.replace('"', QStringLiteral("\"\""));
-        terms << '"' + word + '"' + (prefix ? QStringLiteral("*") : QString());
-    }
-    return terms.join(' ');
-}
-
 HistoryModel::HistoryModel(QObject* parent) : QAbstractTableModel(parent) {}
 
-void HistoryModel::setNotebook(tempo::notebook::Notebook* notebook)
+void HistoryModel::setStores(const tempo::notebook::RunStore* runs, const tempo::notebook::TagStore* tags)
 {
-    notebook_ = notebook;
+    runs_ = runs;
+    tags_ = tags;
     reload();
 }
 
@@ -50,7 +37,7 @@ void HistoryModel::reload()
 {
     beginResetModel();
     rows_.clear();
-    exhausted_ = notebook_ == nullptr;
+    exhausted_ = runs_ == nullptr;
     endResetModel();
     // Views fetch on their own as they lay out; a model without a view gets its first page now.
     if (canFetchMore({}))
@@ -70,71 +57,48 @@ int HistoryModel::rowOfRun(qint64 runId) const
     return -1;
 }
 
+namespace {
+QStringList historyStrings(const std::vector<std::string>& values)
+{
+    QStringList list;
+    for (const std::string& value : values)
+        list << QString::fromStdString(value);
+    return list;
+}
+} // namespace
+
 std::vector<HistoryModel::Row> HistoryModel::queryPage(int offset, int limit) const
 {
-    using tempo::notebook::Statement;
-    static const char* const kSortSql[ColumnCount] = {
-        "r.id", "r.preset_id", "mode", "r.status", "r.started_at", "model", "steps", "r.generated_text", "tags"};
-    // The mode is read in SQL (sorting and filtering a page of thousands of runs) from the stored shape
-    // core/runrecord/runconfig.h documents ("tempo": {"mode": ...}); a config that is not JSON lists
-    // with no mode instead of failing the whole query (the run page says what is wrong with it).
-    QString sql = QStringLiteral(
-        "SELECT r.id, r.preset_id,"
-        " coalesce(CASE WHEN json_valid(r.config_json) THEN json_extract(r.config_json, '$.tempo.mode') END, '') AS mode,"
-        " r.status,"
-        " r.started_at, coalesce(m.name, '') AS model, (SELECT count(*) FROM steps s WHERE s.run_id = r.id) AS steps,"
-        " r.prompt, r.generated_text,"
-        " coalesce((SELECT group_concat(name, ', ') FROM (SELECT t.name FROM run_tags rt JOIN tags t ON t.id = rt.tag_id"
-        "   WHERE rt.run_id = r.id ORDER BY t.name)), '') AS tags, r.error_text,"
-        " coalesce(CASE WHEN json_valid(r.config_json) THEN json_extract(r.config_json, '$.tempo.mechanism') END, '')"
-        "   = 'artifact_control' AS control"
-        " FROM runs r LEFT JOIN models m ON m.id = r.model_id WHERE 1");
-    std::vector<std::string> values;
-    auto where = [&](const QString& clause, const QString& value) {
-        values.push_back(value.toStdString());
-        sql += QStringLiteral(" AND ") + QString(clause).replace(QStringLiteral("?"), '?' + QString::number(values.size()));
-    };
-    const QString fts = fullTextQuery(filter_.search);
-    if (!fts.isEmpty())
-        where(QStringLiteral("r.id IN (SELECT rowid FROM run_search WHERE run_search MATCH ?)"), fts);
-    if (!filter_.presetId.isEmpty())
-        where(QStringLiteral("r.preset_id = ?"), filter_.presetId);
-    if (!filter_.mode.isEmpty())
-        where(QStringLiteral("CASE WHEN json_valid(r.config_json) THEN json_extract(r.config_json, '$.tempo.mode') END = ?"),
-              filter_.mode);
-    if (!filter_.status.isEmpty())
-        where(QStringLiteral("r.status = ?"), filter_.status);
-    if (!filter_.tag.isEmpty())
-        where(QStringLiteral("r.id IN (SELECT rt.run_id FROM run_tags rt JOIN tags t ON t.id = rt.tag_id WHERE t.name = ?)"),
-              filter_.tag);
-    if (!filter_.model.isEmpty())
-        where(QStringLiteral("m.name = ?"), filter_.model);
-    if (filter_.withinDays > 0) {
-        const QDateTime since = QDateTime::currentDateTimeUtc().addDays(-filter_.withinDays);
-        where(QStringLiteral("r.started_at >= ?"), since.toString(Qt::ISODateWithMs));
-    }
-    const QString direction = sortOrder_ == Qt::AscendingOrder ? QStringLiteral(" ASC") : QStringLiteral(" DESC");
-    sql += QStringLiteral(" ORDER BY ") + kSortSql[sortColumn_] + direction + QStringLiteral(", r.id") + direction;
-    sql += QStringLiteral(" LIMIT %1 OFFSET %2").arg(limit).arg(offset);
-
-    Statement statement = notebook_->database().prepare(sql.toStdString());
-    for (std::size_t i = 0; i < values.size(); ++i)
-        statement.bind(static_cast<int>(i + 1), values[i]);
+    tempo::notebook::RunHistoryQuery query;
+    query.search = filter_.search.toStdString();
+    query.presetId = filter_.presetId.toStdString();
+    query.mode = filter_.mode.toStdString();
+    query.status = filter_.status.toStdString();
+    query.tag = filter_.tag.toStdString();
+    query.model = filter_.model.toStdString();
+    if (filter_.withinDays > 0)
+        query.startedSince =
+            QDateTime::currentDateTimeUtc().addDays(-filter_.withinDays).toString(Qt::ISODateWithMs).toStdString();
+    static_assert(static_cast<int>(tempo::notebook::RunHistorySort::Tags) == TagsColumn, "columns and sorts in one order");
+    query.sort = static_cast<tempo::notebook::RunHistorySort>(sortColumn_);
+    query.descending = sortOrder_ == Qt::DescendingOrder;
+    query.offset = offset;
+    query.limit = limit;
     std::vector<Row> rows;
-    while (statement.step()) {
+    for (const auto& found : runs_->history(query)) {
         Row row;
-        row.id = statement.int64(0);
-        row.presetId = QString::fromStdString(statement.text(1));
-        row.mode = QString::fromStdString(statement.text(2));
-        row.status = QString::fromStdString(statement.text(3));
-        row.startedAt = QString::fromStdString(statement.text(4));
-        row.model = QString::fromStdString(statement.text(5));
-        row.steps = statement.integer(6);
-        row.prompt = QString::fromStdString(statement.text(7));
-        row.text = QString::fromStdString(statement.text(8));
-        row.tags = QString::fromStdString(statement.text(9));
-        row.error = QString::fromStdString(statement.text(10));
-        row.artifactControl = statement.int64(11) != 0;
+        row.id = found.id;
+        row.presetId = QString::fromStdString(found.presetId);
+        row.mode = QString::fromStdString(found.mode);
+        row.status = QString::fromStdString(found.status);
+        row.startedAt = QString::fromStdString(found.startedAt);
+        row.model = QString::fromStdString(found.model);
+        row.steps = found.steps;
+        row.prompt = QString::fromStdString(found.prompt);
+        row.text = QString::fromStdString(found.generatedText);
+        row.tags = QString::fromStdString(found.tags);
+        row.error = QString::fromStdString(found.errorText);
+        row.artifactControl = found.artifactControl;
         rows.push_back(std::move(row));
     }
     return rows;
@@ -142,37 +106,17 @@ std::vector<HistoryModel::Row> HistoryModel::queryPage(int offset, int limit) co
 
 QStringList HistoryModel::distinctPresets() const
 {
-    QStringList values;
-    if (!notebook_)
-        return values;
-    auto statement = notebook_->database().prepare("SELECT DISTINCT preset_id FROM runs ORDER BY preset_id");
-    while (statement.step())
-        values << QString::fromStdString(statement.text(0));
-    return values;
+    return runs_ ? historyStrings(runs_->presetIds()) : QStringList();
 }
 
 QStringList HistoryModel::distinctModels() const
 {
-    QStringList values;
-    if (!notebook_)
-        return values;
-    auto statement = notebook_->database().prepare(
-        "SELECT DISTINCT m.name FROM models m WHERE m.id IN (SELECT model_id FROM runs) ORDER BY m.name");
-    while (statement.step())
-        values << QString::fromStdString(statement.text(0));
-    return values;
+    return runs_ ? historyStrings(runs_->modelNames()) : QStringList();
 }
 
 QStringList HistoryModel::distinctTags() const
 {
-    QStringList values;
-    if (!notebook_)
-        return values;
-    auto statement = notebook_->database().prepare(
-        "SELECT name FROM tags WHERE id IN (SELECT tag_id FROM run_tags) ORDER BY name");
-    while (statement.step())
-        values << QString::fromStdString(statement.text(0));
-    return values;
+    return tags_ ? historyStrings(tags_->inUse()) : QStringList();
 }
 
 int HistoryModel::rowCount(const QModelIndex& parent) const
@@ -270,7 +214,7 @@ QVariant HistoryModel::headerData(int section, Qt::Orientation orientation, int 
 
 bool HistoryModel::canFetchMore(const QModelIndex& parent) const
 {
-    return !parent.isValid() && notebook_ && !exhausted_;
+    return !parent.isValid() && runs_ && !exhausted_;
 }
 
 void HistoryModel::fetchMore(const QModelIndex& parent)

@@ -12,7 +12,8 @@
 #include <QString>
 
 namespace tempo::notebook {
-class Notebook;
+class RunStore;
+class TagStore;
 }
 
 namespace tempo::gui {
@@ -42,8 +43,9 @@ public:
 
     explicit HistoryModel(QObject* parent = nullptr);
 
-    // The notebook may change (switch); the model never owns it.
-    void setNotebook(tempo::notebook::Notebook* notebook);
+    // The stores of the open notebook (the history's query is RunStore::history). They change when
+    // the notebook is switched; the model never owns them. Null: no rows.
+    void setStores(const tempo::notebook::RunStore* runs, const tempo::notebook::TagStore* tags);
     void setFilter(const HistoryFilter& filter);
     const HistoryFilter& filter() const { return filter_; }
     // Drops every loaded row and starts again from the first page (new runs, edits).
@@ -75,16 +77,13 @@ private:
     };
     std::vector<Row> queryPage(int offset, int limit) const;
 
-    tempo::notebook::Notebook* notebook_ = nullptr;
+    const tempo::notebook::RunStore* runs_ = nullptr;
+    const tempo::notebook::TagStore* tags_ = nullptr;
     HistoryFilter filter_;
     int sortColumn_ = StartedColumn;
     Qt::SortOrder sortOrder_ = Qt::DescendingOrder;
     std::vector<Row> rows_;
     bool exhausted_ = false;
 };
-
-// What a researcher types into an FTS5 query: every word must occur, punctuation is plain text,
-// a trailing * keeps prefix search. Empty when nothing searchable was typed.
-QString fullTextQuery(const QString& text);
 
 } // namespace tempo::gui

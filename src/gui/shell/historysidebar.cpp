@@ -14,6 +14,7 @@
 #include <QTimer>
 #include <QVBoxLayout>
 
+#include "core/notebook/notebook.h"
 #include "gui/shell/historymodel.h"
 #include "gui/shell/labcontext.h"
 
@@ -51,11 +52,18 @@ HistorySidebar::HistorySidebar(LabContext& context, QWidget* parent)
 
     connect(&context_, &LabContext::runsChanged, this, &HistorySidebar::refresh);
     connect(&context_, &LabContext::notebookChanged, this, [this] {
-        model_->setNotebook(&context_.notebook());
+        fetchStores();
         refillFilterValues();
     });
-    model_->setNotebook(&context_.notebook());
+    fetchStores();
     refillFilterValues();
+}
+
+void HistorySidebar::fetchStores()
+{
+    runs_ = &context_.notebook().runs();
+    tags_ = &context_.notebook().tags();
+    model_->setStores(runs_, tags_);
 }
 
 // Six filters (preset, mode, status, tag, model, date) in two columns; values that depend on the
@@ -247,7 +255,7 @@ void HistorySidebar::showContextMenu(const QPoint& position)
                                      int(ids.size()))) != QMessageBox::Yes)
             return;
         for (qint64 id : ids)
-            context_.notebook().runs().remove(id);
+            runs_->remove(id);
         context_.announceRunsChanged();
     }
 }

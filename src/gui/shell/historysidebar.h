@@ -11,6 +11,11 @@ class QLineEdit;
 class QTableView;
 class QTimer;
 
+namespace tempo::notebook {
+class RunStore;
+class TagStore;
+}
+
 namespace tempo::gui {
 
 class HistoryModel;
@@ -42,12 +47,15 @@ signals:
 private:
     QGridLayout* buildFilters();
     QTableView* buildTable();
+    void fetchStores(); // from the context's notebook, again after every switch
     void applyFilter();
     void refillFilterValues();
     void showContextMenu(const QPoint& position);
     QComboBox* addFilter(const QString& name, const QString& anyText);
 
     LabContext& context_;
+    tempo::notebook::RunStore* runs_ = nullptr;
+    tempo::notebook::TagStore* tags_ = nullptr;
     HistoryModel* model_;
     QLineEdit* search_;
     QTableView* table_;

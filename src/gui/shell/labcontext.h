@@ -3,6 +3,10 @@
 // handle for ms-fast queries), the settings, and the RunWorker that runs experiments on its own
 // thread. Pages hold a reference to it and listen to its signals instead of to each other.
 //
+// Stores: a page holds pointers to the stores it uses (RunStore, NoteStore, ...), fetched from
+// notebook(); switchNotebook() destroys the old notebook with its stores, so every holder fetches
+// them again first thing in its notebookChanged handler, before it reads anything.
+//
 // Threads: notebook() is used on the UI thread only (queries, notes, tags). Runs never go through
 // it: the worker opens its own connection on its own thread, and the WAL lets both work at once.
 
@@ -31,8 +35,9 @@ public:
     std::filesystem::path defaultModelFolder() const;
     tempo::RunWorker& worker();
 
-    // Closes the current notebook and opens (or creates) `path`; emits notebookChanged. On
-    // failure the current notebook stays open and the NotebookError propagates.
+    // Closes the current notebook and opens (or creates) `path`; emits notebookChanged (stores
+    // held from the old notebook dangle until their holders fetch them again there). On failure
+    // the current notebook stays open and the NotebookError propagates.
     void switchNotebook(const QString& path);
 
     // Pages that change runs (notes, tags, deletion) call these so every view refreshes.

@@ -56,6 +56,11 @@ int LabSettings::threads()
 }
 void LabSettings::setThreads(int threads) { settings().setValue("compute/threads", threads); }
 
+ModelPickerSettings LabSettings::modelPicker()
+{
+    return {defaultModel(), device(), dtype(), threads()};
+}
+
 QByteArray LabSettings::windowGeometry() { return settings().value("window/geometry").toByteArray(); }
 QByteArray LabSettings::windowState() { return settings().value("window/state").toByteArray(); }
 QByteArray LabSettings::splitterState() { return settings().value("window/splitter").toByteArray(); }

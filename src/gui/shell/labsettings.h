@@ -8,6 +8,8 @@
 #include <QString>
 #include <QStringList>
 
+#include "gui/widgets/modelpicker.h"
+
 namespace tempo::gui {
 
 class LabSettings {
@@ -27,6 +29,8 @@ public:
     static void setDtype(const QString& dtype);
     static int threads();    // 0 = every core
     static void setThreads(int threads);
+    // The four above, as the model picker takes them.
+    static ModelPickerSettings modelPicker();
 
     static QByteArray windowGeometry();
     static QByteArray windowState();

@@ -460,7 +460,7 @@ void MainWindow::openSettings()
         return;
     dialog.store();
     applyShortcuts();
-    launch_->modelPicker().rescan();
+    launch_->modelPicker().applySettings(LabSettings::modelPicker());
     const QString chosen = dialog.notebookPath();
     if (!chosen.isEmpty() && QDir::cleanPath(chosen) != QDir::cleanPath(context_.notebookPath())) {
         if (running_) {

@@ -9,12 +9,11 @@
 #include <QMessageBox>
 #include <QPushButton>
 
-#include "gui/shell/labsettings.h"
 #include "gui/widgets/modelfolders.h"
 
 namespace tempo::gui {
 
-ModelPicker::ModelPicker(QWidget* parent) : QWidget(parent)
+ModelPicker::ModelPicker(const ModelPickerSettings& settings, QWidget* parent) : QWidget(parent), settings_(settings)
 {
     auto* layout = new QHBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
@@ -39,14 +38,20 @@ ModelPicker::ModelPicker(QWidget* parent) : QWidget(parent)
     dtype_->setObjectName(QStringLiteral("dtypeBox"));
     dtype_->addItems({QStringLiteral("f32"), QStringLiteral("bf16"), QStringLiteral("f16")});
     layout->addWidget(dtype_);
-    device_->setCurrentText(LabSettings::device());
-    dtype_->setCurrentText(LabSettings::dtype());
+    device_->setCurrentText(settings_.device);
+    dtype_->setCurrentText(settings_.dtype);
 
     connect(open_, &QPushButton::clicked, this, &ModelPicker::openFolder);
     connect(model_, &QComboBox::currentIndexChanged, this, [this] {
         model_->setToolTip(modelFolder());
         emit modelChanged(modelFolder());
     });
+    rescan();
+}
+
+void ModelPicker::applySettings(const ModelPickerSettings& settings)
+{
+    settings_ = settings;
     rescan();
 }
 
@@ -59,7 +64,7 @@ void ModelPicker::rescan()
     const QString bundled = bundledModelFolderOrEmpty(&whyNot);
     if (!bundled.isEmpty())
         model_->addItem(QIcon(QStringLiteral(":/icons/app.svg")), bundledModelLabel(), bundled);
-    const QString chosen = LabSettings::defaultModel();
+    const QString chosen = settings_.defaultModel;
     if (isModelFolder(chosen) && QFileInfo(chosen).absoluteFilePath() != bundled)
         model_->addItem(QFileInfo(chosen).fileName() + tr(" (default)"), QFileInfo(chosen).absoluteFilePath());
     for (const ModelFolder& found : huggingFaceCacheModels())
@@ -110,7 +115,7 @@ tempo::ComputeOptions ModelPicker::computeOptions() const
     tempo::ComputeOptions options;
     options.device = tempo::ComputeOptions::parseDevice(device_->currentText().toStdString());
     options.dtype = tempo::ComputeOptions::parseDtype(dtype_->currentText().toStdString());
-    options.threads = LabSettings::threads();
+    options.threads = settings_.threads;
     return options;
 }
 

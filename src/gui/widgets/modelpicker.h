@@ -12,10 +12,22 @@ class QPushButton;
 
 namespace tempo::gui {
 
+// What the picker takes from the window's settings (the shell reads them, LabSettings::modelPicker).
+struct ModelPickerSettings {
+    QString defaultModel;         // "" = none chosen (the bundled model comes first anyway)
+    QString device = "cpu";       // shown first: "cpu" | "cuda"
+    QString dtype = "f32";        // shown first: "f32" | "bf16" | "f16"
+    int threads = 0;              // of every run's ComputeOptions; 0 = every core
+};
+
 class ModelPicker : public QWidget {
     Q_OBJECT
 public:
-    explicit ModelPicker(QWidget* parent = nullptr);
+    explicit ModelPicker(const ModelPickerSettings& settings, QWidget* parent = nullptr);
+
+    // New settings (after the settings dialog): the default model and threads change, the list is
+    // scanned again; the device and dtype shown stay as the user left them.
+    void applySettings(const ModelPickerSettings& settings);
 
     QString modelFolder() const; // "" when none is available
     // Adds `folder` (when not listed yet) and selects it.
@@ -33,6 +45,7 @@ signals:
     void modelChanged(const QString& folder);
 
 private:
+    ModelPickerSettings settings_;
     QComboBox* model_;
     QComboBox* device_;
     QComboBox* dtype_;

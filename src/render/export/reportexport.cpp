@@ -277,10 +277,10 @@ ExportResult exportReport(notebook::Notebook& notebook, const report::SubjectId&
     return result;
 }
 
-std::int64_t storeReport(notebook::Notebook& notebook, const report::ReportData& data, const std::string& markdown,
+std::int64_t storeReport(notebook::ReportStore& reports, const report::ReportData& data, const std::string& markdown,
                          const ChartImages& charts)
 {
-    return report::storeReport(notebook, data, markdown, toChartFiles(charts));
+    return report::storeReport(reports, data, markdown, toChartFiles(charts));
 }
 
 } // namespace tempo::reportexport

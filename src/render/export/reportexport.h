@@ -73,7 +73,7 @@ ExportResult exportReport(notebook::Notebook& notebook, const report::SubjectId&
                           const QString& path);
 
 // Stores the Markdown and chart PNGs in the notebook (report::storeReport). Returns the report id.
-std::int64_t storeReport(notebook::Notebook& notebook, const report::ReportData& data, const std::string& markdown,
+std::int64_t storeReport(notebook::ReportStore& reports, const report::ReportData& data, const std::string& markdown,
                          const ChartImages& charts);
 
 } // namespace tempo::reportexport

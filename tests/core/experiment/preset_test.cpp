@@ -210,18 +210,18 @@ TEST(Preset, UserCopiesAreStoredInTheNotebookAndListedAfterTheShippedOnes)
     Preset copy = *shippedPreset("3");
     copy.id = "3-wide";
     copy.threshold = 0.04;
-    saveUserPreset(book, copy);
+    saveUserPreset(book.presets(), copy);
     Preset clash = copy;
     clash.id = "2";
-    EXPECT_THROW(saveUserPreset(book, clash), InvalidArgument);
+    EXPECT_THROW(saveUserPreset(book.presets(), clash), InvalidArgument);
 
-    const auto entries = listPresets(&book);
+    const auto entries = listPresets(&book.presets());
     ASSERT_EQ(entries.size(), shippedPresets().size() + 1);
     EXPECT_EQ(entries.back().preset.id, "3-wide");
     EXPECT_FALSE(entries.back().shipped);
-    EXPECT_DOUBLE_EQ(findPreset("3-wide", &book).preset.threshold, 0.04);
-    EXPECT_TRUE(findPreset("1a", &book).shipped);
-    EXPECT_THROW(findPreset("nope", &book), InvalidArgument);
+    EXPECT_DOUBLE_EQ(findPreset("3-wide", &book.presets()).preset.threshold, 0.04);
+    EXPECT_TRUE(findPreset("1a", &book.presets()).shipped);
+    EXPECT_THROW(findPreset("nope", &book.presets()), InvalidArgument);
 }
 
 } // namespace

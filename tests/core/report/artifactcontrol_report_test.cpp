@@ -22,7 +22,7 @@ constexpr const char* kControlLabelText = "CONTROL: artifact (original method)";
 
 ExperimentResult runPreset2(notebook::Notebook& book, ModelCache& cache, Mechanism mechanism)
 {
-    CatalogEntry entry = findPreset("2", &book);
+    CatalogEntry entry = findPreset("2", &book.presets());
     entry.preset = applyOverrides(entry.preset, {"max_steps=4", "threshold=0.05"});
     entry.preset.mechanism = mechanism;
     ComputeOptions options;

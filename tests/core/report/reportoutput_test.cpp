@@ -101,7 +101,7 @@ TEST_F(ReportOutputWithoutQt, markdown_bundle_is_deterministic_and_stored)
     const auto second = report::writeReport(*book_, group, ReportFormat::Markdown, (dir_.path() / "b").string(), nullptr);
     EXPECT_EQ(readText(dir_.path() / "a" / "report.md"), readText(dir_.path() / "b" / "report.md"));
 
-    const std::int64_t id = report::storeReport(*book_, first.data, first.markdown, first.charts);
+    const std::int64_t id = report::storeReport(book_->reports(), first.data, first.markdown, first.charts);
     const auto stored = book_->reports().find(id);
     ASSERT_TRUE(stored.has_value());
     EXPECT_EQ(stored->groupId, std::optional<std::int64_t>(ids_.groupId));

@@ -58,8 +58,16 @@ QString noAttentionText(const notebook::RunRecord& run)
 
 } // namespace
 
+void AttentionExplorer::fetchStores()
+{
+    runs_ = &context_.notebook().runs();
+    stepStore_ = &context_.notebook().steps();
+    tensors_ = &context_.notebook().tensors();
+}
+
 AttentionExplorer::AttentionExplorer(LabContext& context, QWidget* parent) : QWidget(parent), context_(context)
 {
+    fetchStores();
     auto* outer = new QVBoxLayout(this);
     outer->setContentsMargins(0, 0, 0, 0);
     stack_ = new QStackedWidget(this);
@@ -90,7 +98,10 @@ AttentionExplorer::AttentionExplorer(LabContext& context, QWidget* parent) : QWi
     for (QSpinBox* box : {layerBox_, headBox_})
         connect(box, &QSpinBox::valueChanged, this, [this] { redraw(); });
     connect(memberBox_, &QComboBox::currentIndexChanged, this, [this] { redraw(); });
-    connect(&context_, &LabContext::notebookChanged, this, [this] { showRun(0); });
+    connect(&context_, &LabContext::notebookChanged, this, [this] {
+        fetchStores();
+        showRun(0);
+    });
 
     message_->setText(tr("Select a run to explore its attention."));
 }
@@ -189,10 +200,9 @@ void AttentionExplorer::showRun(qint64 runId)
     values_.clear();
     shape_.clear();
     loadedStep_ = -2;
-    auto& notebook = context_.notebook();
     std::optional<notebook::RunRecord> run;
     try {
-        run = runId != 0 ? notebook.runs().find(runId) : std::nullopt;
+        run = runId != 0 ? runs_->find(runId) : std::nullopt;
     } catch (const NotebookError& error) { // its stored configuration cannot be read
         message_->setText(tr("Run #%1 cannot be explored: %2").arg(runId).arg(QString::fromStdString(error.what())));
         stack_->setCurrentWidget(message_);
@@ -205,9 +215,9 @@ void AttentionExplorer::showRun(qint64 runId)
     }
     isolated_ = !(run->config.tempo && run->config.tempo->mode == SiblingMode::Visible);
     promptLength_ = static_cast<std::int64_t>(run->config.promptTokenIds.size());
-    steps_ = notebook.steps().ofRun(runId);
+    steps_ = stepStore_->ofRun(runId);
     std::set<int> stored;
-    for (const auto& info : notebook.tensors().infosOfRun(runId))
+    for (const auto& info : tensors_->infosOfRun(runId))
         if (info.name == kAttentionTensor && info.step && info.shape.size() == 4)
             stored.insert(*info.step);
     forwardSteps_.assign(stored.begin(), stored.end());
@@ -277,10 +287,9 @@ void AttentionExplorer::loadForward(int step)
     loadedStep_ = step;
     values_.clear();
     shape_.clear();
-    auto& notebook = context_.notebook();
-    for (const auto& info : notebook.tensors().infosOfRun(runId_))
+    for (const auto& info : tensors_->infosOfRun(runId_))
         if (info.name == kAttentionTensor && info.step && *info.step == step) {
-            const notebook::TensorBlob blob = notebook.tensors().load(info.id);
+            const notebook::TensorBlob blob = tensors_->load(info.id);
             values_ = blob.toF32();
             shape_ = blob.shape; // [layers, heads, rows fed, slots so far]
             break;

@@ -24,6 +24,12 @@ class QLabel;
 class QSpinBox;
 class QStackedWidget;
 
+namespace tempo::notebook {
+class RunStore;
+class StepStore;
+class TensorStore;
+}
+
 namespace tempo::gui {
 
 class LabContext;
@@ -50,8 +56,12 @@ private:
     void redraw();
     void loadForward(int step);
     QString slotLabel(std::int64_t slot) const;
+    void fetchStores(); // from the context's notebook, again after every switch
 
     LabContext& context_;
+    tempo::notebook::RunStore* runs_ = nullptr;
+    tempo::notebook::StepStore* stepStore_ = nullptr;
+    tempo::notebook::TensorStore* tensors_ = nullptr;
     QStackedWidget* stack_ = nullptr;
     QLabel* message_ = nullptr;
     QComboBox* stepBox_ = nullptr;

@@ -33,10 +33,10 @@ enum Column { StepColumn, PositionColumn, SetAColumn, SetBColumn, VerdictColumn,
 
 // The group, or nullopt when it is missing or its stored comparison cannot be read (the pickers
 // and charts leave such a group out; showGroup says why).
-std::optional<notebook::RunGroupRecord> readableGroup(const notebook::Notebook& notebook, std::int64_t groupId)
+std::optional<notebook::RunGroupRecord> readableGroup(const notebook::GroupStore& groups, std::int64_t groupId)
 {
     try {
-        return notebook.groups().find(groupId);
+        return groups.find(groupId);
     } catch (const NotebookError&) {
         return std::nullopt;
     }
@@ -101,8 +101,16 @@ void markDivergence(QCustomPlot* plot, int step)
 
 } // namespace
 
+void ComparePage::fetchStores()
+{
+    runs_ = &context_.notebook().runs();
+    steps_ = &context_.notebook().steps();
+    groups_ = &context_.notebook().groups();
+}
+
 ComparePage::ComparePage(LabContext& context, QWidget* parent) : QWidget(parent), context_(context)
 {
+    fetchStores();
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(style::kPageMargin, style::kPageMargin, style::kPageMargin, style::kPageMargin);
     layout->setSpacing(style::kSpacing);
@@ -120,6 +128,7 @@ ComparePage::ComparePage(LabContext& context, QWidget* parent) : QWidget(parent)
 
     connect(&context_, &LabContext::runsChanged, this, &ComparePage::reloadPickers);
     connect(&context_, &LabContext::notebookChanged, this, [this] {
+        fetchStores();
         runA_ = runB_ = groupId_ = 0;
         reloadPickers();
         fillTable();
@@ -221,7 +230,7 @@ QString ComparePage::runLabel(qint64 runId) const
 {
     std::optional<notebook::RunRecord> run;
     try {
-        run = context_.notebook().runs().find(runId);
+        run = runs_->find(runId);
     } catch (const NotebookError&) {
         return tr("#%1 (its configuration cannot be read)").arg(runId);
     }
@@ -238,11 +247,10 @@ QString ComparePage::runLabel(qint64 runId) const
 void ComparePage::reloadPickers()
 {
     updatingPickers_ = true;
-    auto& notebook = context_.notebook();
     notebook::RunQuery query;
     query.limit = kRunListLimit;
     std::vector<qint64> ids;
-    for (const auto& summary : notebook.runs().list(query))
+    for (const auto& summary : runs_->list(query))
         ids.push_back(summary.id);
     for (qint64 shown : {runA_, runB_})
         if (shown != 0 && std::find(ids.begin(), ids.end(), shown) == ids.end())
@@ -258,10 +266,10 @@ void ComparePage::reloadPickers()
 
     groupPicker_->clear();
     groupPicker_->addItem(tr("choose a group"), qint64{0});
-    auto groups = notebook.groups().all();
+    auto groups = groups_->all();
     std::sort(groups.rbegin(), groups.rend()); // newest first
     for (std::int64_t groupId : groups) {
-        const auto group = readableGroup(notebook, groupId);
+        const auto group = readableGroup(*groups_, groupId);
         if (!group || group->runIds.size() < 2)
             continue;
         const QString preset = QString::fromStdString(group->comparison.presetId);
@@ -299,7 +307,7 @@ void ComparePage::showGroup(qint64 groupId)
 {
     std::optional<notebook::RunGroupRecord> group;
     try {
-        group = context_.notebook().groups().find(groupId);
+        group = groups_->find(groupId);
     } catch (const NotebookError& error) {
         style::setBanner(banner_, "warning", QString::fromStdString(error.what()));
         return;
@@ -315,17 +323,16 @@ void ComparePage::showRuns(qint64 runA, qint64 runB)
 {
     runA_ = runA;
     runB_ = runB;
-    auto& notebook = context_.notebook();
     // A group that holds both runs carries the stored comparison (divergences per step).
     groupId_ = 0;
-    const auto groupsA = notebook.groups().ofRun(runA);
-    const auto groupsB = notebook.groups().ofRun(runB);
+    const auto groupsA = groups_->ofRun(runA);
+    const auto groupsB = groups_->ofRun(runB);
     for (auto it = groupsA.rbegin(); it != groupsA.rend(); ++it)
         if (std::find(groupsB.begin(), groupsB.end(), *it) != groupsB.end()) {
             groupId_ = *it;
             break;
         }
-    alignment_ = alignSteps(notebook.steps().ofRun(runA), notebook.steps().ofRun(runB));
+    alignment_ = alignSteps(steps_->ofRun(runA), steps_->ofRun(runB));
     reloadPickers();
     fillTable();
     fillCharts();
@@ -343,7 +350,7 @@ void ComparePage::fillBanner()
     const std::vector<std::pair<QString, qint64>> shownRuns{{QStringLiteral("A"), runA_}, {QStringLiteral("B"), runB_}};
     for (const auto& [name, runId] : shownRuns) {
         try {
-            if (const auto run = context_.notebook().runs().find(runId); run && run->config.isArtifactControl())
+            if (const auto run = runs_->find(runId); run && run->config.isArtifactControl())
                 controls << name;
         } catch (const NotebookError&) {
             // an unreadable run is reported by the run page
@@ -457,7 +464,7 @@ void ComparePage::fillCharts()
     // The per-step divergence of the stored comparison, when a group holds both runs.
     QVector<double> jsX, jsY, klX, klY, attX, attY;
     if (groupId_ != 0) {
-        const auto group = readableGroup(context_.notebook(), groupId_);
+        const auto group = readableGroup(*groups_, groupId_);
         const bool swapped = group && group->runIds.size() >= 2 && group->runIds[0] == runB_;
         if (group && group->comparison.metrics && !swapped) {
             for (const AnalysisMetric& m : *group->comparison.metrics) {

@@ -18,6 +18,12 @@ class QLabel;
 class QSplitter;
 class QTableWidget;
 
+namespace tempo::notebook {
+class GroupStore;
+class RunStore;
+class StepStore;
+}
+
 namespace tempo::gui {
 
 class LabContext;
@@ -53,8 +59,12 @@ private:
     void fillCharts();
     void fillBanner();
     QString runLabel(qint64 runId) const;
+    void fetchStores(); // from the context's notebook, again after every switch
 
     LabContext& context_;
+    tempo::notebook::RunStore* runs_ = nullptr;
+    tempo::notebook::StepStore* steps_ = nullptr;
+    tempo::notebook::GroupStore* groups_ = nullptr;
     QComboBox* runPickerA_ = nullptr;
     QComboBox* runPickerB_ = nullptr;
     QComboBox* groupPicker_ = nullptr;

@@ -11,7 +11,9 @@
 #include <QThread>
 #include <QVBoxLayout>
 
+#include "core/notebook/notebook.h"
 #include "gui/shell/labcontext.h"
+#include "gui/shell/labsettings.h"
 #include "gui/widgets/modellimits.h"
 #include "gui/widgets/modelpicker.h"
 #include "gui/widgets/presetcard.h"
@@ -20,6 +22,8 @@ namespace tempo::gui {
 
 LaunchPage::LaunchPage(LabContext& context, QWidget* parent) : QWidget(parent), context_(context)
 {
+    fetchStores();
+    connect(&context_, &LabContext::notebookChanged, this, &LaunchPage::fetchStores); // before anything reloads
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(20, 16, 20, 8);
     layout->setSpacing(10);
@@ -32,7 +36,7 @@ LaunchPage::LaunchPage(LabContext& context, QWidget* parent) : QWidget(parent), 
     hint->setObjectName(QStringLiteral("muted"));
     hint->setWordWrap(true);
     layout->addWidget(hint);
-    picker_ = new ModelPicker(this);
+    picker_ = new ModelPicker(LabSettings::modelPicker(), this);
     layout->addWidget(picker_);
 
     auto* scroll = new QScrollArea(this);
@@ -49,6 +53,11 @@ LaunchPage::LaunchPage(LabContext& context, QWidget* parent) : QWidget(parent), 
     connect(picker_, &ModelPicker::modelChanged, this, &LaunchPage::readModelLimits);
     reloadPresets();
     readModelLimits(picker_->modelFolder());
+}
+
+void LaunchPage::fetchStores()
+{
+    presets_ = &context_.notebook().presets();
 }
 
 LaunchPage::~LaunchPage()
@@ -94,7 +103,7 @@ void LaunchPage::reloadPresets()
         card->deleteLater();
     cards_.clear();
     lastRun_ = nullptr;
-    const std::vector<CatalogEntry> entries = listPresets(&context_.notebook());
+    const std::vector<CatalogEntry> entries = listPresets(presets_);
     int index = 0;
     for (const CatalogEntry& entry : entries) {
         auto* card = new PresetCard(entry, grid_->parentWidget());
@@ -170,7 +179,7 @@ void LaunchPage::savePreset(const Preset& preset)
     Preset copy = preset;
     copy.id = id.toStdString();
     try {
-        saveUserPreset(context_.notebook(), copy);
+        saveUserPreset(*presets_, copy);
     } catch (const std::exception& error) {
         QMessageBox::warning(this, tr("Save preset"), QString::fromStdString(error.what()));
         return;

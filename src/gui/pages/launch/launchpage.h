@@ -13,6 +13,10 @@
 class QGridLayout;
 class QThread;
 
+namespace tempo::notebook {
+class PresetStore;
+}
+
 namespace tempo::gui {
 
 class LabContext;
@@ -44,10 +48,12 @@ signals:
 private:
     void requestRun(PresetCard* card, const tempo::CatalogEntry& entry);
     void savePreset(const tempo::Preset& preset);
+    void fetchStores(); // from the context's notebook, again after every switch
     // Reads the model's config and tokenizer off the UI thread, then hands them to every card.
     void readModelLimits(const QString& folder);
 
     LabContext& context_;
+    tempo::notebook::PresetStore* presets_ = nullptr; // the user presets of the open notebook
     ModelPicker* picker_;
     QGridLayout* grid_;
     QList<PresetCard*> cards_;

@@ -30,6 +30,7 @@ bool isSystemTag(const QString& tag) { return tag.startsWith("verdict:"); }
 
 NotesEditor::NotesEditor(LabContext& context, QWidget* parent) : QWidget(parent), context_(context)
 {
+    fetchStores();
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(style::kPageMargin, style::kPageMargin, style::kPageMargin, style::kPageMargin);
     layout->setSpacing(style::kSpacing);
@@ -55,6 +56,7 @@ NotesEditor::NotesEditor(LabContext& context, QWidget* parent) : QWidget(parent)
     connect(saveTimer_, &QTimer::timeout, this, &NotesEditor::saveNow);
     connect(editor_, &QPlainTextEdit::textChanged, this, &NotesEditor::textEdited);
     connect(&context_, &LabContext::notebookChanged, this, [this] {
+        fetchStores();
         // The old notebook is already closed: pending text cannot be saved there any more.
         dirty_ = false;
         saveTimer_->stop();
@@ -62,6 +64,13 @@ NotesEditor::NotesEditor(LabContext& context, QWidget* parent) : QWidget(parent)
         showRun(0);
     });
     showRun(0);
+}
+
+void NotesEditor::fetchStores()
+{
+    runs_ = &context_.notebook().runs();
+    notes_ = &context_.notebook().notes();
+    tags_ = &context_.notebook().tags();
 }
 
 // The run's tags as chips, and a field that adds one on Enter.
@@ -138,7 +147,7 @@ void NotesEditor::showRun(qint64 runId)
     loading_ = true;
     bool present = false;
     try {
-        present = runId != 0 && context_.notebook().runs().find(runId).has_value();
+        present = runId != 0 && runs_->find(runId).has_value();
     } catch (const NotebookError&) {
         present = true; // the run is there, only its stored configuration cannot be read: notes still work
     }
@@ -148,7 +157,7 @@ void NotesEditor::showRun(qint64 runId)
     QStringList others;
     if (present) {
         heading_->setText(tr("Notes \u00b7 run #%1").arg(runId));
-        const auto notes = context_.notebook().notes().ofRun(runId);
+        const auto notes = notes_->ofRun(runId);
         if (!notes.empty()) {
             noteId_ = notes.front().id;
             text = QString::fromStdString(notes.front().markdown);
@@ -194,17 +203,16 @@ void NotesEditor::saveNow()
         return;
     dirty_ = false;
     const std::string markdown = editor_->toPlainText().toStdString();
-    auto& notebook = context_.notebook();
     try {
         if (noteId_ == 0) {
             if (markdown.empty())
                 return;
-            noteId_ = notebook.notes().add(runId_, markdown);
+            noteId_ = notes_->add(runId_, markdown);
         } else if (markdown.empty()) {
-            notebook.notes().remove(noteId_);
+            notes_->remove(noteId_);
             noteId_ = 0;
         } else {
-            notebook.notes().edit(noteId_, markdown);
+            notes_->edit(noteId_, markdown);
         }
     } catch (const tempo::Error& error) {
         dirty_ = true;
@@ -222,7 +230,7 @@ void NotesEditor::addTag(const QString& tag)
     if (runId_ == 0 || trimmed.isEmpty())
         return;
     try {
-        context_.notebook().tags().add(runId_, trimmed.toStdString());
+        tags_->add(runId_, trimmed.toStdString());
     } catch (const tempo::Error& error) {
         status_->setText(tr("tag not added: %1").arg(QString::fromUtf8(error.what())));
         return;
@@ -235,7 +243,7 @@ void NotesEditor::removeTag(const QString& tag)
 {
     if (runId_ == 0)
         return;
-    context_.notebook().tags().remove(runId_, tag.toStdString());
+    tags_->remove(runId_, tag.toStdString());
     refreshTags();
     context_.announceRunsChanged();
 }
@@ -251,7 +259,7 @@ void NotesEditor::refreshTags()
         tagLayout_->addStretch(1);
         return;
     }
-    const auto tags = context_.notebook().tags().ofRun(runId_);
+    const auto tags = tags_->ofRun(runId_);
     if (tags.empty()) {
         auto* none = new QLabel(tr("no tags"), tagChips_);
         none->setForegroundRole(QPalette::PlaceholderText);

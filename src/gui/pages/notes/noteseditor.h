@@ -18,6 +18,12 @@ class QTextBrowser;
 class QTimer;
 class QHBoxLayout;
 
+namespace tempo::notebook {
+class NoteStore;
+class RunStore;
+class TagStore;
+}
+
 namespace tempo::gui {
 
 class LabContext;
@@ -53,8 +59,12 @@ private:
     void textEdited();
     void refreshPreview();
     void refreshTags();
+    void fetchStores(); // from the context's notebook, again after every switch
 
     LabContext& context_;
+    tempo::notebook::RunStore* runs_ = nullptr;
+    tempo::notebook::NoteStore* notes_ = nullptr;
+    tempo::notebook::TagStore* tags_ = nullptr;
     QLabel* heading_ = nullptr;
     QLabel* status_ = nullptr;
     QPlainTextEdit* editor_ = nullptr;

@@ -93,8 +93,14 @@ struct ReportPage::Built {
     QString error;
 };
 
+void ReportPage::fetchStores()
+{
+    reports_ = &context_.notebook().reports();
+}
+
 ReportPage::ReportPage(LabContext& context, QWidget* parent) : QWidget(parent), context_(context)
 {
+    fetchStores();
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(style::kPageMargin, style::kPageMargin, style::kPageMargin, style::kPageMargin);
     layout->setSpacing(style::kSpacing);
@@ -114,6 +120,7 @@ ReportPage::ReportPage(LabContext& context, QWidget* parent) : QWidget(parent), 
     layout->addWidget(view_, 1);
 
     connect(&context_, &LabContext::notebookChanged, this, [this] {
+        fetchStores();
         hasSubject_ = false;
         ++generation_;
         ready_ = false;
@@ -384,10 +391,10 @@ void ReportPage::exportTo(ReportFormat format, const QString& path)
             if (!stored_ && built == current_) {
                 try {
                     if (built->study)
-                        report::storeStudyReport(context_.notebook(), *built->study, built->markdown,
+                        report::storeStudyReport(*reports_, *built->study, built->markdown,
                                                  reportexport::toChartFiles(charts));
                     else
-                        reportexport::storeReport(context_.notebook(), built->data, built->markdown, charts);
+                        reportexport::storeReport(*reports_, built->data, built->markdown, charts);
                     stored_ = true;
                     context_.announceRunsChanged();
                 } catch (const std::exception& exception) {

@@ -75,8 +75,12 @@ private:
     void present();
     void exportClicked(reportexport::ReportFormat format);
     void setBusy(const QString& text);
+    void fetchStores(); // from the context's notebook, again after every switch
 
     LabContext& context_;
+    // Where an exported report is kept. Reports are read on a worker thread through a connection
+    // of its own (opened by path), never through the UI thread's stores.
+    tempo::notebook::ReportStore* reports_ = nullptr;
     QLabel* title_ = nullptr;
     QLabel* status_ = nullptr;
     QTextBrowser* view_ = nullptr;

@@ -87,6 +87,13 @@ QString plainFailure(const QString& engineMessage)
 
 RunPage::RunPage(LabContext& context, QWidget* parent) : QWidget(parent), context_(context)
 {
+    fetchStores();
+    // The shown run belonged to the old notebook (the same id may be another run in the new one).
+    connect(&context_, &LabContext::notebookChanged, this, [this] {
+        fetchStores();
+        showNoRun(tr("No run selected"));
+        emptyHint_->show();
+    });
     auto* outer = new QVBoxLayout(this);
     outer->setContentsMargins(0, 0, 0, 0);
     auto* scroll = new QScrollArea(this);
@@ -107,6 +114,17 @@ RunPage::RunPage(LabContext& context, QWidget* parent) : QWidget(parent), contex
     buildSections(layout);
     layout->addStretch(1);
     clear();
+}
+
+void RunPage::fetchStores()
+{
+    auto& notebook = context_.notebook();
+    runs_ = &notebook.runs();
+    stepStore_ = &notebook.steps();
+    checks_ = &notebook.checks();
+    models_ = &notebook.models();
+    groups_ = &notebook.groups();
+    reportSource_ = &notebook;
 }
 
 // Title, Compare the pair, provenance, the failure banner and the hint shown with no run.
@@ -226,7 +244,7 @@ void RunPage::showHeader(qint64 runId)
     using tempo::notebook::toString;
     std::optional<tempo::notebook::RunRecord> run;
     try {
-        run = context_.notebook().runs().find(runId);
+        run = runs_->find(runId);
     } catch (const NotebookError& error) { // its stored configuration cannot be read: say so, show the rest
         title_->setText(tr("Run %1 cannot be read").arg(runId));
         provenance_->clear();
@@ -257,7 +275,7 @@ void RunPage::showHeader(qint64 runId)
                                     .arg(QString::fromUtf8(kArtifactControlLabel), QString::fromUtf8(kArtifactControlMeaning)));
     QString modelText = tr("unknown model");
     if (run->modelId) {
-        if (const auto model = context_.notebook().models().find(*run->modelId))
+        if (const auto model = models_->find(*run->modelId))
             modelText = QString::fromStdString(model->name.empty() ? model->folder : model->name) +
                         QStringLiteral(" (weights %1…)").arg(QString::fromStdString(model->weightsSha256.substr(0, 12)));
     }
@@ -276,7 +294,7 @@ void RunPage::showHeader(qint64 runId)
     provenance_->setText(lines.join('\n'));
     if (!run->errorText.empty())
         showFailure(QString::fromStdString(run->errorText));
-    const std::vector<std::int64_t> groups = context_.notebook().groups().ofRun(runId);
+    const std::vector<std::int64_t> groups = groups_->ofRun(runId);
     groupId_ = groups.empty() ? 0 : groups.front();
     compareButton_->setVisible(groupId_ != 0);
     if (chips_->stepCount() == 0 && shownSteps_ == 0)
@@ -316,7 +334,7 @@ void RunPage::addStepRows(const std::vector<tempo::notebook::StepRecord>& steps)
 void RunPage::showChecks(qint64 runId)
 {
     checksFlow_->clear();
-    const auto checks = context_.notebook().checks().ofRun(runId);
+    const auto checks = checks_->ofRun(runId);
     if (checks.empty()) {
         auto* none = new QLabel(tr("No checks recorded (the run did not finish)."), checksBox_);
         none->setObjectName(QStringLiteral("muted"));
@@ -344,7 +362,7 @@ void RunPage::showCharts(qint64 runId)
     std::shared_ptr<const report::ReportData> data;
     try {
         data = std::make_shared<const report::ReportData>(
-            report::loadReportData(context_.notebook(), {report::SubjectKind::Run, runId}));
+            report::loadReportData(*reportSource_, {report::SubjectKind::Run, runId}));
     } catch (const std::exception& error) {
         auto* problem = new QLabel(tr("The charts could not be drawn: %1").arg(QString::fromStdString(error.what())),
                                    chartsBox_);
@@ -387,7 +405,7 @@ void RunPage::showRun(qint64 runId)
     clear();
     runId_ = runId;
     showHeader(runId);
-    addStepRows(context_.notebook().steps().ofRun(runId));
+    addStepRows(stepStore_->ofRun(runId));
     showChecks(runId);
     showCharts(runId);
     explorer_->showRun(runId);
@@ -421,7 +439,7 @@ void RunPage::appendSteps(const QList<tempo::StepUpdate>& updates)
         ours = ours || update.runId == runId_;
     if (!ours || runId_ == 0)
         return;
-    addStepRows(context_.notebook().steps().ofRun(runId_));
+    addStepRows(stepStore_->ofRun(runId_));
 }
 
 void RunPage::showFailure(const QString& message)

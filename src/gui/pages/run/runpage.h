@@ -19,6 +19,15 @@ class QPushButton;
 class QTableWidget;
 class QVBoxLayout;
 
+namespace tempo::notebook {
+class CheckStore;
+class GroupStore;
+class ModelStore;
+class Notebook;
+class RunStore;
+class StepStore;
+}
+
 namespace tempo::gui {
 
 class AttentionExplorer;
@@ -62,8 +71,15 @@ private:
     void addStepRows(const std::vector<tempo::notebook::StepRecord>& steps);
     void showChecks(qint64 runId);
     void showCharts(qint64 runId);
+    void fetchStores(); // from the context's notebook, again after every switch
 
     LabContext& context_;
+    tempo::notebook::RunStore* runs_ = nullptr;
+    tempo::notebook::StepStore* stepStore_ = nullptr;
+    tempo::notebook::CheckStore* checks_ = nullptr;
+    tempo::notebook::ModelStore* models_ = nullptr;
+    tempo::notebook::GroupStore* groups_ = nullptr;
+    tempo::notebook::Notebook* reportSource_ = nullptr; // the charts read the run as its report does
     qint64 runId_ = 0;
     int shownSteps_ = 0;
     QString generatedText_;

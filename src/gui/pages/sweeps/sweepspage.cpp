@@ -96,8 +96,15 @@ void addIntervals(QCustomPlot* plot, const QString& name, const QVector<double>&
 
 } // namespace
 
+void SweepsPage::fetchStores()
+{
+    sweeps_ = &context_.notebook().sweeps();
+    presets_ = &context_.notebook().presets();
+}
+
 SweepsPage::SweepsPage(LabContext& context, QWidget* parent) : QWidget(parent), context_(context)
 {
+    fetchStores();
     worker_ = new SweepWorker;
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(style::kPageMargin, style::kPageMargin, style::kPageMargin, style::kPageMargin);
@@ -116,6 +123,7 @@ SweepsPage::SweepsPage(LabContext& context, QWidget* parent) : QWidget(parent), 
 
     connectWorker();
     connect(&context_, &LabContext::notebookChanged, this, [this] {
+        fetchStores();
         sweepId_ = 0;
         aggregate_ = json();
         reloadPresets();
@@ -323,7 +331,7 @@ void SweepsPage::reloadPresets()
 {
     const QString current = presetPicker_->currentData().toString();
     presetPicker_->clear();
-    for (const auto& entry : listPresets(&context_.notebook())) {
+    for (const auto& entry : listPresets(presets_)) {
         const QString id = QString::fromStdString(entry.preset.id);
         presetPicker_->addItem(QString("%1 \u00b7 %2").arg(id, QString::fromStdString(entry.preset.name)), id);
         presetPicker_->setItemData(presetPicker_->count() - 1, QString::fromStdString(entry.preset.description),
@@ -419,12 +427,12 @@ void SweepsPage::reloadSweeps()
 {
     updating_ = true;
     sweepPicker_->clear();
-    auto ids = context_.notebook().sweeps().all();
+    auto ids = sweeps_->all();
     std::sort(ids.rbegin(), ids.rend());
     if (ids.empty())
         sweepPicker_->addItem(tr("no sweeps yet"), qint64{0});
     for (std::int64_t id : ids) {
-        const auto sweep = context_.notebook().sweeps().find(id);
+        const auto sweep = sweeps_->find(id);
         const json state = sweep ? json::parse(sweep->specJson, nullptr, false) : json();
         QString preset, status;
         int thresholds = 0, prompts = 0;
@@ -459,7 +467,7 @@ void SweepsPage::showSweep(qint64 sweepId)
 {
     sweepId_ = sweepId;
     aggregate_ = json();
-    const auto sweep = context_.notebook().sweeps().find(sweepId);
+    const auto sweep = sweeps_->find(sweepId);
     if (sweep) {
         const json state = json::parse(sweep->specJson, nullptr, false);
         if (state.is_object())

@@ -23,6 +23,11 @@ class QSpinBox;
 class QTableWidget;
 class QVBoxLayout;
 
+namespace tempo::notebook {
+class PresetStore;
+class SweepStore;
+}
+
 namespace tempo::gui {
 
 class LabContext;
@@ -70,8 +75,11 @@ private:
     void fillCharts();
     void setRunning(bool running);
     void reloadPresets();
+    void fetchStores(); // from the context's notebook, again after every switch
 
     LabContext& context_;
+    tempo::notebook::SweepStore* sweeps_ = nullptr;
+    tempo::notebook::PresetStore* presets_ = nullptr;
     SweepWorker* worker_ = nullptr;
     QComboBox* presetPicker_ = nullptr;
     QComboBox* suitePicker_ = nullptr;
