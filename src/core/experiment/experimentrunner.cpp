@@ -51,8 +51,8 @@ ExperimentResult ExperimentRunner::run(const ExperimentRequest& request, const R
     try {
         model = cache_.get(request.modelFolder, request.options);
     } catch (const std::exception& error) {
-        // Recorded after the fact: the hashes and tokenizer a run row names are unknown, but the
-        // attempt and the loader's message belong in the notebook (what was tried, why it failed).
+        // The attempt and the loader's message belong in the notebook (what was tried, why it
+        // failed): the run sink records it as a failed run.
         RunConfig config; // no TEMPO settings: nothing was decoded
         config.preset = preset;
         config.prompt = preset.prompt;
@@ -60,7 +60,8 @@ ExperimentResult ExperimentRunner::run(const ExperimentRequest& request, const R
         config.compute = {ComputeOptions::deviceName(request.options.device),
                           ComputeOptions::dtypeName(request.options.dtype), request.options.threads};
         config.sweep = request.sweepPoint;
-        const int64_t runId = recordFailedRun(notebook_, preset.id, config, error.what());
+        NotebookRunSink sink(notebook_);
+        const int64_t runId = sink.failedToStart({preset.id, config, error.what()});
         if (callbacks.onRunCreated)
             callbacks.onRunCreated(runId);
         throw;

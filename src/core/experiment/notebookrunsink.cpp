@@ -85,6 +85,19 @@ void NotebookRunSink::finished(const RunEnd& end)
     notebook_.runs().finish(runId_, end.status, end.text, runTimingsJson(end.run), "");
 }
 
+int64_t NotebookRunSink::failedToStart(const FailedStart& attempt)
+{
+    // A run row with status failed and the loader's message: what was tried and why it failed.
+    // The hashes and tokenizer a row names are unknown (nothing loaded), so no model row.
+    notebook::RunRecord row;
+    row.presetId = attempt.presetId;
+    row.prompt = attempt.config.prompt;
+    row.config = attempt.config;
+    runId_ = notebook_.runs().create(row);
+    notebook_.runs().finish(runId_, notebook::RunStatus::Failed, "", "{}", attempt.error);
+    return runId_;
+}
+
 void NotebookRunSink::failed(const std::string& error) noexcept
 {
     try {

@@ -27,6 +27,7 @@ public:
     void step(const StepRecord& step) override;
     void finished(const RunEnd& end) override;
     void failed(const std::string& error) noexcept override;
+    int64_t failedToStart(const FailedStart& attempt) override;
 
     int64_t runId() const { return runId_; }
 

@@ -22,6 +22,17 @@ void MemoryRunSink::finished(const RunEnd& end)
     status_ = end.status;
 }
 
+int64_t MemoryRunSink::failedToStart(const FailedStart& attempt)
+{
+    promptIds_.clear();
+    steps_.clear();
+    checks_.clear();
+    text_.clear();
+    error_ = attempt.error;
+    status_ = notebook::RunStatus::Failed;
+    return 0;
+}
+
 void MemoryRunSink::failed(const std::string& error) noexcept
 {
     try {

@@ -2,7 +2,8 @@
 // Where one run goes. runTempo() (runwriter.h) drives the decoder and hands every front end's run
 // to one RunSink in the same order: started (before the first forward), each step's complete
 // StepRecord as the decoder emits it, then finished (checks, captures, text, stop reason) or
-// failed (the decoder's or the notebook's error). NotebookRunSink (notebookrunsink.h) records the
+// failed (the decoder's or the notebook's error). An attempt that fails before it can start (the
+// model does not load) goes to the sink too, as failedToStart. NotebookRunSink (notebookrunsink.h) records the
 // run in a notebook; MemoryRunSink keeps it in memory, for a plain `tempo-lab-cli run` without
 // --notebook and for tests.
 
@@ -27,6 +28,14 @@ struct RunStart {
     std::vector<int64_t> promptIds; // the encoded prompt the decoder is given
 };
 
+// An attempt that failed before its run could start (the model did not load): what was tried
+// and why it failed. Nothing was decoded, so the configuration has no TEMPO settings.
+struct FailedStart {
+    std::string presetId;
+    const RunConfig& config; // preset, prompt, model folder, compute options, sweep point
+    std::string error;       // the loader's message
+};
+
 // How a run ended, as a sink receives it.
 struct RunEnd {
     const TempoRun& run;   // steps, checks, captures, timing, stop reason
@@ -44,6 +53,9 @@ public:
     virtual void finished(const RunEnd& end) = 0;
     // The run stopped on an error after started(); must not throw (the error itself is rethrown).
     virtual void failed(const std::string& error) noexcept = 0;
+    // The attempt failed before started() could be called; recorded as a failed run with no
+    // steps. Returns its id (0 where the sink has no ids). May throw (the sink's own failure).
+    virtual int64_t failedToStart(const FailedStart& attempt) = 0;
 };
 
 // Keeps the run in memory: the steps as they came, then the end.
@@ -53,6 +65,7 @@ public:
     void step(const StepRecord& step) override;
     void finished(const RunEnd& end) override;
     void failed(const std::string& error) noexcept override;
+    int64_t failedToStart(const FailedStart& attempt) override;
 
     const std::vector<int64_t>& promptIds() const { return promptIds_; }
     const std::vector<StepRecord>& steps() const { return steps_; }

@@ -109,16 +109,4 @@ RecordedRun runTempo(const LoadedModel& model, const TempoRunRequest& request, R
     return result;
 }
 
-int64_t recordFailedRun(notebook::Notebook& notebook, const std::string& presetId, const RunConfig& config,
-                        const std::string& error)
-{
-    notebook::RunRecord row;
-    row.presetId = presetId;
-    row.prompt = config.prompt;
-    row.config = config;
-    const int64_t runId = notebook.runs().create(row);
-    notebook.runs().finish(runId, notebook::RunStatus::Failed, "", "{}", error);
-    return runId;
-}
-
 } // namespace tempo

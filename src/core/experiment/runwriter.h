@@ -74,9 +74,4 @@ RunConfig runConfigFor(const LoadedModel& model, const ComputeOptions& options, 
 RecordedRun runTempo(const LoadedModel& model, const TempoRunRequest& request, RunSink& sink,
                      const RunCallbacks& callbacks = {}, int64_t progressOffset = 0, int64_t progressTotal = 0);
 
-// Records an attempt that failed before decoding could start (e.g. the model did not load): a run
-// row with status failed and `error` as its error text. Returns its id.
-int64_t recordFailedRun(notebook::Notebook& notebook, const std::string& presetId, const RunConfig& config,
-                        const std::string& error);
-
 } // namespace tempo

@@ -116,6 +116,34 @@ TEST_F(ExperimentTest, ARunThatFeedsFewerTokensThanItSelectsIsStoredWithTheSlots
     EXPECT_EQ(blobInt64(*slotMap), recorded.run.slotSteps);
 }
 
+TEST_F(ExperimentTest, AnAttemptThatFailsBeforeItStartsGoesToEitherSink)
+{
+    RunConfig config; // what ExperimentRunner knows when the model does not load
+    config.prompt = "The cat sat";
+    config.model.folder = "/nowhere/model";
+    const std::string error = "model folder '/nowhere/model': expected config.json, found no such file";
+
+    MemoryRunSink memory;
+    EXPECT_EQ(memory.failedToStart({"1a", config, error}), 0);
+    EXPECT_EQ(memory.status(), notebook::RunStatus::Failed);
+    EXPECT_EQ(memory.error(), error);
+    EXPECT_TRUE(memory.steps().empty());
+
+    NotebookRunSink sink(book());
+    const int64_t id = sink.failedToStart({"1a", config, error});
+    ASSERT_GT(id, 0);
+    EXPECT_EQ(sink.runId(), id);
+    const auto run = book().runs().find(id);
+    ASSERT_TRUE(run.has_value());
+    EXPECT_EQ(run->status, notebook::RunStatus::Failed);
+    EXPECT_EQ(run->errorText, error);
+    EXPECT_EQ(run->presetId, "1a");
+    EXPECT_EQ(run->prompt, "The cat sat");
+    EXPECT_EQ(run->config.model.folder, "/nowhere/model");
+    EXPECT_FALSE(run->config.tempo.has_value()); // nothing was decoded
+    EXPECT_TRUE(book().steps().ofRun(id).empty());
+}
+
 TEST_F(ExperimentTest, PrintedTextIsTheStoredText)
 {
     // A first set wide enough to hold the tokenizer's <|end_of_text|>: the CLI used to print it
