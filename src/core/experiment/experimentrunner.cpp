@@ -116,7 +116,9 @@ std::optional<int64_t> ExperimentRunner::analyse(const Preset& preset, const std
         auto partner = findPartnerRun(notebook_, runIds.front(), preset);
         if (!partner) {
             if (preset.hasAnalysis(analysisname::kVerdict)) {
-                result.verdict = singleRunVerdict(notebook_, runIds.front());
+                // Decided and stored when the run ended (NotebookRunSink); here it gets its tag.
+                const auto stored = storedSingleRunVerdict(notebook_, runIds.front());
+                result.verdict = stored ? *stored : singleRunVerdict(notebook_, runIds.front());
                 recordVerdict(notebook_, runIds.front(), *result.verdict);
             }
             return std::nullopt;

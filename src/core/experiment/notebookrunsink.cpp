@@ -51,6 +51,8 @@ int64_t NotebookRunSink::started(const RunStart& start)
 {
     model_ = &start.model;
     stored_ = start.request.stored;
+    const auto& preset = start.request.preset;
+    storesVerdict_ = !start.promptIds.empty() && (!preset || preset->hasAnalysis(analysisname::kVerdict));
     previousElapsedMs_ = 0.0;
     notebook::RunRecord row;
     row.presetId = start.request.presetId;
@@ -82,6 +84,10 @@ void NotebookRunSink::finished(const RunEnd& end)
     const AnalysisMetrics analyses = analyseRecordedRun(notebook_, runId_);
     if (!analyses.empty())
         notebook_.metrics().record(runId_, toMetricRecords(analyses));
+    // The run's own verdict (inconclusive: nothing to compare with yet), decided once here; a
+    // pair's verdict replaces it when the run is compared (recordVerdict).
+    if (storesVerdict_ && end.status == notebook::RunStatus::Finished)
+        notebook_.metrics().record(runId_, toMetricRecords(metrics(singleRunVerdict(notebook_, runId_))));
     notebook_.runs().finish(runId_, end.status, end.text, runTimingsJson(end.run), "");
 }
 

@@ -35,6 +35,7 @@ private:
     notebook::Notebook& notebook_;
     const LoadedModel* model_ = nullptr;
     StoredCaptureSelection stored_;
+    bool storesVerdict_ = false; // a plain run, or its preset asks for a verdict; and it has a prompt
     int64_t runId_ = 0;
     double previousElapsedMs_ = 0.0;
 };

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <map>
 
 #include <ATen/ATen.h>
 #include <nlohmann/json.hpp>
@@ -236,6 +237,25 @@ PairAnalysis analyseStoredPair(notebook::Notebook& notebook, int64_t isolatedRun
     return pair;
 }
 
+namespace {
+
+// Why a single run's verdict is inconclusive: the missing comparison, then the run's own failed
+// preconditions. `failed` as failedChecks names them ("run 5 finite").
+std::string singleRunReason(const std::vector<std::string>& failed, bool checksRecorded, bool multiMember)
+{
+    std::string reason = "no finished run of the other sibling mode with the same model, prompt and settings to "
+                         "compare with (run the partner preset, or this preset with mode=both)";
+    for (const auto& name : failed)
+        reason += "; mechanism check failed: " + name;
+    if (!checksRecorded)
+        reason += "; no mechanism checks recorded";
+    if (!multiMember)
+        reason += "; no set of 2 or more members";
+    return reason;
+}
+
+} // namespace
+
 Verdict singleRunVerdict(notebook::Notebook& notebook, int64_t runId)
 {
     const StoredRun run = readStoredRun(notebook, runId);
@@ -244,26 +264,58 @@ Verdict singleRunVerdict(notebook::Notebook& notebook, int64_t runId)
     Verdict verdict = decideScenario(verdictInputs(DistributionComparison{}, nullptr, static_cast<int64_t>(run.checks.size()),
                                                    failedChecks(run), run.sets(), run.sets()));
     verdict.scenario = Scenario::Inconclusive;
-    std::string reason = "no finished run of the other sibling mode with the same model, prompt and settings to "
-                         "compare with (run the partner preset, or this preset with mode=both)";
-    for (const auto& name : failedChecks(run))
-        reason += "; mechanism check failed: " + name;
-    if (run.checks.empty())
-        reason += "; no mechanism checks recorded";
-    bool multiMember = false;
-    for (const auto& step : run.steps)
-        multiMember |= step.tokenIds.size() >= 2;
-    if (!multiMember)
-        reason += "; no set of 2 or more members";
-    verdict.inconclusiveReason = reason;
+    verdict.inconclusiveReason = singleRunReason(failedChecks(run), !run.checks.empty(), hasMultiMemberStep(run));
     if (run.record.config.isArtifactControl())
         return controlVerdict(verdict);
     return verdict;
 }
 
+std::optional<Verdict> storedSingleRunVerdict(notebook::Notebook& notebook, int64_t runId)
+{
+    std::map<std::string, double> stored;
+    for (const auto& m : notebook.metrics().withPrefix(runId, "verdict."))
+        if (!m.step && !m.layer && !m.head)
+            stored[m.name] = m.value;
+    const auto scenario = stored.find("verdict.scenario");
+    if (scenario == stored.end())
+        return std::nullopt;
+    static const Scenario kByCode[] = {Scenario::Inconclusive, Scenario::A, Scenario::B, Scenario::C, Scenario::D,
+                                       Scenario::Control}; // metrics(Verdict)'s codes
+    if (!(scenario->second >= 0 && scenario->second <= 5) || scenario->second != std::floor(scenario->second))
+        return std::nullopt;
+    Verdict verdict;
+    verdict.scenario = kByCode[static_cast<int>(scenario->second)];
+    // The criteria's names, order, tests and meanings are the decision procedure's; the numbers
+    // are the stored ones.
+    verdict.criteria = decideScenario(VerdictInputs{}).criteria;
+    for (VerdictCriterion& c : verdict.criteria) {
+        const std::string prefix = "verdict.criterion." + c.name + ".";
+        const auto value = stored.find(prefix + "value");
+        const auto threshold = stored.find(prefix + "threshold");
+        const auto met = stored.find(prefix + "met");
+        if (value == stored.end() || threshold == stored.end() || met == stored.end())
+            return std::nullopt;
+        c.value = value->second;
+        c.threshold = threshold->second;
+        c.met = met->second == 1.0;
+    }
+    if (verdict.scenario == Scenario::Inconclusive) {
+        std::vector<std::string> failed;
+        for (const auto& check : notebook.checks().ofRun(runId))
+            if (!check.passed)
+                failed.push_back("run " + std::to_string(runId) + " " + check.name);
+        const VerdictCriterion* recorded = verdict.criterion("mechanism_checks_recorded");
+        const VerdictCriterion* multiMember = verdict.criterion("multi_member_sets");
+        verdict.inconclusiveReason = singleRunReason(failed, recorded && recorded->met, multiMember && multiMember->met);
+    }
+    if (verdict.scenario == Scenario::Control)
+        return controlVerdict(verdict); // its reason is the control's, whatever was measured
+    return verdict;
+}
+
 void recordVerdict(notebook::Notebook& notebook, int64_t runId, const Verdict& verdict)
 {
-    notebook.metrics().record(runId, toMetricRecords(metrics(verdict)));
+    notebook.metrics().replacePrefix(runId, "verdict.", toMetricRecords(metrics(verdict)));
     notebook.tags().add(runId, "verdict:" + scenarioName(verdict.scenario));
 }
 

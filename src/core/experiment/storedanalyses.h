@@ -49,9 +49,19 @@ PairAnalysis analyseStoredPair(notebook::Notebook& notebook, int64_t isolatedRun
 
 // The verdict of a single run with no run of the other mode to compare with: inconclusive, with
 // the run's own preconditions (checks, multi-member sets) and the missing comparison as reasons.
+// Computed once when the run ends (NotebookRunSink, for a plain run or a preset that asks for a
+// verdict) and stored as metrics verdict.*; reports read it back (storedSingleRunVerdict).
 Verdict singleRunVerdict(notebook::Notebook& notebook, int64_t runId);
 
-// Stores the verdict on a run: metrics verdict.* and the tag "verdict:<A|B|C|D|inconclusive>".
+// The single-run verdict stored on a run (its verdict.* metrics), read back as singleRunVerdict
+// made it: the criteria from the stored numbers (NaN kept), their tests and meanings from the one
+// decision procedure, the reason regenerated from the stored numbers and the run's stored checks.
+// nullopt when the run stored no verdict (recorded before TEMPO Lab stored one, or its preset
+// asks for none) or an incomplete one.
+std::optional<Verdict> storedSingleRunVerdict(notebook::Notebook& notebook, int64_t runId);
+
+// Stores the verdict on a run: metrics verdict.* (replacing any verdict.* it has, e.g. its
+// single-run verdict) and the tag "verdict:<A|B|C|D|inconclusive>".
 void recordVerdict(notebook::Notebook& notebook, int64_t runId, const Verdict& verdict);
 
 // The newest finished run with the same model, prompt and TEMPO settings as `runId` but the other

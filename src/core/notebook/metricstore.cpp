@@ -2,6 +2,8 @@
 
 #include "core/notebook/metricstore.h"
 
+#include <limits>
+
 #include "core/notebook/database.h"
 
 namespace tempo::notebook {
@@ -36,6 +38,35 @@ std::vector<MetricRecord> MetricStore::ofRun(std::int64_t runId) const
     while (query.step())
         metrics.push_back({query.text(0), query.real(1), optionalInt(2), optionalInt(3), optionalInt(4)});
     return metrics;
+}
+
+std::vector<MetricRecord> MetricStore::withPrefix(std::int64_t runId, const std::string& prefix) const
+{
+    Statement query = database().prepare("SELECT name, value, step, layer, head FROM metrics"
+                                         " WHERE run_id = ?1 AND substr(name, 1, length(?2)) = ?2 ORDER BY id");
+    query.bind(1, runId).bind(2, prefix);
+    std::vector<MetricRecord> metrics;
+    auto optionalInt = [&](int column) -> std::optional<int> {
+        if (query.isNull(column))
+            return std::nullopt;
+        return query.integer(column);
+    };
+    while (query.step())
+        metrics.push_back({query.text(0), query.isNull(1) ? std::numeric_limits<double>::quiet_NaN() : query.real(1),
+                           optionalInt(2), optionalInt(3), optionalInt(4)});
+    return metrics;
+}
+
+void MetricStore::replacePrefix(std::int64_t runId, const std::string& prefix, const std::vector<MetricRecord>& metrics)
+{
+    requireWritable("replacing metrics");
+    Transaction transaction(database());
+    requireRunExists(runId);
+    Statement remove = database().prepare("DELETE FROM metrics WHERE run_id = ?1 AND substr(name, 1, length(?2)) = ?2");
+    remove.bind(1, runId).bind(2, prefix);
+    remove.run();
+    record(runId, metrics); // nested: joins this transaction
+    transaction.commit();
 }
 
 } // namespace tempo::notebook

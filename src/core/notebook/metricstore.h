@@ -2,6 +2,7 @@
 // A run's metrics: named values, each optionally tied to a step, a layer and a head.
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "core/notebook/records.h"
@@ -15,6 +16,12 @@ public:
 
     void record(std::int64_t runId, const std::vector<MetricRecord>& metrics); // one transaction
     std::vector<MetricRecord> ofRun(std::int64_t runId) const;                 // in recording order
+    // The run's metrics whose names start with `prefix`, in recording order. Unlike ofRun, a value
+    // recorded as NaN (SQLite keeps it as NULL) reads back as NaN.
+    std::vector<MetricRecord> withPrefix(std::int64_t runId, const std::string& prefix) const;
+    // Removes the run's metrics whose names start with `prefix` and records `metrics` instead, in
+    // one transaction (a pair's verdict replaces the single-run verdict stored when the run ended).
+    void replacePrefix(std::int64_t runId, const std::string& prefix, const std::vector<MetricRecord>& metrics);
 };
 
 } // namespace tempo::notebook

@@ -143,8 +143,17 @@ ReportData loadRunSubject(notebook::Notebook& notebook, std::int64_t runId)
             data.group = group;
         }
     }
-    if (!data.verdict.present && run.record.status == notebook::RunStatus::Finished && run.promptTokens > 0)
-        data.verdict = reportVerdict(singleRunVerdict(notebook, runId));
+    // Otherwise the run's own verdict, stored when it ended; a run that stored none (recorded before
+    // TEMPO Lab stored it, or a preset that asks for no verdict) gets it decided here, and the
+    // report says so.
+    if (!data.verdict.present && run.record.status == notebook::RunStatus::Finished && run.promptTokens > 0) {
+        if (const auto stored = storedSingleRunVerdict(notebook, runId)) {
+            data.verdict = reportVerdict(*stored);
+        } else {
+            data.verdict = reportVerdict(singleRunVerdict(notebook, runId));
+            data.runs.front().computedForReport.push_back("verdict");
+        }
+    }
     return data;
 }
 

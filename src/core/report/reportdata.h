@@ -59,7 +59,7 @@ struct ReportRun {
     // for a run recorded before that, it is computed from the stored attention when the report is
     // built and named in computedForReport, so the report can say so.
     std::vector<notebook::MetricRecord> metrics;
-    std::vector<std::string> computedForReport; // analyses not stored with the run ("cross_parallel")
+    std::vector<std::string> computedForReport; // analyses not stored with the run ("cross_parallel", "verdict")
     std::vector<notebook::NoteRecord> notes;
     std::vector<std::string> tags;
     std::vector<notebook::TensorInfo> tensors; // what was captured (names, shapes, bytes)

@@ -618,6 +618,11 @@ void writeScenarios(DocumentWriter& w, const ReportData& data)
         w.paragraph("No verdict is stored: the preset did not ask for one, or no pair of isolated and visible runs exists.");
         return;
     }
+    if (data.runs.size() == 1 && std::find(data.runs.front().computedForReport.begin(),
+                                           data.runs.front().computedForReport.end(),
+                                           "verdict") != data.runs.front().computedForReport.end())
+        w.paragraph("Decided for this report from the stored steps and checks: the run stored no verdict when it "
+                    "ended (it was recorded before TEMPO Lab stored one, or its preset asks for none).");
     w.paragraph("Scenarios (DESIGN.md section 2): A prior context dominates; B subtle cross-attention; C significant "
                 "interaction; D different logits, same top-k. Preconditions must all hold before a scenario is decided.");
     std::vector<std::vector<std::string>> rows;
