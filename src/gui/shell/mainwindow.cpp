@@ -20,6 +20,7 @@
 
 #include "core/notebook/notebook.h"
 #include "gui/pages/launch/launchpage.h"
+#include "gui/pages/launch/studypanel.h"
 #include "gui/pages/run/runpage.h"
 #include "gui/shell/historymodel.h"
 #include "gui/shell/historysidebar.h"
@@ -90,6 +91,7 @@ MainWindow::MainWindow(LabContext& context, QWidget* parent) : QMainWindow(paren
 
     RunWorker& worker = context_.worker();
     connect(launch_, &LaunchPage::runRequested, this, &MainWindow::startRun);
+    connect(&launch_->studyPanel(), &StudyPanel::reportRequested, this, &MainWindow::openStudyReport);
     connect(&worker, &RunWorker::started, this, &MainWindow::onStarted);
     connect(&worker, &RunWorker::stepFinished, run_, &RunPage::appendSteps);
     connect(&worker, &RunWorker::progress, this, &MainWindow::onProgress);
@@ -434,6 +436,12 @@ void MainWindow::openSweep(qint64 sweepId)
 {
     sweeps_->showSweep(sweepId);
     showPage(Page::Sweeps);
+}
+
+void MainWindow::openStudyReport(qint64 studyId)
+{
+    report_->showStudy(studyId);
+    showPage(Page::Report);
 }
 
 void MainWindow::selectedRunsChanged(const QList<qint64>& runIds)

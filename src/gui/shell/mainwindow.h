@@ -62,6 +62,7 @@ public slots:
     void openGroup(qint64 groupId);
     void compareRuns(qint64 runA, qint64 runB);
     void openSweep(qint64 sweepId);
+    void openStudyReport(qint64 studyId); // the Report page shows the study's findings report
     void openSettings();
     void exportReport();
 

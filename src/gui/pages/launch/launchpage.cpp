@@ -12,6 +12,7 @@
 #include <QVBoxLayout>
 
 #include "core/notebook/notebook.h"
+#include "gui/pages/launch/studypanel.h"
 #include "gui/shell/labcontext.h"
 #include "gui/shell/labsettings.h"
 #include "gui/widgets/modellimits.h"
@@ -30,7 +31,8 @@ LaunchPage::LaunchPage(LabContext& context, QWidget* parent) : QWidget(parent), 
     auto* title = new QLabel(tr("Launch an experiment"), this);
     title->setObjectName(QStringLiteral("pageTitle"));
     layout->addWidget(title);
-    auto* hint = new QLabel(tr("Each card is a preset: its question, its settings (edit any of them) and Run. "
+    auto* hint = new QLabel(tr("Run the whole study (every preset over a prompt suite), or one preset from its card: its question, "
+                               "its settings (edit any of them) and Run. "
                                "Runs go to the notebook and appear at the top of the history."),
                             this);
     hint->setObjectName(QStringLiteral("muted"));
@@ -42,10 +44,18 @@ LaunchPage::LaunchPage(LabContext& context, QWidget* parent) : QWidget(parent), 
     auto* scroll = new QScrollArea(this);
     scroll->setWidgetResizable(true);
     scroll->setFrameShape(QFrame::NoFrame);
+    // The study panel first, where a researcher looks first, then the preset cards.
     auto* holder = new QWidget(scroll);
-    grid_ = new QGridLayout(holder);
-    grid_->setContentsMargins(0, 4, 4, 8);
+    auto* column = new QVBoxLayout(holder);
+    column->setContentsMargins(0, 4, 4, 8);
+    column->setSpacing(14);
+    study_ = new StudyPanel(context_, *picker_, holder);
+    column->addWidget(study_);
+    auto* cardsHolder = new QWidget(holder);
+    grid_ = new QGridLayout(cardsHolder);
+    grid_->setContentsMargins(0, 0, 0, 0);
     grid_->setSpacing(14);
+    column->addWidget(cardsHolder, 1);
     scroll->setWidget(holder);
     layout->addWidget(scroll, 1);
 

@@ -1,6 +1,7 @@
 #pragma once
-// Launch: one card per preset (shipped 1a..5, then the notebook's own copies) above the model
-// picker; Run on a card asks the window to start that preset.
+// Launch: the model picker, the study panel ("Run the whole study": every preset over a prompt
+// suite, studypanel.h), then one card per preset (shipped 1a..5, then the notebook's own copies);
+// Run on a card asks the window to start that preset.
 
 #include <memory>
 
@@ -22,6 +23,7 @@ namespace tempo::gui {
 class LabContext;
 class ModelPicker;
 class PresetCard;
+class StudyPanel;
 struct ModelLimits;
 
 class LaunchPage : public QWidget {
@@ -31,6 +33,7 @@ public:
     ~LaunchPage() override; // waits for a model read still going
 
     ModelPicker& modelPicker() { return *picker_; }
+    StudyPanel& studyPanel() { return *study_; }
     PresetCard* card(const QString& presetId) const;
     QList<PresetCard*> cards() const { return cards_; }
     // The card the Run shortcut starts: the one holding focus, else the last one run, else 1a.
@@ -55,6 +58,7 @@ private:
     LabContext& context_;
     tempo::notebook::PresetStore* presets_ = nullptr; // the user presets of the open notebook
     ModelPicker* picker_;
+    StudyPanel* study_;
     QGridLayout* grid_;
     QList<PresetCard*> cards_;
     PresetCard* lastRun_ = nullptr;
