@@ -257,7 +257,7 @@ void fillExperiment2(notebook::Notebook& book, const LoadedSweep* sweep, Experim
         const double ratio = group.comparison.visibleRunId && ratioOfRun.count(*group.comparison.visibleRunId)
                                  ? ratioOfRun[*group.comparison.visibleRunId]
                                  : std::nan("");
-        for (const std::string family : {families[group.id], std::string()}) {
+        for (const std::string& family : {families[group.id], std::string()}) {
             Values& v = byFamily[family];
             ++v.verdicts[scenario];
             v.maxAbsDiff.push_back(comparisonScalar(group, "distribution.max_abs_diff").value_or(std::nan("")));
@@ -392,10 +392,10 @@ void fillControl(notebook::Notebook& book, const LoadedSweep* tempo, const Loade
     c.tempoSweepId = tempo ? tempo->link.sweepId : 0;
     std::map<std::string, std::vector<double>> tempoValues, controlValues;
     for (const auto& p : tempo ? pairValues(book, *tempo) : std::vector<PairValues>{})
-        for (const std::string family : {p.family, std::string()})
+        for (const std::string& family : {p.family, std::string()})
             tempoValues[family].push_back(p.maxAbsDiff);
     for (const auto& p : pairValues(book, *control))
-        for (const std::string family : {p.family, std::string()})
+        for (const std::string& family : {p.family, std::string()})
             controlValues[family].push_back(p.maxAbsDiff);
     std::set<std::string> families;
     for (const auto* values : {&tempoValues, &controlValues})
