@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/report/reportbuilder.h"
+#include "core/report/documentwriter.h"
 #include "core/analysis/verdict.h"
 #include "core/runrecord/tempoconfig.h"
 
@@ -31,15 +32,6 @@ std::string integer(std::int64_t value) { return std::to_string(value); }
 std::string plural(std::int64_t n, const std::string& one, const std::string& many) { return integer(n) + " " + (n == 1 ? one : many); }
 
 std::string optionalNumber(const std::optional<double>& value) { return value ? num(*value) : "n/a"; }
-
-std::string bytesText(std::int64_t bytes)
-{
-    if (bytes < 1024)
-        return integer(bytes) + " B";
-    if (bytes < 1024 * 1024)
-        return formatNumber(bytes / 1024.0, 3) + " KiB";
-    return formatNumber(bytes / (1024.0 * 1024.0), 3) + " MiB";
-}
 
 // Length of the valid UTF-8 sequence starting at text[i], 0 when the bytes there are not one.
 size_t utf8SequenceLength(const std::string& text, size_t i)
@@ -89,61 +81,18 @@ std::string runLabel(const ReportRun& run)
     return "run " + integer(run.record.id) + (qualifiers.empty() ? "" : " (" + qualifiers + ")");
 }
 
-class DocumentWriter {
-public:
-    explicit DocumentWriter(ReportDocument& document) : doc_(document) {}
-
-    void heading(int level, const std::string& text, const std::string& anchor = "")
-    {
-        Block b;
-        b.kind = Block::Kind::Heading;
-        b.level = level;
-        b.text = {plain(text)};
-        b.anchor = anchor;
-        doc_.blocks.push_back(std::move(b));
-    }
-    void paragraph(Inline text)
-    {
-        Block b;
-        b.kind = Block::Kind::Paragraph;
-        b.text = std::move(text);
-        doc_.blocks.push_back(std::move(b));
-    }
-    void paragraph(const std::string& text) { paragraph(Inline{plain(text)}); }
-    void bullets(std::vector<Inline> items)
-    {
-        if (items.empty())
-            return;
-        Block b;
-        b.kind = Block::Kind::Bullets;
-        b.items = std::move(items);
-        doc_.blocks.push_back(std::move(b));
-    }
-    void table(std::vector<std::string> header, std::vector<std::vector<std::string>> rows)
-    {
-        if (rows.empty())
-            return;
-        Block b;
-        b.kind = Block::Kind::Table;
-        b.header = std::move(header);
-        b.rows = std::move(rows);
-        doc_.blocks.push_back(std::move(b));
-    }
-    void figure(ChartKind kind, const ReportData& data)
-    {
-        Block b;
-        b.kind = Block::Kind::Figure;
-        b.chart = kind;
-        b.imagePath = "charts/" + chartFileName(kind);
-        b.imageAlt = chartTitle(kind);
-        b.text = {plain(chartTitle(kind) + ". " + chartCaption(kind, data))};
-        doc_.blocks.push_back(std::move(b));
-        doc_.charts.push_back(kind);
-    }
-
-private:
-    ReportDocument& doc_;
-};
+// A chart of the run/group/sweep report as a figure block (its data is drawn by src/render).
+void addChartFigure(DocumentWriter& w, ChartKind kind, const ReportData& data)
+{
+    Block b;
+    b.kind = Block::Kind::Figure;
+    b.chart = kind;
+    b.imagePath = "charts/" + chartFileName(kind);
+    b.imageAlt = chartTitle(kind);
+    b.text = {plain(chartTitle(kind) + ". " + chartCaption(kind, data))};
+    w.append(std::move(b));
+    w.document().charts.push_back(kind);
+}
 
 // Rows "metric | value" for the scalar metrics `names` (prefix + name) present in `metrics`.
 std::vector<std::vector<std::string>> scalarRows(const Metrics& metrics, const std::string& prefix,
@@ -562,7 +511,7 @@ void writeKeyFindings(DocumentWriter& w, const ReportData& data)
     if (!charts.empty()) {
         w.heading(3, "Charts");
         for (ChartKind kind : charts)
-            w.figure(kind, data);
+            addChartFigure(w, kind, data);
     }
 }
 

@@ -2,6 +2,7 @@
 // outcome is picked by a rule over the numbers (the rule's cut-off is printed with it); where a
 // number is missing the text says so instead of guessing.
 #include "core/report/studyreport.h"
+#include "core/report/documentwriter.h"
 
 #include <algorithm>
 #include <cmath>
@@ -28,17 +29,6 @@ std::string counted(std::int64_t n, const std::string& one, const std::string& m
     return count(n) + " " + (n == 1 ? one : many);
 }
 std::string percent(double share) { return std::isfinite(share) ? formatNumber(100.0 * share, 3) + "%" : "n/a"; }
-
-std::string bytesText(std::int64_t bytes)
-{
-    if (bytes < 1024)
-        return count(bytes) + " B";
-    if (bytes < 1024 * 1024)
-        return formatNumber(bytes / 1024.0, 3) + " KiB";
-    if (bytes < 1024LL * 1024 * 1024)
-        return formatNumber(bytes / (1024.0 * 1024.0), 3) + " MiB";
-    return formatNumber(bytes / (1024.0 * 1024.0 * 1024.0), 3) + " GiB";
-}
 
 std::string joined(const std::vector<std::string>& items, const std::string& separator = ", ")
 {
@@ -116,68 +106,24 @@ ChartSeries chartSeries(const std::string& name, ChartSeries::Style style, const
     return out;
 }
 
-class StudyWriter {
-public:
-    explicit StudyWriter(ReportDocument& document) : doc_(document) {}
-
-    void heading(int level, const std::string& title, const std::string& anchor = "")
-    {
-        Block b;
-        b.kind = Block::Kind::Heading;
-        b.level = level;
-        b.text = {text(title)};
-        b.anchor = anchor;
-        doc_.blocks.push_back(std::move(b));
+// A figure when some series has a value; otherwise a sentence saying there is nothing to draw.
+void addSpecFigure(DocumentWriter& w, ChartSpec spec, const std::string& caption)
+{
+    const bool hasData = std::any_of(spec.series.begin(), spec.series.end(), [](const ChartSeries& s) {
+        return std::any_of(s.y.begin(), s.y.end(), [](double v) { return std::isfinite(v); });
+    });
+    if (!hasData) {
+        w.paragraph("No chart \"" + spec.title + "\": none of its values was measured.");
+        return;
     }
-    void paragraph(Inline spans)
-    {
-        Block b;
-        b.kind = Block::Kind::Paragraph;
-        b.text = std::move(spans);
-        doc_.blocks.push_back(std::move(b));
-    }
-    void paragraph(const std::string& value) { paragraph(Inline{text(value)}); }
-    void bullets(std::vector<Inline> items)
-    {
-        if (items.empty())
-            return;
-        Block b;
-        b.kind = Block::Kind::Bullets;
-        b.items = std::move(items);
-        doc_.blocks.push_back(std::move(b));
-    }
-    void table(std::vector<std::string> header, std::vector<std::vector<std::string>> rows)
-    {
-        if (rows.empty())
-            return;
-        Block b;
-        b.kind = Block::Kind::Table;
-        b.header = std::move(header);
-        b.rows = std::move(rows);
-        doc_.blocks.push_back(std::move(b));
-    }
-    // A figure when some series has a value; otherwise a sentence saying there is nothing to draw.
-    void figure(ChartSpec spec, const std::string& caption)
-    {
-        const bool hasData = std::any_of(spec.series.begin(), spec.series.end(), [](const ChartSeries& s) {
-            return std::any_of(s.y.begin(), s.y.end(), [](double v) { return std::isfinite(v); });
-        });
-        if (!hasData) {
-            paragraph("No chart \"" + spec.title + "\": none of its values was measured.");
-            return;
-        }
-        Block b;
-        b.kind = Block::Kind::Figure;
-        b.imagePath = "charts/" + spec.id + ".png";
-        b.imageAlt = spec.title;
-        b.text = {text(spec.title + ". " + caption)};
-        b.spec = std::move(spec);
-        doc_.blocks.push_back(std::move(b));
-    }
-
-private:
-    ReportDocument& doc_;
-};
+    Block b;
+    b.kind = Block::Kind::Figure;
+    b.imagePath = "charts/" + spec.id + ".png";
+    b.imageAlt = spec.title;
+    b.text = {text(spec.title + ". " + caption)};
+    b.spec = std::move(spec);
+    w.append(std::move(b));
+}
 
 const FamilyScenario* allFamilies(const std::vector<FamilyScenario>& families)
 {
@@ -219,7 +165,7 @@ std::string supportSentence(const FamilyScenario& f)
 
 // ---- title and provenance
 
-void writeHeader(StudyWriter& w, const StudyReportData& d)
+void writeHeader(DocumentWriter& w, const StudyReportData& d)
 {
     w.heading(1, studyReportTitle(d), "title");
     std::vector<std::string> families;
@@ -242,7 +188,7 @@ void writeHeader(StudyWriter& w, const StudyReportData& d)
 
 // ---- executive summary
 
-void writeExecutiveSummary(StudyWriter& w, const StudyReportData& d)
+void writeExecutiveSummary(DocumentWriter& w, const StudyReportData& d)
 {
     w.heading(2, "Executive summary", "executive-summary");
     const std::int64_t failed = d.tempoChecksFailed();
@@ -310,7 +256,7 @@ void writeExecutiveSummary(StudyWriter& w, const StudyReportData& d)
 
 // ---- key findings
 
-void writeExperiment1(StudyWriter& w, const StudyReportData& d)
+void writeExperiment1(DocumentWriter& w, const StudyReportData& d)
 {
     w.heading(3, "Experiments 1a and 1b: attention to siblings vs prior context", "experiment-1");
     const Experiment1& e = d.exp1;
@@ -354,15 +300,15 @@ void writeExperiment1(StudyWriter& w, const StudyReportData& d)
                      chartSeries("1a to prior context", ChartSeries::Style::Bars, e.prior1a),
                      chartSeries("1b to siblings", ChartSeries::Style::Bars, e.sibling1b),
                      chartSeries("1b to prior context", ChartSeries::Style::Bars, e.prior1b)};
-    w.figure(masses, "Means across the runs of each preset; bars are 95% bootstrap intervals.");
+    addSpecFigure(w, masses, "Means across the runs of each preset; bars are 95% bootstrap intervals.");
     ChartSpec difference{"exp1_attention_difference", "Attention difference 1a vs 1b per layer", "Layer",
                          "Mean |attention 1a - 1b| (probability)", {}, true, false, {}};
     difference.series = {chartSeries("mean |a_1a - a_1b|", ChartSeries::Style::Line, e.differenceByLayer)};
-    w.figure(difference, "Mean absolute difference of aligned attention probabilities per layer, across the 1a/1b pairs, "
+    addSpecFigure(w, difference, "Mean absolute difference of aligned attention probabilities per layer, across the 1a/1b pairs, "
                          "with 95% intervals.");
 }
 
-void writeExperiment2(StudyWriter& w, const StudyReportData& d)
+void writeExperiment2(DocumentWriter& w, const StudyReportData& d)
 {
     w.heading(3, "Experiment 2: logit divergence, isolated vs visible", "experiment-2");
     const Experiment2& e = d.exp2;
@@ -385,10 +331,10 @@ void writeExperiment2(StudyWriter& w, const StudyReportData& d)
     chart.series = {chartSeries("KL(isolated || visible)", ChartSeries::Style::Line, e.klIsolatedVisible),
                     chartSeries("KL(visible || isolated)", ChartSeries::Style::Line, e.klVisibleIsolated),
                     chartSeries("Jensen-Shannon", ChartSeries::Style::Line, e.js)};
-    w.figure(chart, "Mean over the pairs that reached step s; bars are 95% bootstrap intervals across the suite.");
+    addSpecFigure(w, chart, "Mean over the pairs that reached step s; bars are 95% bootstrap intervals across the suite.");
 }
 
-void writeExperiment3(StudyWriter& w, const StudyReportData& d)
+void writeExperiment3(DocumentWriter& w, const StudyReportData& d)
 {
     w.heading(3, "Experiment 3: cross-parallel attention ratio", "experiment-3");
     const Experiment3& e = d.exp3;
@@ -422,16 +368,16 @@ void writeExperiment3(StudyWriter& w, const StudyReportData& d)
         familySeries.push_back({static_cast<double>(i), e.ratioByFamily[i].second});
     }
     byFamily.series = {chartSeries("sibling / prior ratio", ChartSeries::Style::Bars, familySeries)};
-    w.figure(byFamily, "Mean over the visible runs of each family (all thresholds); the scenario rule's cut-off for "
+    addSpecFigure(w, byFamily, "Mean over the visible runs of each family (all thresholds); the scenario rule's cut-off for "
                        "\"prior context dominates\" is " +
                            num(kPriorDominatesSiblingToPriorRatio) + ".");
     ChartSpec byLayer{"exp3_ratio_by_layer", "Sibling / prior attention ratio per layer", "Layer",
                       "Sibling / prior attention mass (mean, 95% CI)", {}, true, false, {}};
     byLayer.series = {chartSeries("sibling / prior ratio", ChartSeries::Style::Line, e.ratioByLayer)};
-    w.figure(byLayer, "Mean over the visible runs of experiment 3 per layer.");
+    addSpecFigure(w, byLayer, "Mean over the visible runs of experiment 3 per layer.");
 }
 
-void writeExperiment4(StudyWriter& w, const StudyReportData& d)
+void writeExperiment4(DocumentWriter& w, const StudyReportData& d)
 {
     w.heading(3, "Experiment 4: KV cache and RoPE inspection", "experiment-4");
     const Experiment4& e = d.exp4;
@@ -516,12 +462,12 @@ void writeExperiment4(StudyWriter& w, const StudyReportData& d)
                 floored = true;
             }
     chart.series = {logical, physical, limit};
-    w.figure(chart, "Per run: the largest error of a cached key against the rotation of its logical position, the smallest "
+    addSpecFigure(w, chart, "Per run: the largest error of a cached key against the rotation of its logical position, the smallest "
                     "against the rotation of its physical slot (where they differ), and the run's tolerance." +
                         (floored ? " Errors of exactly 0 are drawn at " + num(floor) + " (a log axis has no 0)." : std::string()));
 }
 
-void writeExperiment5(StudyWriter& w, const StudyReportData& d)
+void writeExperiment5(DocumentWriter& w, const StudyReportData& d)
 {
     w.heading(3, "Experiment 5: width distribution and high-parallelism stress", "experiment-5");
     const Experiment5& e = d.exp5;
@@ -565,7 +511,7 @@ void writeExperiment5(StudyWriter& w, const StudyReportData& d)
         }
         distribution.series.push_back(s);
     }
-    w.figure(distribution, "Share of the steps of preset 5 whose set had each width, one line per threshold.");
+    addSpecFigure(w, distribution, "Share of the steps of preset 5 whose set had each width, one line per threshold.");
     rows.clear();
     for (const auto& p : e.msPerStepByWidth)
         rows.push_back({num(p.x), count(p.value.n), meanCell(p.value), intervalCell(p.value)});
@@ -575,7 +521,7 @@ void writeExperiment5(StudyWriter& w, const StudyReportData& d)
     ChartSpec timing{"exp5_time_vs_width", "Time per step vs set width", "Set width (members)", "Time per step (ms)",
                      {}, true, false, {}};
     timing.series = {chartSeries("mean ms per step", ChartSeries::Style::Line, e.msPerStepByWidth)};
-    w.figure(timing, "Mean wall time of a decoding step of each width, with 95% intervals across the steps.");
+    addSpecFigure(w, timing, "Mean wall time of a decoding step of each width, with 95% intervals across the steps.");
     w.paragraph(std::string("Numerical health: ") + counted(e.nonFiniteValues, "non-finite value", "non-finite values") +
                 " (NaN/Inf) among the readouts; largest |sum(p) - 1| " + num(e.maxProbabilitySumError) + "." +
                 (e.nonFiniteValues > 0 ? " Readouts with NaN/Inf are not valid distributions." : ""));
@@ -583,7 +529,7 @@ void writeExperiment5(StudyWriter& w, const StudyReportData& d)
 
 // ---- scenario analysis
 
-void writeScenarioAnalysis(StudyWriter& w, const StudyReportData& d)
+void writeScenarioAnalysis(DocumentWriter& w, const StudyReportData& d)
 {
     w.heading(2, "Scenario analysis", "scenario-analysis");
     w.paragraph("Each pair of experiment 2 gets a verdict (core/analysis/verdict.h) from four criteria: I identical "
@@ -636,12 +582,12 @@ void writeScenarioAnalysis(StudyWriter& w, const StudyReportData& d)
         }
         chart.series.push_back(s);
     }
-    w.figure(chart, "Number of pairs of experiment 2 with each verdict, per family and over all families.");
+    addSpecFigure(w, chart, "Number of pairs of experiment 2 with each verdict, per family and over all families.");
 }
 
 // ---- artifact control
 
-void writeControl(StudyWriter& w, const StudyReportData& d)
+void writeControl(DocumentWriter& w, const StudyReportData& d)
 {
     w.heading(2, "Artifact control vs real mechanism", "artifact-control");
     const ControlComparison& c = d.control;
@@ -692,13 +638,13 @@ void writeControl(StudyWriter& w, const StudyReportData& d)
     }
     chart.series = {chartSeries("real mechanism", ChartSeries::Style::Bars, real),
                     chartSeries("artifact control", ChartSeries::Style::Points, control)};
-    w.figure(chart, "Bars: the real mechanism, what sibling visibility changes; markers: the artifact control, which must be "
+    addSpecFigure(w, chart, "Bars: the real mechanism, what sibling visibility changes; markers: the artifact control, which must be "
                     "0 everywhere.");
 }
 
 // ---- technical details
 
-void writeTechnicalDetails(StudyWriter& w, const StudyReportData& d)
+void writeTechnicalDetails(DocumentWriter& w, const StudyReportData& d)
 {
     w.heading(2, "Technical details", "technical-details");
     w.heading(3, "Provenance");
@@ -760,7 +706,7 @@ void writeTechnicalDetails(StudyWriter& w, const StudyReportData& d)
 
 // ---- recommendations, limitations, files
 
-void writeRecommendations(StudyWriter& w, const StudyReportData& d)
+void writeRecommendations(DocumentWriter& w, const StudyReportData& d)
 {
     w.heading(2, "Recommendations", "recommendations");
     w.paragraph("Each recommendation follows from a rule over the numbers above; the rule's cut-off is given with it.");
@@ -772,7 +718,7 @@ void writeRecommendations(StudyWriter& w, const StudyReportData& d)
     w.bullets(items);
 }
 
-void writeLimitations(StudyWriter& w, const StudyReportData& d)
+void writeLimitations(DocumentWriter& w, const StudyReportData& d)
 {
     w.heading(2, "Limitations", "limitations");
     std::vector<Inline> items;
@@ -818,7 +764,7 @@ void writeLimitations(StudyWriter& w, const StudyReportData& d)
     w.bullets(items);
 }
 
-void writeFiles(StudyWriter& w, const ReportDocument& document)
+void writeFiles(DocumentWriter& w, const ReportDocument& document)
 {
     w.heading(2, "Files", "files");
     std::vector<Inline> items{{ident("report.md"), text(": this report")}};
@@ -894,7 +840,7 @@ ReportDocument buildStudyReportDocument(const StudyReportData& data, ChartDrawin
     ReportDocument document;
     document.title = studyReportTitle(data);
     document.drawing = drawing;
-    StudyWriter w(document);
+    DocumentWriter w(document);
     writeHeader(w, data);
     writeExecutiveSummary(w, data);
     w.heading(2, "Key findings", "key-findings");
@@ -908,7 +854,7 @@ ReportDocument buildStudyReportDocument(const StudyReportData& data, ChartDrawin
     writeTechnicalDetails(w, data);
     writeRecommendations(w, data);
     writeLimitations(w, data);
-    writeFiles(w, document);
+    studydoc::writeFiles(w, document);
     return document;
 }
 
