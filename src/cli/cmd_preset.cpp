@@ -242,25 +242,6 @@ int runPreset(const std::vector<std::string>& words)
     throw InvalidArgument(expectedFound("preset subcommand", "list, run or save", "'" + words[0] + "'"));
 }
 
-std::vector<double> parseThresholds(const std::string& text)
-{
-    std::vector<double> thresholds;
-    std::stringstream stream(text);
-    for (std::string item; std::getline(stream, item, ',');) {
-        std::size_t used = 0;
-        double value = 0;
-        try {
-            value = std::stod(item, &used);
-        } catch (const std::exception&) {
-            used = 0;
-        }
-        if (item.empty() || used != item.size())
-            throw InvalidArgument(expectedFound("--thresholds item '" + item + "'", "a number in (0, 1]", item));
-        thresholds.push_back(value);
-    }
-    return thresholds;
-}
-
 int executeSweep(const SweepRequest& request, const Args& args, notebook::Notebook& notebook);
 
 // --manifest FILE --slice i/N: one task of `--emit-slurm`'s array job, into its notebook shard.
@@ -317,7 +298,7 @@ int runSweep(const std::vector<std::string>& input)
     SweepRequest request;
     request.modelFolder = (args.has("--model") ? args.required("--model") : bundledModelFolder().string());
     request.suite = loadSuite(args.required("--suite"));
-    request.thresholds = parseThresholds(args.required("--thresholds"));
+    request.thresholds = parseThresholdList(args.required("--thresholds"), "--thresholds");
     request.options = computeOptions(args);
     request.forceNew = args.has("--new");
     auto book = openNotebook(args);

@@ -67,27 +67,6 @@ const char* const kStudyUsage =
     "every run stay). Ctrl-C (or SIGTERM) cancels within one forward pass; `study resume ID` continues\n"
     "the study, reusing every finished run. A study whose process was killed shows as interrupted.\n";
 
-std::vector<double> studyThresholdList(const std::string& text)
-{
-    std::vector<double> thresholds;
-    std::stringstream stream(text);
-    for (std::string item; std::getline(stream, item, ',');) {
-        std::size_t used = 0;
-        double value = 0;
-        try {
-            value = std::stod(item, &used);
-        } catch (const std::exception&) {
-            used = 0;
-        }
-        if (item.empty() || used != item.size() || !(value > 0 && value <= 1))
-            throw InvalidArgument(expectedFound("--thresholds item '" + item + "'", "a number in (0, 1]", "'" + item + "'"));
-        thresholds.push_back(value);
-    }
-    if (thresholds.empty())
-        throw InvalidArgument(expectedFound("--thresholds", "at least one number", "'" + text + "'"));
-    return thresholds;
-}
-
 std::vector<std::string> studyPresetList(const std::string& text)
 {
     std::vector<std::string> presets;
@@ -322,7 +301,7 @@ int studyRun(const std::vector<std::string>& words)
     for (const SuitePrompt& p : suite)
         request.spec.prompts.push_back({p.category, p.prompt, p.steps > 0 ? std::optional<int64_t>(p.steps) : std::nullopt});
     if (auto thresholds = args.value("--thresholds"))
-        request.spec.thresholds = studyThresholdList(*thresholds);
+        request.spec.thresholds = parseThresholdList(*thresholds, "--thresholds");
     if (auto presets = args.value("--presets"))
         request.spec.presets = studyPresetList(*presets);
     if (args.has("--steps")) {

@@ -34,6 +34,7 @@
 #include "gui/shell/mainwindow.h"
 #include "gui/shell/labcontext.h"
 #include "gui/widgets/modelpicker.h"
+#include "gui/widgets/thresholdfield.h"
 #include "pagesfixture.h"
 
 using namespace tempo;
@@ -113,12 +114,12 @@ void StudyTest::shippedSuitesAreOffered()
 void StudyTest::badInputIsRefusedInWords()
 {
     QString error;
-    QCOMPARE(StudyPanel::parseStudyThresholds("0.001, 0.1;0.5 1", &error), (QList<double>{0.001, 0.1, 0.5, 1.0}));
-    QVERIFY(StudyPanel::parseStudyThresholds("0.1, abc", &error).isEmpty());
+    QCOMPARE(parseThresholdField("0.001, 0.1;0.5 1", &error), (QList<double>{0.001, 0.1, 0.5, 1.0}));
+    QVERIFY(parseThresholdField("0.1, abc", &error).isEmpty());
     QVERIFY2(error.contains("'abc'") && error.contains("expected"), qPrintable(error));
-    QVERIFY(StudyPanel::parseStudyThresholds("0.1 1.5", &error).isEmpty());
+    QVERIFY(parseThresholdField("0.1 1.5", &error).isEmpty());
     QVERIFY2(error.contains("1.5") && error.contains("(0, 1]"), qPrintable(error));
-    QVERIFY(StudyPanel::parseStudyThresholds(" , ", &error).isEmpty());
+    QVERIFY(parseThresholdField(" , ", &error).isEmpty());
     QVERIFY2(error.contains("none"), qPrintable(error));
 
     LabContext context(fixture_->notebookPath);
@@ -131,7 +132,7 @@ void StudyTest::badInputIsRefusedInWords()
     QTest::mouseClick(panel.runButton(), Qt::LeftButton);
     QVERIFY(!panel.isRunning());
     QVERIFY(panel.runButton()->isEnabled());
-    QVERIFY2(panel.statusLabel()->text().contains("(0, 1]") && panel.statusLabel()->text().contains("found 0"),
+    QVERIFY2(panel.statusLabel()->text().contains("(0, 1]") && panel.statusLabel()->text().contains("found '0'"),
              qPrintable(panel.statusLabel()->text()));
 
     panel.thresholdsField()->setText("0.05");

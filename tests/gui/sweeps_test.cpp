@@ -24,6 +24,7 @@
 #include "core/experiment/sweep.h"
 #include "gui/pages/sweeps/sweepspage.h"
 #include "gui/shell/labcontext.h"
+#include "gui/widgets/thresholdfield.h"
 #include "pagesfixture.h"
 
 using namespace tempo;
@@ -61,8 +62,8 @@ void SweepsTest::compiledSuiteEqualsTheShippedFile()
 void SweepsTest::thresholdsParse()
 {
     QString error;
-    QCOMPARE(SweepsPage::parseThresholds("0.05, 0.1 0.2;0.3", &error), (QList<double>{0.05, 0.1, 0.2, 0.3}));
-    QVERIFY(SweepsPage::parseThresholds("0.1, abc", &error).isEmpty());
+    QCOMPARE(parseThresholdField("0.05, 0.1 0.2;0.3", &error), (QList<double>{0.05, 0.1, 0.2, 0.3}));
+    QVERIFY(parseThresholdField("0.1, abc", &error).isEmpty());
     QVERIFY(error.contains("abc"));
 }
 

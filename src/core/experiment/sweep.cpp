@@ -236,6 +236,37 @@ std::pair<int64_t, int64_t> parseSlice(const std::string& text, const std::strin
     return {index, count};
 }
 
+std::vector<double> parseThresholdList(const std::string& text, const std::string& what)
+{
+    std::vector<double> thresholds;
+    std::string item;
+    const auto finishItem = [&] {
+        if (item.empty())
+            return;
+        std::size_t used = 0;
+        double value = 0;
+        try {
+            value = std::stod(item, &used);
+        } catch (const std::exception&) {
+            used = 0;
+        }
+        if (used != item.size() || !(value > 0 && value <= 1))
+            throw InvalidArgument(expectedFound(what + " item", "a number in (0, 1] such as 0.05", "'" + item + "'"));
+        thresholds.push_back(value);
+        item.clear();
+    };
+    for (char c : text) {
+        if (c == ',' || c == ';' || c == ' ' || c == '\t' || c == '\n' || c == '\r')
+            finishItem();
+        else
+            item += c;
+    }
+    finishItem();
+    if (thresholds.empty())
+        throw InvalidArgument(expectedFound(what, "at least one threshold such as 0.1", "none"));
+    return thresholds;
+}
+
 std::vector<SuitePrompt> parseSuite(const std::string& text, const std::string& source)
 {
     std::vector<SuitePrompt> suite;

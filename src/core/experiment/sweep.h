@@ -60,6 +60,11 @@ inline constexpr int64_t kMaxSuiteSteps = 100000;
 std::vector<SuitePrompt> parseSuite(const std::string& text, const std::string& source);
 std::vector<SuitePrompt> loadSuite(const std::filesystem::path& file);
 
+// A threshold list as a person types it: numbers in (0, 1] separated by commas, semicolons or
+// spaces ("0.001, 0.1;0.5 1"), at least one. `what` names the field in the error ("--thresholds").
+// Throws InvalidArgument naming the item and what was expected.
+std::vector<double> parseThresholdList(const std::string& text, const std::string& what);
+
 struct SweepRequest {
     CatalogEntry preset;
     std::filesystem::path modelFolder;

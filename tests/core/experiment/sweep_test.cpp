@@ -84,6 +84,28 @@ TEST(Suite, ParsesAndRefusesBadLines)
     EXPECT_THROW(parseSuite("\n", "s"), InvalidArgument);
 }
 
+// One reader for every threshold field (CLI --thresholds of sweeps and studies, the window's fields).
+std::string thresholdError(const std::string& text)
+{
+    try {
+        parseThresholdList(text, "--thresholds");
+    } catch (const InvalidArgument& error) {
+        return error.what();
+    }
+    return "(accepted)";
+}
+
+TEST(ThresholdList, AcceptsCommasSemicolonsAndSpacesAndRefusesOutOfRange)
+{
+    EXPECT_EQ(parseThresholdList("0.001,0.01, 0.5;1", "t"), (std::vector<double>{0.001, 0.01, 0.5, 1.0}));
+    EXPECT_EQ(parseThresholdList(" 0.1 ", "t"), (std::vector<double>{0.1}));
+    EXPECT_EQ(thresholdError("0.1,abc"), "--thresholds item: expected a number in (0, 1] such as 0.05, found 'abc'");
+    EXPECT_EQ(thresholdError("0.1,1.5"), "--thresholds item: expected a number in (0, 1] such as 0.05, found '1.5'");
+    EXPECT_EQ(thresholdError("0"), "--thresholds item: expected a number in (0, 1] such as 0.05, found '0'");
+    EXPECT_EQ(thresholdError("0.1x"), "--thresholds item: expected a number in (0, 1] such as 0.05, found '0.1x'");
+    EXPECT_EQ(thresholdError(" , ;"), "--thresholds: expected at least one threshold such as 0.1, found none");
+}
+
 // The message names the line and the field, so a hand-written suite is fixed in one go.
 std::string suiteError(const std::string& text)
 {

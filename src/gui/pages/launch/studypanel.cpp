@@ -25,6 +25,7 @@
 #include "gui/shell/labcontext.h"
 #include "gui/widgets/modelpicker.h"
 #include "gui/widgets/pagestyle.h"
+#include "gui/widgets/thresholdfield.h"
 
 namespace tempo::gui {
 
@@ -307,29 +308,6 @@ void StudyPanel::useSuiteFile(const QString& path)
     suitePicker_->setCurrentIndex(suitePicker_->count() - 1);
 }
 
-QList<double> StudyPanel::parseStudyThresholds(const QString& text, QString* error)
-{
-    QList<double> values;
-    for (const QString& part : text.split(QRegularExpression("[,;\\s]+"), Qt::SkipEmptyParts)) {
-        bool ok = false;
-        const double value = part.toDouble(&ok);
-        if (!ok) {
-            if (error)
-                *error = tr("Thresholds: expected numbers such as 0.05, 0.1, found '%1'").arg(part);
-            return {};
-        }
-        if (!(value > 0.0 && value <= 1.0)) {
-            if (error)
-                *error = tr("Thresholds: expected each in (0, 1], found %1").arg(part);
-            return {};
-        }
-        values << value;
-    }
-    if (values.isEmpty() && error)
-        *error = tr("Thresholds: expected at least one, e.g. 0.1, found none");
-    return values;
-}
-
 QStringList StudyPanel::parsePresets(QString* error) const
 {
     QStringList known;
@@ -360,7 +338,7 @@ void StudyPanel::runStudy()
         return;
     }
     QString error;
-    launch.thresholds = parseStudyThresholds(thresholdsField_->text(), &error);
+    launch.thresholds = parseThresholdField(thresholdsField_->text(), &error);
     if (launch.thresholds.isEmpty()) {
         showError(error);
         return;

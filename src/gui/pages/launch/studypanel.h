@@ -54,9 +54,6 @@ public:
     // Use a suite file instead of a shipped suite (what "From file…" does after its dialog).
     void useSuiteFile(const QString& path);
 
-    // "0.001, 0.01 0.5" -> values; empty and an error in words for a non-number or a value
-    // outside (0, 1].
-    static QList<double> parseStudyThresholds(const QString& text, QString* error);
 
 signals:
     void studyStarted(qint64 studyId);

@@ -27,6 +27,7 @@
 #include "gui/shell/labcontext.h"
 #include "gui/shell/labsettings.h"
 #include "gui/widgets/pagestyle.h"
+#include "gui/widgets/thresholdfield.h"
 
 namespace tempo::gui {
 
@@ -351,24 +352,6 @@ void SweepsPage::useSuiteFile(const QString& path)
     suitePicker_->setCurrentIndex(2);
 }
 
-QList<double> SweepsPage::parseThresholds(const QString& text, QString* error)
-{
-    QList<double> values;
-    for (const QString& part : text.split(QRegularExpression("[,;\\s]+"), Qt::SkipEmptyParts)) {
-        bool ok = false;
-        const double value = part.toDouble(&ok);
-        if (!ok) {
-            if (error)
-                *error = tr("'%1' is not a number; thresholds are numbers such as 0.05, 0.1").arg(part);
-            return {};
-        }
-        values << value;
-    }
-    if (values.isEmpty() && error)
-        *error = tr("give at least one threshold, e.g. 0.1");
-    return values;
-}
-
 void SweepsPage::launch()
 {
     if (worker_->isRunning())
@@ -381,7 +364,7 @@ void SweepsPage::launch()
     launch.dtype = LabSettings::dtype();
     launch.threads = LabSettings::threads();
     QString error;
-    launch.thresholds = parseThresholds(thresholdsField_->text(), &error);
+    launch.thresholds = parseThresholdField(thresholdsField_->text(), &error);
     if (launch.thresholds.isEmpty()) {
         progressText_->setText(error);
         return;

@@ -54,9 +54,6 @@ public:
     void useSuiteFile(const QString& path);
     SweepWorker& worker() { return *worker_; }
 
-    // "0.05, 0.1 0.2" -> {0.05, 0.1, 0.2}; empty and an error text when a value is not a number.
-    static QList<double> parseThresholds(const QString& text, QString* error);
-
 signals:
     void sweepFinished(qint64 sweepId);
 
