@@ -19,6 +19,9 @@ esac
 # ccache hits across clones in different folders (CI builds a fresh clone elsewhere).
 export CCACHE_BASEDIR="$PWD"
 bash tools/deps.sh
+# llama.cpp for the parity tests (npm: node-llama-cpp, prebuilt CPU backend) into build/llamacpp.
+# Without Node.js >= 20 and npm this says so and the parity tests fail, naming what to install.
+bash tools/deps-llamacpp.sh build/llamacpp || echo "deps-llamacpp: not installed; the parity.llamacpp.* tests will fail"
 jobs="$(nproc)"
 # Line tables only (-g1): backtraces and sanitizer reports keep file:line, and each LibTorch
 # translation unit compiles in about half the CPU time of full -g (ATen's types in DWARF).
