@@ -1,5 +1,5 @@
-// tempo_make_model: writes a tiny random-weight Llama checkpoint folder (config.json,
-// model.safetensors, tokenizer.json) for tests, benchmarks and trying the app without a download.
+// tempo_make_model: writes a tiny random-weight checkpoint folder of any supported model family
+// (config.json and model.safetensors in that family's Hugging Face names, tokenizer.json) for tests, benchmarks and trying the app without a download.
 // Same flags and seed -> byte-identical files.
 
 #include <cstdlib>
@@ -14,9 +14,11 @@
 namespace {
 
 const char* kUsage =
-    "usage: tempo_make_model --out DIR [--seed N] [--layers N] [--hidden N] [--intermediate N]\n"
-    "                        [--heads N] [--kv-heads N] [--head-dim N] [--rope-theta X] [--untied]\n"
-    "                        [--llama3-rope] [--peaked] [--dtype F32|F16|BF16]\n";
+    "usage: tempo_make_model --out DIR [--family NAME] [--seed N] [--layers N] [--hidden N]\n"
+    "                        [--intermediate N] [--heads N] [--kv-heads N] [--head-dim N]\n"
+    "                        [--sliding-window N] [--rope-theta X] [--untied] [--llama3-rope] [--peaked]\n"
+    "                        [--dtype F32|F16|BF16]\n"
+    "  --family: llama (default), mistral, qwen2, phi3, gemma2 or gpt2\n";
 
 long long parseInteger(const std::string& flag, const std::string& text)
 {
@@ -51,6 +53,10 @@ int main(int argc, char** argv)
                 return 0;
             } else if (flag == "--out") {
                 out = value();
+            } else if (flag == "--family") {
+                spec.family = tempo::familyFromName(value());
+            } else if (flag == "--sliding-window") {
+                spec.slidingWindow = parseInteger(flag, value());
             } else if (flag == "--seed") {
                 long long seed = parseInteger(flag, value());
                 if (seed < 0)
@@ -89,12 +95,13 @@ int main(int argc, char** argv)
         tempo::writeTestModel(out, spec);
         const tempo::LlamaConfig config = tempo::testModelConfig(spec);
         std::cout << "wrote " << out << "/config.json, model.safetensors, tokenizer.json\n"
-                  << "  layers " << config.numHiddenLayers << ", hidden " << config.hiddenSize << ", intermediate "
+                  << "  family " << tempo::familyName(config.family) << ", layers " << config.numHiddenLayers << ", hidden " << config.hiddenSize << ", intermediate "
                   << config.intermediateSize << ", heads " << config.numAttentionHeads << " (kv "
                   << config.numKeyValueHeads << ", head_dim " << config.headDim << "), vocab " << config.vocabSize
                   << "\n  " << (config.tieWordEmbeddings ? "tied" : "untied") << " embeddings, rope_theta "
                   << config.ropeTheta << (spec.llama3RopeScaling ? " with llama3 scaling" : "") << ", disk dtype "
                   << spec.diskDtype << ", seed " << spec.seed << (spec.peaked ? ", peaked" : "") << "\n"
+                  << (config.slidingWindow > 0 ? "  sliding window " + std::to_string(config.slidingWindow) + "\n" : std::string())
                   << "  model.safetensors sha256 " << tempo::sha256File(std::filesystem::path(out) / "model.safetensors")
                   << "\n";
         return 0;

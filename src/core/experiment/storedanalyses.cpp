@@ -55,6 +55,8 @@ std::vector<RopeLayerCheck> ropeLayerChecks(notebook::Notebook& notebook, const 
     if (!model)
         return {};
     const LlamaConfig config = LlamaConfig::fromJson(json::parse(model->configJson), "config of model " + model->name);
+    if (!config.usesRope())
+        return {}; // a learned position table (gpt2): no rotation to inspect
     const at::Tensor inverse = ropeInverseFrequencies(config);
     const at::Tensor keysBefore = floatTensor(*before); // [H_kv, S, D]
     const at::Tensor cached = floatTensor(*after).to(at::kDouble);

@@ -24,11 +24,33 @@ using nlohmann::json;
 constexpr const char* kSingleFile = "model.safetensors";
 constexpr const char* kIndexFile = "model.safetensors.index.json";
 
-// Old conversions stored RoPE's inverse frequencies as a buffer; the forward recomputes them.
+// Buffers some conversions store that the forward recomputes: RoPE's inverse frequencies, and
+// gpt2's causal-mask buffers (attn.bias, attn.masked_bias).
 bool isIgnoredBuffer(const std::string& name)
 {
     static const std::regex invFreq(R"(model\.layers\.\d+\.self_attn\.rotary_emb\.inv_freq)");
-    return std::regex_match(name, invFreq);
+    static const std::regex gpt2Mask(R"(transformer\.h\.\d+\.attn\.(masked_)?bias)");
+    return std::regex_match(name, invFreq) || std::regex_match(name, gpt2Mask);
+}
+
+// The prefix of layer N's tensor names: "model.layers." or gpt2's "transformer.h.".
+std::string layerPrefixOf(const LlamaConfig& config)
+{
+    return config.traits().layout == WeightLayout::Gpt2Conv1D ? "transformer.h." : "model.layers.";
+}
+
+// gpt2 checkpoints saved from GPT2Model (the original openai-community/gpt2 files) name tensors
+// without the "transformer." prefix GPT2LMHeadModel uses; one name per tensor from here on.
+void normalizeGpt2Names(Checkpoint& checkpoint)
+{
+    if (checkpoint.config.traits().layout != WeightLayout::Gpt2Conv1D)
+        return;
+    std::map<std::string, at::Tensor> renamed;
+    for (auto& [name, tensor] : checkpoint.tensors) {
+        const bool keep = name.rfind("transformer.", 0) == 0 || name == "lm_head.weight";
+        renamed.emplace(keep ? name : "transformer." + name, tensor);
+    }
+    checkpoint.tensors = std::move(renamed);
 }
 
 // Tensor name -> file it came from (for messages).
@@ -101,9 +123,8 @@ void loadShards(Checkpoint& checkpoint, Origins& origins, const std::filesystem:
 // The layer count the weights hold: 1 + the highest N of any "model.layers.N." tensor (0 when
 // none). Read from the names alone, so a config.json that claims more layers than the files
 // hold is refused before anything is built per layer.
-int64_t layersInWeights(const std::map<std::string, at::Tensor>& tensors)
+int64_t layersInWeights(const std::map<std::string, at::Tensor>& tensors, const std::string& prefix)
 {
-    static const std::string prefix = "model.layers.";
     int64_t layers = 0;
     for (const auto& entry : tensors) {
         const std::string& name = entry.first;
@@ -120,12 +141,13 @@ int64_t layersInWeights(const std::map<std::string, at::Tensor>& tensors)
 
 void checkAgainstConfig(const Checkpoint& checkpoint, const Origins& origins)
 {
-    const int64_t layersHeld = layersInWeights(checkpoint.tensors);
+    const std::string prefix = layerPrefixOf(checkpoint.config);
+    const int64_t layersHeld = layersInWeights(checkpoint.tensors, prefix);
     if (checkpoint.config.numHiddenLayers != layersHeld)
         throw CheckpointError(expectedFound(
-            "config.json key 'num_hidden_layers'",
+            std::string("config.json key '") + (checkpoint.config.family == ModelFamily::Gpt2 ? "n_layer" : "num_hidden_layers") + "'",
             "the " + std::to_string(layersHeld) + " layers the weights hold" +
-                (layersHeld > 0 ? " (model.layers.0 .. model.layers." + std::to_string(layersHeld - 1) + ")" : ""),
+                (layersHeld > 0 ? " (" + prefix + "0 .. " + prefix + std::to_string(layersHeld - 1) + ")" : ""),
             std::to_string(checkpoint.config.numHiddenLayers)));
     const auto expected = expectedTensorShapes(checkpoint.config);
     std::set<std::string> expectedNames;
@@ -138,7 +160,7 @@ void checkAgainstConfig(const Checkpoint& checkpoint, const Origins& origins)
             continue;
         }
         if (found->second.sizes() != at::IntArrayRef(shape))
-            throw CheckpointError(expectedFound("tensor '" + name + "' (" + origins.at(name) + ")",
+            throw CheckpointError(expectedFound("tensor '" + name + "'" + (origins.count(name) ? " (" + origins.at(name) + ")" : std::string()),
                                                 "shape " + shapeText(shape),
                                                 shapeText(found->second.sizes())));
     }
@@ -154,10 +176,13 @@ void checkAgainstConfig(const Checkpoint& checkpoint, const Origins& origins)
             continue;
         std::string hint;
         if (name == "lm_head.weight" && checkpoint.config.tieWordEmbeddings)
-            hint = " (config.json says tie_word_embeddings: true, so the head reuses model.embed_tokens.weight;"
+            hint = " (config.json says tie_word_embeddings: true, so the head reuses the token embedding;"
                    " set it to false to use this tensor)";
-        throw CheckpointError(expectedFound("tensor '" + name + "' (" + origins.at(name) + ")",
-                                            "only tensors of a LlamaForCausalLM", "an unexpected tensor" + hint));
+        const auto origin = origins.find(name);
+        throw CheckpointError(expectedFound("tensor '" + name + "'" +
+                                                (origin != origins.end() ? " (" + origin->second + ")" : std::string()),
+                                            std::string("only tensors of a ") + checkpoint.config.traits().architecture,
+                                            "an unexpected tensor" + hint));
     }
 }
 
@@ -165,22 +190,65 @@ void checkAgainstConfig(const Checkpoint& checkpoint, const Origins& origins)
 
 std::vector<std::pair<std::string, std::vector<int64_t>>> expectedTensorShapes(const LlamaConfig& config)
 {
+    const FamilyTraits& traits = config.traits();
     const int64_t hidden = config.hiddenSize;
     const int64_t queryWidth = config.numAttentionHeads * config.headDim;
     const int64_t keyValueWidth = config.numKeyValueHeads * config.headDim;
     const int64_t intermediate = config.intermediateSize;
     std::vector<std::pair<std::string, std::vector<int64_t>>> shapes;
+    if (traits.layout == WeightLayout::Gpt2Conv1D) {
+        // Conv1D stores weights [in, out], the transpose of nn.Linear.
+        shapes.push_back({"transformer.wte.weight", {config.vocabSize, hidden}});
+        shapes.push_back({"transformer.wpe.weight", {config.maxPositionEmbeddings, hidden}});
+        for (int64_t layer = 0; layer < config.numHiddenLayers; ++layer) {
+            const std::string prefix = "transformer.h." + std::to_string(layer) + ".";
+            shapes.push_back({prefix + "ln_1.weight", {hidden}});
+            shapes.push_back({prefix + "ln_1.bias", {hidden}});
+            shapes.push_back({prefix + "attn.c_attn.weight", {hidden, 3 * hidden}});
+            shapes.push_back({prefix + "attn.c_attn.bias", {3 * hidden}});
+            shapes.push_back({prefix + "attn.c_proj.weight", {hidden, hidden}});
+            shapes.push_back({prefix + "attn.c_proj.bias", {hidden}});
+            shapes.push_back({prefix + "ln_2.weight", {hidden}});
+            shapes.push_back({prefix + "ln_2.bias", {hidden}});
+            shapes.push_back({prefix + "mlp.c_fc.weight", {hidden, intermediate}});
+            shapes.push_back({prefix + "mlp.c_fc.bias", {intermediate}});
+            shapes.push_back({prefix + "mlp.c_proj.weight", {intermediate, hidden}});
+            shapes.push_back({prefix + "mlp.c_proj.bias", {hidden}});
+        }
+        shapes.push_back({"transformer.ln_f.weight", {hidden}});
+        shapes.push_back({"transformer.ln_f.bias", {hidden}});
+        if (!config.tieWordEmbeddings)
+            shapes.push_back({"lm_head.weight", {config.vocabSize, hidden}});
+        return shapes;
+    }
     shapes.push_back({"model.embed_tokens.weight", {config.vocabSize, hidden}});
     for (int64_t layer = 0; layer < config.numHiddenLayers; ++layer) {
         const std::string prefix = "model.layers." + std::to_string(layer) + ".";
         shapes.push_back({prefix + "input_layernorm.weight", {hidden}});
-        shapes.push_back({prefix + "self_attn.q_proj.weight", {queryWidth, hidden}});
-        shapes.push_back({prefix + "self_attn.k_proj.weight", {keyValueWidth, hidden}});
-        shapes.push_back({prefix + "self_attn.v_proj.weight", {keyValueWidth, hidden}});
+        if (traits.layout == WeightLayout::Phi3Fused) {
+            shapes.push_back({prefix + "self_attn.qkv_proj.weight", {queryWidth + 2 * keyValueWidth, hidden}});
+        } else {
+            shapes.push_back({prefix + "self_attn.q_proj.weight", {queryWidth, hidden}});
+            shapes.push_back({prefix + "self_attn.k_proj.weight", {keyValueWidth, hidden}});
+            shapes.push_back({prefix + "self_attn.v_proj.weight", {keyValueWidth, hidden}});
+            if (config.attentionBias) {
+                shapes.push_back({prefix + "self_attn.q_proj.bias", {queryWidth}});
+                shapes.push_back({prefix + "self_attn.k_proj.bias", {keyValueWidth}});
+                shapes.push_back({prefix + "self_attn.v_proj.bias", {keyValueWidth}});
+            }
+        }
         shapes.push_back({prefix + "self_attn.o_proj.weight", {hidden, queryWidth}});
         shapes.push_back({prefix + "post_attention_layernorm.weight", {hidden}});
-        shapes.push_back({prefix + "mlp.gate_proj.weight", {intermediate, hidden}});
-        shapes.push_back({prefix + "mlp.up_proj.weight", {intermediate, hidden}});
+        if (traits.sandwichNorms) {
+            shapes.push_back({prefix + "pre_feedforward_layernorm.weight", {hidden}});
+            shapes.push_back({prefix + "post_feedforward_layernorm.weight", {hidden}});
+        }
+        if (traits.layout == WeightLayout::Phi3Fused) {
+            shapes.push_back({prefix + "mlp.gate_up_proj.weight", {2 * intermediate, hidden}});
+        } else {
+            shapes.push_back({prefix + "mlp.gate_proj.weight", {intermediate, hidden}});
+            shapes.push_back({prefix + "mlp.up_proj.weight", {intermediate, hidden}});
+        }
         shapes.push_back({prefix + "mlp.down_proj.weight", {hidden, intermediate}});
     }
     shapes.push_back({"model.norm.weight", {hidden}});
@@ -208,6 +276,7 @@ Checkpoint loadCheckpoint(const std::filesystem::path& folder)
     else
         throw CheckpointError(expectedFound(folder.string(), std::string(kSingleFile) + " or " + kIndexFile,
                                             "neither"));
+    normalizeGpt2Names(checkpoint);
     checkAgainstConfig(checkpoint, origins);
     for (auto it = checkpoint.tensors.begin(); it != checkpoint.tensors.end();)
         it = isIgnoredBuffer(it->first) ? checkpoint.tensors.erase(it) : std::next(it);

@@ -107,6 +107,28 @@ at::Tensor KVCache::values(int64_t layer, int64_t n) const
     return values_[layer].narrow(1, 0, length_ + n); // [H_kv, length + n, D]
 }
 
+void KVCache::writePositions(const std::vector<int64_t>& positions)
+{
+    const int64_t n = static_cast<int64_t>(positions.size());
+    if (length_ + n > capacity_)
+        throw InvalidArgument(expectedFound("KV cache positions of " + std::to_string(n) + " rows after " +
+                                                std::to_string(length_) + " filled slots",
+                                            "at most " + std::to_string(capacity_) + " slots (the capacity)",
+                                            std::to_string(length_ + n) + " slots"));
+    positions_.resize(static_cast<size_t>(length_));
+    positions_.insert(positions_.end(), positions.begin(), positions.end());
+}
+
+std::vector<int64_t> KVCache::slotPositions(int64_t n) const
+{
+    if (n < 0 || static_cast<int64_t>(positions_.size()) < length_ + n)
+        throw InvalidArgument(expectedFound("KV cache slot positions of " + std::to_string(length_) + " + " +
+                                                std::to_string(n) + " slots",
+                                            "positions written for each of them (writePositions)",
+                                            std::to_string(positions_.size()) + " written"));
+    return std::vector<int64_t>(positions_.begin(), positions_.begin() + (length_ + n));
+}
+
 void KVCache::truncate(int64_t slot)
 {
     if (slot < 0 || slot > length_)

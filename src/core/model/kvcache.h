@@ -8,6 +8,7 @@
 // and a growth that the machine cannot serve is a one-line ResourceError.
 
 #include <cstdint>
+#include <vector>
 
 #include <ATen/Tensor.h>
 
@@ -44,6 +45,11 @@ public:
     // Views (no copy) of slots [0, length + n) for `layer`: [H_kv, length + n, D].
     at::Tensor keys(int64_t layer, int64_t n) const;
     at::Tensor values(int64_t layer, int64_t n) const;
+    // The logical position of every slot (what sliding-window layers measure distance in):
+    // writePositions records those of the n rows about to be written at [length, length + n);
+    // slotPositions() returns [length + n] of them (n: rows written, not yet advanced).
+    void writePositions(const std::vector<int64_t>& positions);
+    std::vector<int64_t> slotPositions(int64_t n) const;
     // Rollback: forget every slot from `slot` on (0 <= slot <= length, else InvalidArgument).
     // The stale rows stay in memory and are overwritten by the next write.
     void truncate(int64_t slot);
@@ -55,6 +61,7 @@ private:
 
     at::Tensor keys_;   // [L, H_kv, allocated, D]
     at::Tensor values_; // [L, H_kv, allocated, D]
+    std::vector<int64_t> positions_; // [length + pending] logical positions, on the host
     int64_t capacity_ = 0;
     int64_t length_ = 0;
 };

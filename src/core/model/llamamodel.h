@@ -1,8 +1,11 @@
 #pragma once
-// The Llama forward pass with Hugging Face conventions: token embedding, RMSNorm, grouped-query
-// attention with RoPE (rotate-half layout, llama3 frequency scaling), SwiGLU MLP, final norm,
-// tied or untied LM head. The caller chooses position ids and the attention mask, which is what
-// lets TEMPO put several tokens at one logical position.
+// The decoder forward pass with Hugging Face conventions, one code path for every model family
+// (modelfamily.h): token embedding, pre-norm blocks of grouped-query attention and an MLP, final
+// norm, tied or untied LM head. What differs by family (RMSNorm or LayerNorm, RoPE or a learned
+// position table, SwiGLU/GeGLU/GELU, biases, sliding windows, soft-capping) comes from the
+// family's FamilyTraits and the config. The caller chooses position ids and the attention mask,
+// which is what lets TEMPO put several tokens at one logical position; sliding-window layers
+// measure their window in those position ids.
 
 #include <cstdint>
 #include <memory>
@@ -24,17 +27,18 @@ struct ForwardCapture {
 
 struct ForwardInputs {
     at::Tensor tokenIds;      // [n] int64
-    at::Tensor positionIds;   // [n] int64, logical positions (RoPE ids)
+    at::Tensor positionIds;   // [n] int64, logical positions (RoPE ids, or rows of a learned position table)
     at::Tensor attentionMask; // [n, cached + n] bool, true = may attend
 };
 
 struct ForwardOutputs {
     at::Tensor logits;          // [n, vocab] float32 on CPU
-    at::Tensor positionIdsUsed; // [n] int64 on CPU: the tensor handed to RoPE (always filled, it is tiny)
+    at::Tensor positionIdsUsed; // [n] int64 on CPU: the ids handed to RoPE or the position table (always filled)
+    at::Tensor positionEmbeddings; // [n, H] float32 on CPU: the rows added by a learned position table (gpt2); else undefined
     // Filled only when captured (undefined tensors otherwise), all float32 on CPU:
     at::Tensor attention;       // [layers, heads, n, cached + n]
     at::Tensor keysBeforeRope;  // [layers or 1, H_kv, n, D]
-    at::Tensor keysAfterRope;   // [layers or 1, H_kv, n, D]
+    at::Tensor keysAfterRope;   // [layers or 1, H_kv, n, D] (the same keys in a family without RoPE)
 };
 
 class LlamaModel {
@@ -48,6 +52,11 @@ public:
     const ComputeOptions& options() const;
 
     KVCache makeCache(int64_t capacity) const;
+
+    // Rows of the learned position table at `positions` [n] -> [n, H] float32 on CPU, as the
+    // forward adds them (undefined tensor for a family with RoPE). Throws InvalidArgument for a
+    // position outside the table.
+    at::Tensor positionEmbeddingRows(const std::vector<int64_t>& positions) const;
 
     // Feeds n rows after the cache's current slots, appends their keys/values to the cache and
     // returns logits for every row. Throws InvalidArgument on inconsistent shapes or overflow,

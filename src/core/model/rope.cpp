@@ -49,7 +49,12 @@ at::Tensor ropeInverseFrequencies(const LlamaConfig& config)
 {
     if (config.headDim <= 0 || config.headDim % 2 != 0)
         throw InvalidArgument(expectedFound("RoPE head_dim", "a positive even number", std::to_string(config.headDim)));
+    if (!config.usesRope())
+        throw InvalidArgument(expectedFound("RoPE inverse frequencies", "a family with rotary position embeddings",
+                                            familyName(config.family) + " (learned position embeddings)"));
     at::Tensor inverseFrequencies = defaultInverseFrequencies(config.headDim, config.ropeTheta);
+    if (config.ropeScaling.type == RopeScaling::Type::Linear)
+        inverseFrequencies = inverseFrequencies / config.ropeScaling.factor; // transformers' _compute_linear_scaling_rope_parameters
     if (config.ropeScaling.type == RopeScaling::Type::Llama3)
         inverseFrequencies = llama3Scaled(inverseFrequencies, config.ropeScaling);
     // float32 values (what the reference uses), widened exactly to float64.

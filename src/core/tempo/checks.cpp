@@ -49,11 +49,13 @@ CheckResult checkAllMembersCached(int64_t cacheLength, int64_t promptLength, con
     return r;
 }
 
-CheckResult checkSharedPositions(const std::vector<FedPositions>& forwards)
+CheckResult checkSharedPositions(const std::vector<FedPositions>& forwards,
+                                 const std::vector<FedPositionEmbeddings>& embeddings)
 {
     int64_t broken = 0;
     std::string firstProblem;
     int64_t sets = 0;
+    int64_t embeddingForwards = 0;
     for (const auto& f : forwards) {
         std::string problem;
         if (f.used.size() != f.expected.size()) {
@@ -77,12 +79,35 @@ CheckResult checkSharedPositions(const std::vector<FedPositions>& forwards)
             ++broken;
         }
     }
+    for (const auto& e : embeddings) {
+        ++embeddingForwards;
+        std::string problem;
+        const at::Tensor rows = e.rows.defined() ? e.rows.to(at::kDouble) : at::Tensor(); // [n, H]
+        const at::Tensor expected = e.expectedRows.defined() ? e.expectedRows.to(at::kDouble) : at::Tensor();
+        if (!rows.defined() || !expected.defined() || !rows.sizes().equals(expected.sizes()))
+            problem = "position-embedding rows missing or of another shape than the table's rows";
+        else if (e.step >= 0 && rows.size(0) >= 2 && !at::equal(rows, rows[0].unsqueeze(0).expand_as(rows)))
+            problem = "members received different position-embedding rows";
+        else if (!at::equal(rows, expected))
+            problem = "position-embedding rows differ from the table's rows at the logical positions (max |diff| " +
+                      sci((rows - expected).abs().max().item<double>()) + ")";
+        if (!problem.empty()) {
+            if (broken == 0)
+                firstProblem = "forward " + std::to_string(e.forward) +
+                               (e.step >= 0 ? " (step " + std::to_string(e.step) + ")" : " (prefill)") + ": " + problem;
+            ++broken;
+        }
+    }
     CheckResult r{checkname::kSharedPositions, broken == 0 && !forwards.empty(), static_cast<double>(broken), ""};
     if (forwards.empty())
         r.detail = "no forward reported the position ids it used";
     else if (broken == 0)
-        r.detail = "every member of " + std::to_string(sets) + " sets was fed with its step's logical position "
-                   "(read from the position ids handed to RoPE)";
+        r.detail = embeddingForwards > 0
+                       ? "every member of " + std::to_string(sets) + " sets was fed with its step's logical position and "
+                             "received the same position-embedding row, the table's row at that position (read from "
+                             "the position ids and rows the forward used, " + std::to_string(embeddingForwards) + " forwards)"
+                       : "every member of " + std::to_string(sets) + " sets was fed with its step's logical position "
+                         "(read from the position ids handed to RoPE)";
     else
         r.detail = std::to_string(broken) + " forwards broke it; first: " + firstProblem;
     return r;
@@ -206,6 +231,14 @@ CheckResult checkRopeRotation(const at::Tensor& keysBeforeRope, const at::Tensor
     r.passed = logicalOk && physicalDistinct;
     r.detail = "layer " + std::to_string(layer) + ", " + std::to_string(slots) + " slots: max |cached - R(logical) k| = "
         + sci(error) + " (tolerance " + sci(tolerance) + "); " + physicalText;
+    return r;
+}
+
+CheckResult ropeRotationNotApplicable(const std::string& family)
+{
+    CheckResult r{checkname::kRopeRotation, true, kNotApplicable, ""};
+    r.detail = "not applicable: " + family + " has no rotary position embedding (positions come from a learned table; "
+               "shared_positions checks that every member of a set received the same position-embedding row)";
     return r;
 }
 

@@ -32,9 +32,20 @@ struct FedPositions {
     std::vector<int64_t> expected;  // from the slot layout
     std::vector<int64_t> used;      // ForwardOutputs::positionIdsUsed
 };
+// Families with a learned position table (gpt2) only: the rows one forward added
+// (ForwardOutputs::positionEmbeddings) and the table's rows at the layout's positions.
+struct FedPositionEmbeddings {
+    int64_t forward = 0;
+    int64_t step = -1;
+    at::Tensor rows;         // [n, H]
+    at::Tensor expectedRows; // [n, H]
+};
 // Every set's members were fed with one position id, the logical position of their step (and
-// the prefill with consecutive positions). value: forwards that break it.
-CheckResult checkSharedPositions(const std::vector<FedPositions>& forwards);
+// the prefill with consecutive positions). With a learned position table, also: every member of
+// a set received exactly the same position-embedding row, the table's row at the step's logical
+// position. value: forwards that break it.
+CheckResult checkSharedPositions(const std::vector<FedPositions>& forwards,
+                                 const std::vector<FedPositionEmbeddings>& embeddings = {});
 
 // Attention among the members of one set: rows and columns are the members, in set order.
 struct SiblingAttention {
@@ -60,6 +71,10 @@ double ropeTolerance(bool reducedPrecision, double maxAbsKey, int64_t maxPositio
 CheckResult checkRopeRotation(const at::Tensor& keysBeforeRope, const at::Tensor& cachedKeys,
                               const std::vector<int64_t>& logicalPositions, const at::Tensor& inverseFrequencies,
                               double tolerance, int64_t layer);
+
+// rope_rotation in a family whose positions come from a learned table (gpt2): not applicable
+// (passed, value NaN, the detail says why and where positions are checked instead).
+CheckResult ropeRotationNotApplicable(const std::string& family);
 
 // No NaN/Inf among the logits of any forward, and every readout distribution sums to 1 within
 // 1e-4. value: count of non-finite logits.

@@ -58,8 +58,9 @@ std::vector<int64_t> memberSlotsOf(const std::vector<int64_t>& members, const st
 // Everything the loop accumulates for the checks and the captures, one forward at a time.
 class RunRecorder {
 public:
-    RunRecorder(TempoRun& run, const TempoConfig& config, const CaptureOptions& captures, int64_t keysLayer)
-        : run_(run), config_(config), captures_(captures), keysLayer_(keysLayer) {}
+    RunRecorder(TempoRun& run, const TempoConfig& config, const CaptureOptions& captures, int64_t keysLayer,
+                const LlamaModel& model)
+        : run_(run), config_(config), captures_(captures), keysLayer_(keysLayer), model_(model) {}
 
     // Records forward `forward` (step -1: prefill) that fed `fed` rows from `firstSlot`, and
     // returns the readout distribution p_{forward} [V] float32.
@@ -72,6 +73,8 @@ public:
             out.logits[0][0] = std::numeric_limits<float>::quiet_NaN();
         }
         fedPositions_.push_back({forward, step, expectedPositions, toIds(out.positionIdsUsed)});
+        if (out.positionEmbeddings.defined()) // learned position table (gpt2): the rows each member received
+            fedEmbeddings_.push_back({forward, step, out.positionEmbeddings, model_.positionEmbeddingRows(expectedPositions)});
         if (out.keysBeforeRope.defined())
             keysBeforeRope_.push_back(out.keysBeforeRope.size(0) == 1 ? out.keysBeforeRope[0] : out.keysBeforeRope[keysLayer_]); // [H_kv, n, D]
         if (step >= 0 && rows >= 2 && out.attention.defined())
@@ -127,10 +130,14 @@ public:
             : *std::max_element(run_.slotLogicalPositions.begin(), run_.slotLogicalPositions.end());
 
         run_.checks.push_back(checkAllMembersCached(cache.length(), layout.promptLength(), setSizes));
-        run_.checks.push_back(checkSharedPositions(fedPositions_));
+        run_.checks.push_back(checkSharedPositions(fedPositions_, fedEmbeddings_));
         run_.checks.push_back(checkSiblingAttention(config_.mode, siblingAttention_));
-        run_.checks.push_back(checkRopeRotation(keysBefore, cachedKeys, run_.slotLogicalPositions, ropeInverseFrequencies(mc),
-                                                ropeTolerance(reducedPrecision, maxAbsKey, maxPosition), keysLayer_));
+        if (mc.usesRope())
+            run_.checks.push_back(checkRopeRotation(keysBefore, cachedKeys, run_.slotLogicalPositions,
+                                                    ropeInverseFrequencies(mc),
+                                                    ropeTolerance(reducedPrecision, maxAbsKey, maxPosition), keysLayer_));
+        else
+            run_.checks.push_back(ropeRotationNotApplicable(familyName(mc.family)));
         run_.checks.push_back(checkFinite(nonFiniteLogits_, logitsChecked_, readoutSums_));
         // A control run reproduces the artifact on purpose: every check that guards the real
         // mechanism fails and says why, measured value and detail kept after the reason.
@@ -154,7 +161,9 @@ private:
     const TempoConfig& config_;
     const CaptureOptions& captures_;
     int64_t keysLayer_;
+    const LlamaModel& model_;
     std::vector<FedPositions> fedPositions_;
+    std::vector<FedPositionEmbeddings> fedEmbeddings_;
     std::vector<SiblingAttention> siblingAttention_;
     std::vector<at::Tensor> keysBeforeRope_; // per forward [H_kv, n, D]
     int64_t nonFiniteLogits_ = 0;
@@ -188,7 +197,7 @@ TempoRun TempoDecoder::run(const std::vector<int64_t>& promptIds, const TempoCon
     run.config = config;
     run.captureOptions = captures;
     run.promptIds = promptIds;
-    RunRecorder recorder(run, config, captures, keysLayer);
+    RunRecorder recorder(run, config, captures, keysLayer, model_);
     KVCache cache = model_.makeCache(config.cacheSlotsNeeded(promptLength));
     SlotLayout layout(config.positionOffset);
     layout.appendPrompt(promptLength);

@@ -115,35 +115,59 @@ std::string torchDtypeName(const std::string& diskDtype)
 
 LlamaConfig testModelConfig(const TestModelSpec& spec)
 {
-    nlohmann::json json = {
-        {"architectures", {"LlamaForCausalLM"}},
-        {"model_type", "llama"},
-        {"hidden_size", spec.hidden},
-        {"intermediate_size", spec.intermediate},
-        {"num_hidden_layers", spec.layers},
-        {"num_attention_heads", spec.heads},
-        {"num_key_value_heads", spec.kvHeads},
-        {"vocab_size", kTestVocabSize},
-        {"max_position_embeddings", 2048},
-        {"rms_norm_eps", 1e-5},
-        {"rope_theta", spec.ropeTheta},
-        {"tie_word_embeddings", spec.tied},
-        {"bos_token_id", kTestBeginOfTextId},
-        {"eos_token_id", kTestEndOfTextId},
-        {"torch_dtype", torchDtypeName(spec.diskDtype)},
-    };
-    if (spec.headDim > 0)
-        json["head_dim"] = spec.headDim;
+    // Built as a config, written in the family's config.json names and read back: what the
+    // generator writes is exactly what the loader accepts.
+    LlamaConfig c;
+    c.family = spec.family;
+    c.hiddenSize = spec.hidden;
+    c.intermediateSize = spec.intermediate;
+    c.numHiddenLayers = spec.layers;
+    c.numAttentionHeads = spec.heads;
+    c.numKeyValueHeads = spec.family == ModelFamily::Gpt2 ? spec.heads : spec.kvHeads;
+    c.headDim = spec.headDim > 0 && spec.family != ModelFamily::Gpt2 ? spec.headDim
+                                                                     : (spec.heads > 0 ? spec.hidden / spec.heads : 0);
+    c.vocabSize = kTestVocabSize;
+    c.maxPositionEmbeddings = 2048;
+    c.rmsNormEps = c.family == ModelFamily::Gemma2 ? 1e-6 : 1e-5;
+    c.ropeTheta = spec.ropeTheta;
+    c.tieWordEmbeddings = spec.tied;
+    c.bosTokenId = kTestBeginOfTextId;
+    c.eosTokenIds = {kTestEndOfTextId};
+    c.torchDtype = torchDtypeName(spec.diskDtype);
+    c.activation = c.family == ModelFamily::Gemma2 || c.family == ModelFamily::Gpt2 ? Activation::GeluTanh
+                                                                                     : Activation::Silu;
+    c.attentionBias = c.family == ModelFamily::Qwen2 || c.family == ModelFamily::Gpt2;
+    c.slidingWindow = spec.slidingWindow;
+    for (int64_t l = 0; l < spec.layers; ++l) {
+        bool sliding = spec.slidingWindow > 0;
+        if (c.family == ModelFamily::Qwen2)
+            sliding = sliding && l >= 1;
+        if (c.family == ModelFamily::Gemma2)
+            sliding = sliding && l % 2 == 0;
+        c.slidingLayers.push_back(sliding);
+    }
+    if (c.family == ModelFamily::Gemma2) {
+        c.queryPreAttnScalar = static_cast<double>(c.headDim);
+        c.attnLogitSoftcap = 50.0;
+        c.finalLogitSoftcap = 30.0;
+    }
     if (spec.llama3RopeScaling) {
         // A small original context so that, for the test models' short head_dim, some frequencies
         // are kept, some interpolated and some scaled (all three branches of llama3 scaling).
-        json["rope_scaling"] = {{"rope_type", "llama3"},
-                                {"factor", 8.0},
-                                {"low_freq_factor", 1.0},
-                                {"high_freq_factor", 4.0},
-                                {"original_max_position_embeddings", 256}};
+        c.ropeScaling.type = RopeScaling::Type::Llama3;
+        c.ropeScaling.factor = 8.0;
+        c.ropeScaling.lowFreqFactor = 1.0;
+        c.ropeScaling.highFreqFactor = 4.0;
+        c.ropeScaling.originalMaxPositionEmbeddings = 256;
     }
+    if (spec.heads <= 0 || (spec.family == ModelFamily::Gpt2 && spec.hidden % spec.heads != 0))
+        throw InvalidArgument(expectedFound("test model heads", "a positive divisor of hidden (" +
+                                                                    std::to_string(spec.hidden) + ")",
+                                            std::to_string(spec.heads)));
     try {
+        nlohmann::json json = c.toJson();
+        if (spec.headDim <= 0 && c.family != ModelFamily::Gpt2 && c.family != ModelFamily::Gemma2)
+            json.erase("head_dim"); // hidden / heads, checked by the parser (gemma2's default is 256)
         return LlamaConfig::fromJson(json, "test model spec");
     } catch (const ConfigError& error) {
         throw InvalidArgument(error.what());
@@ -158,17 +182,34 @@ Checkpoint makeTestCheckpoint(const TestModelSpec& spec)
     const WeightScales scales = scalesFor(spec);
     const c10::ScalarType diskType = safetensorsScalarType(spec.diskDtype, "test model disk dtype");
 
+    // gemma2 stores norm weights w for a scale of (1 + w): centred on 0 there, on 1 elsewhere.
+    const double normMean = config.traits().norm == NormKind::RmsPlusOne ? 0.0 : 1.0;
+    const bool conv1d = config.traits().layout == WeightLayout::Gpt2Conv1D;
     for (const auto& [name, shape] : expectedTensorShapes(config)) {
         at::Tensor tensor;
-        if (endsWith(name, "norm.weight") || endsWith(name, "layernorm.weight")) {
-            tensor = randomTensor(shape, 1.0, scales.normNoise, spec.seed, name); // [H]
-        } else if (name == "model.embed_tokens.weight" || name == "lm_head.weight") {
-            // [V, H]
+        const bool isNorm = name.find("norm") != std::string::npos || name.find(".ln_") != std::string::npos;
+        if (isNorm && endsWith(name, ".weight")) {
+            // gemma2's post-attention / post-feedforward norms set what a block adds to the residual
+            // stream (its output has their scale), which the embedding, scaled by sqrt(H), would
+            // otherwise outweigh: the residual gain goes there, doubled.
+            const bool postNorm = config.traits().sandwichNorms &&
+                                  (endsWith(name, "post_attention_layernorm.weight") ||
+                                   endsWith(name, "post_feedforward_layernorm.weight"));
+            const double mean = postNorm ? 2.0 * scales.residualGain - 1.0 : normMean;
+            tensor = randomTensor(shape, mean, scales.normNoise, spec.seed, name); // [H]
+        } else if (endsWith(name, ".bias")) {
+            // Biases (qwen2's q/k/v, gpt2's everywhere, LayerNorm shifts): small but not negligible.
+            tensor = randomTensor(shape, 0.0, isNorm ? scales.normNoise : 0.1, spec.seed, name);
+        } else if (name == "model.embed_tokens.weight" || name == "lm_head.weight" || name == "transformer.wte.weight" ||
+                   name == "transformer.wpe.weight") {
+            // [V, H] (or gpt2's position table [P, H], of the same scale as the token rows)
             tensor = randomTensor(shape, 0.0, scales.logitStd / std::sqrt(double(config.hiddenSize)), spec.seed, name);
         } else {
-            // Linear weights [out, in] (HF layout): fan-in is the last dimension.
-            const double fanIn = static_cast<double>(shape.back());
-            const bool writesResidual = endsWith(name, "o_proj.weight") || endsWith(name, "down_proj.weight");
+            // Linear weights [out, in] (HF layout): fan-in is the last dimension; gpt2's Conv1D
+            // stores [in, out], fan-in first.
+            const double fanIn = static_cast<double>(conv1d ? shape.front() : shape.back());
+            const bool writesResidual = endsWith(name, "o_proj.weight") || endsWith(name, "down_proj.weight") ||
+                                        endsWith(name, "c_proj.weight");
             const double gain = writesResidual ? scales.residualGain : 1.0;
             tensor = randomTensor(shape, 0.0, gain / std::sqrt(fanIn), spec.seed, name);
         }

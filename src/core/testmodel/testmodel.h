@@ -1,5 +1,6 @@
 #pragma once
-// Tiny random-weight Llama checkpoints in Hugging Face layout, for tests, benchmarks and the
+// Tiny random-weight checkpoints of every model family (modelfamily.h) in Hugging Face layout
+// (the family's config.json keys and tensor names), for tests, benchmarks and the
 // `tempo_make_model` tool. Everything is a pure function of the spec: the same seed gives
 // byte-identical files on every machine (own PRNG, no LibTorch generator).
 
@@ -13,9 +14,12 @@
 namespace tempo {
 
 struct TestModelSpec {
+    ModelFamily family = ModelFamily::Llama;
     uint64_t seed = 1;
     int64_t layers = 2, hidden = 64, intermediate = 128, heads = 4, kvHeads = 2;
-    int64_t headDim = 0;              // 0: hidden / heads
+    int64_t headDim = 0;              // 0: hidden / heads (gpt2: always hidden / heads, kvHeads = heads)
+    int64_t slidingWindow = 0;        // > 0: the family's sliding-window layers use this window (mistral,
+                                      // phi3: every layer; qwen2: layers from 1 on; gemma2: even layers)
     bool tied = true;
     bool llama3RopeScaling = false;   // add a llama3 rope_scaling block to config.json
     double ropeTheta = 10000.0;

@@ -115,8 +115,8 @@ TEST(LlamaConfig, ModelTypeLlamaWithoutArchitecturesIsAccepted)
     config.erase("architectures");
     config["model_type"] = "llama";
     EXPECT_NO_THROW(LlamaConfig::fromJson(config));
-    config["model_type"] = "mistral";
-    EXPECT_NE(configError(config).find("architectures"), std::string::npos);
+    config["model_type"] = "bert";
+    EXPECT_NE(configError(config).find("unsupported architecture \"bert\"; supported: llama"), std::string::npos);
 }
 
 TEST(LlamaConfig, ToJsonRoundTrips)
@@ -163,7 +163,7 @@ TEST(LlamaConfigErrors, NameKeyExpectedAndFound)
         {"bos_token_id", -5, {"'bos_token_id'", "found -5"}},
         {"architectures", json::array({"MistralForCausalLM"}), {"'architectures'", "LlamaForCausalLM", "MistralForCausalLM"}},
         {"architectures", "LlamaForCausalLM", {"'architectures'", "a list"}},
-        {"rope_scaling", {{"rope_type", "yarn"}, {"factor", 4.0}}, {"rope_scaling.rope_type", "\"llama3\"", "found \"yarn\""}},
+        {"rope_scaling", {{"rope_type", "yarn"}, {"factor", 4.0}}, {"rope_scaling.rope_type", "\"llama3\", \"linear\"", "found \"yarn\""}},
         {"rope_scaling", {{"type", "dynamic"}, {"factor", 2.0}}, {"rope_scaling", "found \"dynamic\""}},
         {"rope_scaling", {{"rope_type", "llama3"}, {"factor", 0.0}}, {"factor", "positive"}},
         {"rope_scaling", "llama3", {"'rope_scaling'", "null or an object"}},
