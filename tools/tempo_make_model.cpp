@@ -1,5 +1,6 @@
 // tempo_make_model: writes a tiny random-weight checkpoint folder of any supported model family
-// (config.json and model.safetensors in that family's Hugging Face names, tokenizer.json) for tests, benchmarks and trying the app without a download.
+// (config.json and model.safetensors in that family's Hugging Face names, tokenizer.json) for
+// tests, benchmarks and trying the app without a download.
 // Same flags and seed -> byte-identical files.
 
 #include <cstdlib>
