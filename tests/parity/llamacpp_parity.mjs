@@ -8,9 +8,9 @@
 // every position: max |p_ours - p_llama.cpp| <= 1e-4 and the same top 10, in order (two tokens
 // whose probabilities differ by less than 1e-6 may swap places: their order is not decided by
 // float32 arithmetic). Both distributions are softmax(logits) computed here in float64.
-// The reference check uses the same bounds. Where llama.cpp itself approximates a family's math (see
-// kLlamaCppApproximations), the test says so, holds our forward to the reference at 1e-4 and
-// llama.cpp to the bound stated there.
+// The reference check uses the same bounds. For the GELU families (gpt2, gemma2) llama.cpp's CPU
+// GELU is a float16 table: the test says so, holds our forward to the exact reference and llama.cpp
+// to the reference computing GELU through that table, and prints ours against llama.cpp.
 // Exits 0 when every position passes, 1 otherwise, 2 when something could not run.
 //
 //   node llamacpp_parity.mjs --deps DIR --case NAME --model DIR --make-gguf BIN --logits BIN --work DIR
@@ -20,15 +20,12 @@ import fs from "node:fs";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 
-import { loadReferenceModel, referenceLogits } from "./reference_forward.mjs";
+import { loadReferenceModel, referenceLogits, slidingWindowOf, usesTanhGelu } from "./reference_forward.mjs";
 
 const kMaxAbsDiff = 1e-4;
 const kTopK = 10;
 const kTieTolerance = 1e-6;
-// Families whose math llama.cpp's CPU backend approximates beyond float32 rounding: the reason
-// (printed) and the bound llama.cpp is held to instead; our forward still meets kMaxAbsDiff
-// against the float64 reference.
-const kLlamaCppApproximations = {};
+const kGeluTableBound = 1e-3; // llama.cpp against the reference with ggml's float16 GELU table (see below)
 
 function parseArgs(argv) {
   const args = {};
@@ -133,57 +130,81 @@ async function main() {
               ` vs our forward; ${sequences.length} sequences, ${positions} positions, vocab ${vocab}`);
 
   const reference = loadReferenceModel(args.model);
-  const approximation = kLlamaCppApproximations[config.model_type];
-  const llamaBound = approximation ? approximation.bound : kMaxAbsDiff;
-  if (approximation)
-    console.log(`  note: ${approximation.reason}: llama.cpp is held to max |dp| <= ${llamaBound} here, ` +
-                `our forward to the float64 reference at ${kMaxAbsDiff}`);
-  // One comparison of our distributions against another implementation's.
-  const against = (label, bound) => ({ label, bound, worst: { diff: 0, sequence: 0, position: 0 }, failures: 0 });
-  const checks = [against("llama.cpp", llamaBound), against("reference", kMaxAbsDiff)];
-  const compare = (check, p, q, s, t) => {
+  // llama.cpp's CPU GELU is a float16 table (ggml's GGML_GELU_FP16): off by up to ~5e-4 in a
+  // probability on these tiny models, so no exact implementation meets 1e-4 against it. For the
+  // GELU families our forward is held to the exact float64 reference (1e-4, top 10), and llama.cpp
+  // (which checks our GGUF file) to the reference computing GELU through that same table, within
+  // kGeluTableBound: float32 noise moves some GELU inputs across a float16 rounding boundary, which
+  // the table turns into a whole float16 step (observed up to 2e-4). The direct difference is printed.
+  const ggmlGelu = usesTanhGelu(reference);
+  const referenceGgml = ggmlGelu ? loadReferenceModel(args.model, { ggmlGelu: true }) : null;
+  if (ggmlGelu)
+    console.log("  note: llama.cpp computes GELU through a float16 lookup table (ggml CPU, GGML_GELU_FP16), not in " +
+                "float32, so no exact implementation meets 1e-4 against it: our forward is held to the exact float64 " +
+                `reference (${kMaxAbsDiff}), llama.cpp to the reference using that table (${kGeluTableBound}); ` +
+                "ours against llama.cpp directly is shown for information");
+  // llama.cpp runs mistral as "llama" and disables phi3's window: no sliding window there. A model
+  // whose window is shorter than a sequence is then compared with the reference only.
+  const window = slidingWindowOf(reference);
+  const windowMissing = window > 0 && window < longest && ["mistral", "phi3", "qwen2"].includes(config.model_type);
+  if (windowMissing)
+    console.log(`  note: llama.cpp has no sliding window for ${config.model_type} (it attends to every position), this ` +
+                `model's window is ${window}: our forward is held to the float64 reference, which has the window; ` +
+                "ours against llama.cpp is shown for information");
+  // One comparison of two implementations' distributions: `pick` chooses them from a position's
+  // {ours, llama, reference, referenceGgml}; `judged` false only prints.
+  const check = (label, pick, judged = true, bound = kMaxAbsDiff) =>
+    ({ label, pick, judged, bound, worst: { diff: 0, sequence: 0, position: 0 }, failures: 0, sequenceWorst: 0, topMatches: 0 });
+  const checks = ggmlGelu
+    ? [check("ours vs reference", (d) => [d.ours, d.reference]),
+       check("llama.cpp vs reference with ggml's GELU", (d) => [d.llama, d.referenceGgml], true, kGeluTableBound),
+       check("ours vs llama.cpp", (d) => [d.ours, d.llama], false)]
+    : [check("ours vs llama.cpp", (d) => [d.ours, d.llama], !windowMissing), check("ours vs reference", (d) => [d.ours, d.reference])];
+  const compare = (c, distributions, s, t) => {
+    const [p, q] = c.pick(distributions);
     let diff = 0;
     for (let i = 0; i < vocab; ++i) diff = Math.max(diff, Math.abs(p[i] - q[i]));
-    if (diff > check.worst.diff) check.worst = { diff, sequence: s, position: t };
+    if (diff > c.worst.diff) c.worst = { diff, sequence: s, position: t };
+    c.sequenceWorst = Math.max(c.sequenceWorst, diff);
     const top = sameTop(p, q);
-    if (!top.same && check.failures++ < 5)
-      console.log(`  sequence ${s} position ${t}: top-${kTopK} differs: ours [${top.ours}] ${check.label} [${top.theirs}]`);
-    if (diff > check.bound && check.failures++ < 5)
-      console.log(`  sequence ${s} position ${t}: max |dp| against ${check.label} ${diff.toExponential(2)} > ${check.bound}`);
-    return { diff, same: top.same };
+    if (top.same) ++c.topMatches;
+    if (!c.judged) return;
+    if (!top.same && c.failures++ < 5)
+      console.log(`  sequence ${s} position ${t}: ${c.label}: top-${kTopK} differs: [${top.ours}] vs [${top.theirs}]`);
+    if (diff > c.bound && c.failures++ < 5)
+      console.log(`  sequence ${s} position ${t}: ${c.label}: max |dp| ${diff.toExponential(2)} > ${c.bound}`);
   };
   let offset = 0;
   for (const [s, ids] of sequences.entries()) {
     await sequence.clearHistory();
     const results = await sequence.controlledEvaluate(ids.map((id) => [id, { generateNext: { logits: true } }]));
     const referenceRows = referenceLogits(reference, ids);
-    const sequenceWorst = [0, 0], topMatches = [0, 0];
+    const referenceGgmlRows = referenceGgml ? referenceLogits(referenceGgml, ids) : null;
+    for (const c of checks) { c.sequenceWorst = 0; c.topMatches = 0; }
     for (let t = 0; t < ids.length; ++t, offset += vocab) {
       const theirLogits = new Float64Array(vocab);
       const map = results[t]?.next?.logits;
       if (!map || map.size !== vocab) throw new Error(`llama.cpp returned ${map ? map.size : "no"} logits at sequence ${s} position ${t}`);
       for (const [id, value] of map) theirLogits[id] = value;
-      const p = softmax(ours.subarray(offset, offset + vocab));
-      [softmax(theirLogits), softmax(referenceRows[t])].forEach((q, c) => {
-        const { diff, same } = compare(checks[c], p, q, s, t);
-        sequenceWorst[c] = Math.max(sequenceWorst[c], diff);
-        if (same) ++topMatches[c];
-      });
+      const distributions = {
+        ours: softmax(ours.subarray(offset, offset + vocab)), llama: softmax(theirLogits),
+        reference: softmax(referenceRows[t]), referenceGgml: referenceGgmlRows ? softmax(referenceGgmlRows[t]) : null,
+      };
+      for (const c of checks) compare(c, distributions, s, t);
     }
-    console.log(`  sequence ${s} (${ids.length} tokens): max |dp| ${sequenceWorst[0].toExponential(2)} against llama.cpp, ` +
-                `${sequenceWorst[1].toExponential(2)} against the reference; top-${kTopK} identical at ` +
-                `${topMatches[0]}/${ids.length} and ${topMatches[1]}/${ids.length} positions`);
+    console.log(`  sequence ${s} (${ids.length} tokens): ` + checks.map((c) =>
+      `${c.label} max |dp| ${c.sequenceWorst.toExponential(2)}, top-${kTopK} same at ${c.topMatches}/${ids.length}`).join("; "));
   }
   await context.dispose();
   await model.dispose();
   await llama.dispose();
-  for (const check of checks) {
-    const verdict = check.failures === 0 ? "PARITY OK" : "PARITY FAILED";
-    console.log(`${verdict} ${name} against ${check.label}: max |dp| ${check.worst.diff.toExponential(2)} (limit ${check.bound}) ` +
-                `at sequence ${check.worst.sequence} position ${check.worst.position}; top-${kTopK} ` +
-                `${check.failures === 0 ? "identical everywhere" : "or |dp| failed"}`);
+  for (const c of checks) {
+    const verdict = !c.judged ? "(for information)" : c.failures === 0 ? "PARITY OK" : "PARITY FAILED";
+    console.log(`${verdict} ${name} ${c.label}: max |dp| ${c.worst.diff.toExponential(2)}` +
+                `${c.judged ? ` (limit ${c.bound})` : ""} at sequence ${c.worst.sequence} position ${c.worst.position}` +
+                (c.judged ? `; top-${kTopK} ${c.failures === 0 ? "identical everywhere" : "or |dp| failed"}` : ""));
   }
-  process.exitCode = checks.every((check) => check.failures === 0) ? 0 : 1;
+  process.exitCode = checks.every((c) => !c.judged || c.failures === 0) ? 0 : 1;
 }
 
 main().catch((error) => {

@@ -95,21 +95,51 @@ function erf(x) { // Taylor series (|x| < 3) or continued fraction: float64-accu
 }
 const geluExact = (v) => 0.5 * v * (1 + erf(v / Math.SQRT2));
 
-function activationOf(name) {
+// float32 -> nearest float16 (ties to even) -> back, as ggml's FP32_TO_FP16 / FP16_TO_FP32.
+const f32Scratch = new Float32Array(1), u32Scratch = new Uint32Array(f32Scratch.buffer);
+function float16Round(value) {
+  f32Scratch[0] = value;
+  const bits = u32Scratch[0];
+  const sign = (bits >>> 16) & 0x8000, exponent = ((bits >>> 23) & 0xff) - 127 + 15;
+  let mantissa = bits & 0x7fffff, half;
+  if (exponent >= 31) {
+    half = sign | 0x7c00;
+  } else if (exponent <= 0) {
+    if (exponent < -10) return sign ? -0 : 0;
+    mantissa |= 0x800000;
+    const shift = 14 - exponent, remainder = mantissa & ((1 << shift) - 1), middle = 1 << (shift - 1);
+    half = mantissa >>> shift;
+    if (remainder > middle || (remainder === middle && (half & 1))) ++half;
+    half |= sign;
+  } else {
+    half = (exponent << 10) | (mantissa >>> 13);
+    const remainder = mantissa & 0x1fff;
+    if (remainder > 0x1000 || (remainder === 0x1000 && (half & 1))) ++half; // may carry into the exponent: right
+    half |= sign;
+  }
+  const e = (half >> 10) & 0x1f, m = half & 0x3ff, s = half & 0x8000 ? -1 : 1;
+  return e === 0 ? s * m * 2 ** -24 : e === 31 ? s * Infinity : s * (1 + m / 1024) * 2 ** (e - 15);
+}
+// ggml's CPU GELU (GGML_GELU_FP16, on by default): a table indexed by the float16 input holding
+// float16 outputs; linear below -10 and above 10.
+const geluGgmlTable = (v) => (v <= -10 ? 0 : v >= 10 ? v : float16Round(geluTanh(float16Round(v))));
+
+function activationOf(name, options) {
   if (name === "silu" || name === "swish") return silu;
-  if (["gelu_pytorch_tanh", "gelu_new", "gelu_fast", "gelu_tanh"].includes(name)) return geluTanh;
+  if (["gelu_pytorch_tanh", "gelu_new", "gelu_fast", "gelu_tanh"].includes(name))
+    return options.ggmlGelu ? geluGgmlTable : geluTanh;
   if (name === "gelu") return geluExact;
   throw new Error(`reference: activation '${name}' not implemented`);
 }
 
 // The model's hyperparameters in one shape, from each family's config.json names.
-function readConfig(config) {
+function readConfig(config, options) {
   const family = config.model_type;
   if (family === "gpt2") {
     return {
       family, hidden: config.n_embd, heads: config.n_head, kvHeads: config.n_head, layers: config.n_layer,
       headDim: config.n_embd / config.n_head, eps: config.layer_norm_epsilon ?? 1e-5,
-      activation: activationOf(config.activation_function ?? "gelu_new"), tied: config.tie_word_embeddings ?? true,
+      activation: activationOf(config.activation_function ?? "gelu_new", options), tied: config.tie_word_embeddings ?? true,
       window: 0, slidingLayer: () => false, scale: 1 / Math.sqrt(config.n_embd / config.n_head),
     };
   }
@@ -118,7 +148,7 @@ function readConfig(config) {
   const c = {
     family, hidden, heads, kvHeads: config.num_key_value_heads ?? heads, layers, headDim,
     eps: config.rms_norm_eps ?? 1e-6, theta: config.rope_theta ?? 10000,
-    activation: activationOf(config.hidden_activation ?? config.hidden_act ?? "silu"),
+    activation: activationOf(config.hidden_activation ?? config.hidden_act ?? "silu", options),
     tied: config.tie_word_embeddings ?? family === "gemma2", window: 0, slidingLayer: () => false,
     scale: 1 / Math.sqrt(headDim), attnSoftcap: 0, finalSoftcap: 0, ropeScaling: config.rope_scaling ?? null,
   };
@@ -176,9 +206,11 @@ function rope(vector, position, inverse) {
   return out;
 }
 
-export function loadReferenceModel(modelDir) {
+// options.ggmlGelu: GELU as llama.cpp's CPU backend computes it (geluGgmlTable), to show that this
+// table is what separates llama.cpp from the exact reference on the GELU families.
+export function loadReferenceModel(modelDir, options = {}) {
   const config = JSON.parse(fs.readFileSync(path.join(modelDir, "config.json"), "utf8"));
-  const c = readConfig(config);
+  const c = readConfig(config, options);
   const raw = readSafetensors(path.join(modelDir, "model.safetensors"));
   const t = (name) => {
     const tensor = raw[name] ?? (c.family === "gpt2" ? raw[name.replace(/^transformer\./, "")] : undefined);
@@ -189,6 +221,17 @@ export function loadReferenceModel(modelDir) {
 }
 
 // Logits [n][V] (one Float64Array per position) of a causal sequence starting at position 0.
+// The sliding window (0 when no layer has one).
+export function slidingWindowOf(model) {
+  const { c } = model;
+  for (let l = 0; l < c.layers; ++l) if (c.window > 0 && c.slidingLayer(l)) return c.window;
+  return 0;
+}
+
+export function usesTanhGelu(model) {
+  return model.c.activation === geluTanh || model.c.activation === geluGgmlTable;
+}
+
 export function referenceLogits(model, ids) {
   const { c, t } = model;
   const gpt2 = c.family === "gpt2", gemma2 = c.family === "gemma2";

@@ -17,46 +17,137 @@ namespace {
 // What happens to a tensor on its way into the file.
 enum class GgufTensorTransform {
     Copy,
-    InterleaveQueryRope, // rotate-half rows -> interleaved pairs, per query head
+    InterleaveQueryRope, // rotate-half rows -> interleaved pairs, per query head (LLAMA_ROPE_TYPE_NORM)
     InterleaveKeyRope,   // the same per key/value head
+    PlusOne,             // gemma2's norms: Hugging Face scales by (1 + w), llama.cpp by w
+    Transpose,           // gpt2's Conv1D [in, out] -> [out, in] like every other matrix
 };
 
 struct GgufTensorName {
-    const char* huggingFace; // a global name, or the part after "model.layers.N." for a layer tensor
+    const char* huggingFace; // a global name, or the part after the layer prefix ("model.layers.N.")
     const char* gguf;        // a global name, or the part after "blk.N."
     GgufTensorTransform transform = GgufTensorTransform::Copy;
 };
 
-// Everything one family's GGUF file names differently: llama.cpp's architecture string (also the
-// prefix of its hyperparameter keys) and its tensor names.
+// Everything one family's GGUF file names or stores differently: llama.cpp's architecture string
+// (also the prefix of its hyperparameter keys), its tensor names and what changes on the way.
 struct GgufFamilyLayout {
     const char* architecture;
+    const char* layerPrefix; // Hugging Face prefix of layer N's tensors
     std::vector<GgufTensorName> globals;
     std::vector<GgufTensorName> layers;
+    bool tiedHeadWritten = false; // a tied head is written as output.weight too (llama.cpp's gpt2 converter does)
 };
 
-const GgufFamilyLayout& llamaLayout()
+constexpr GgufTensorTransform kCopy = GgufTensorTransform::Copy;
+constexpr GgufTensorTransform kPlusOne = GgufTensorTransform::PlusOne;
+constexpr GgufTensorTransform kTranspose = GgufTensorTransform::Transpose;
+
+// llama and mistral: llama.cpp runs both as "llama" (interleaved RoPE, hence the row permutation).
+GgufFamilyLayout llamaLayout()
 {
-    static const GgufFamilyLayout layout{
-        "llama",
-        {
-            {"model.embed_tokens.weight", "token_embd.weight"},
-            {"model.norm.weight", "output_norm.weight"},
-            {"lm_head.weight", "output.weight"},
-        },
-        {
-            {"input_layernorm.weight", "attn_norm.weight"},
-            {"self_attn.q_proj.weight", "attn_q.weight", GgufTensorTransform::InterleaveQueryRope},
-            {"self_attn.k_proj.weight", "attn_k.weight", GgufTensorTransform::InterleaveKeyRope},
-            {"self_attn.v_proj.weight", "attn_v.weight"},
-            {"self_attn.o_proj.weight", "attn_output.weight"},
-            {"post_attention_layernorm.weight", "ffn_norm.weight"},
-            {"mlp.gate_proj.weight", "ffn_gate.weight"},
-            {"mlp.up_proj.weight", "ffn_up.weight"},
-            {"mlp.down_proj.weight", "ffn_down.weight"},
-        },
-    };
+    return {"llama",
+            "model.layers.",
+            {{"model.embed_tokens.weight", "token_embd.weight"},
+             {"model.norm.weight", "output_norm.weight"},
+             {"lm_head.weight", "output.weight"}},
+            {{"input_layernorm.weight", "attn_norm.weight"},
+             {"self_attn.q_proj.weight", "attn_q.weight", GgufTensorTransform::InterleaveQueryRope},
+             {"self_attn.k_proj.weight", "attn_k.weight", GgufTensorTransform::InterleaveKeyRope},
+             {"self_attn.v_proj.weight", "attn_v.weight"},
+             {"self_attn.o_proj.weight", "attn_output.weight"},
+             {"post_attention_layernorm.weight", "ffn_norm.weight"},
+             {"mlp.gate_proj.weight", "ffn_gate.weight"},
+             {"mlp.up_proj.weight", "ffn_up.weight"},
+             {"mlp.down_proj.weight", "ffn_down.weight"}}};
+}
+
+// qwen2: NEOX RoPE (rotate-half, as Hugging Face: no permutation) and q/k/v biases.
+GgufFamilyLayout qwen2Layout()
+{
+    GgufFamilyLayout layout = llamaLayout();
+    layout.architecture = "qwen2";
+    for (GgufTensorName& tensor : layout.layers)
+        tensor.transform = kCopy;
+    layout.layers.push_back({"self_attn.q_proj.bias", "attn_q.bias"});
+    layout.layers.push_back({"self_attn.k_proj.bias", "attn_k.bias"});
+    layout.layers.push_back({"self_attn.v_proj.bias", "attn_v.bias"});
     return layout;
+}
+
+// phi3: NEOX RoPE; fused q|k|v rows and gate|up rows, as llama.cpp stores them too.
+GgufFamilyLayout phi3Layout()
+{
+    return {"phi3",
+            "model.layers.",
+            {{"model.embed_tokens.weight", "token_embd.weight"},
+             {"model.norm.weight", "output_norm.weight"},
+             {"lm_head.weight", "output.weight"}},
+            {{"input_layernorm.weight", "attn_norm.weight"},
+             {"self_attn.qkv_proj.weight", "attn_qkv.weight"},
+             {"self_attn.o_proj.weight", "attn_output.weight"},
+             {"post_attention_layernorm.weight", "ffn_norm.weight"},
+             {"mlp.gate_up_proj.weight", "ffn_up.weight"},
+             {"mlp.down_proj.weight", "ffn_down.weight"}}};
+}
+
+// gemma2: NEOX RoPE, norms before and after attention and MLP, every norm stored as 1 + w, and the
+// head is always the embedding (llama.cpp's gemma2 has no output tensor).
+GgufFamilyLayout gemma2Layout()
+{
+    return {"gemma2",
+            "model.layers.",
+            {{"model.embed_tokens.weight", "token_embd.weight"}, {"model.norm.weight", "output_norm.weight", kPlusOne}},
+            {{"input_layernorm.weight", "attn_norm.weight", kPlusOne},
+             {"self_attn.q_proj.weight", "attn_q.weight"},
+             {"self_attn.k_proj.weight", "attn_k.weight"},
+             {"self_attn.v_proj.weight", "attn_v.weight"},
+             {"self_attn.o_proj.weight", "attn_output.weight"},
+             {"post_attention_layernorm.weight", "post_attention_norm.weight", kPlusOne},
+             {"pre_feedforward_layernorm.weight", "ffn_norm.weight", kPlusOne},
+             {"post_feedforward_layernorm.weight", "post_ffw_norm.weight", kPlusOne},
+             {"mlp.gate_proj.weight", "ffn_gate.weight"},
+             {"mlp.up_proj.weight", "ffn_up.weight"},
+             {"mlp.down_proj.weight", "ffn_down.weight"}}};
+}
+
+// gpt2: learned positions, LayerNorm with biases, Conv1D weights stored [in, out].
+GgufFamilyLayout gpt2Layout()
+{
+    GgufFamilyLayout layout{"gpt2",
+                            "transformer.h.",
+                            {{"transformer.wte.weight", "token_embd.weight"},
+                             {"transformer.wpe.weight", "position_embd.weight"},
+                             {"transformer.ln_f.weight", "output_norm.weight"},
+                             {"transformer.ln_f.bias", "output_norm.bias"},
+                             {"lm_head.weight", "output.weight"}},
+                            {{"ln_1.weight", "attn_norm.weight"},
+                             {"ln_1.bias", "attn_norm.bias"},
+                             {"attn.c_attn.weight", "attn_qkv.weight", kTranspose},
+                             {"attn.c_attn.bias", "attn_qkv.bias"},
+                             {"attn.c_proj.weight", "attn_output.weight", kTranspose},
+                             {"attn.c_proj.bias", "attn_output.bias"},
+                             {"ln_2.weight", "ffn_norm.weight"},
+                             {"ln_2.bias", "ffn_norm.bias"},
+                             {"mlp.c_fc.weight", "ffn_up.weight", kTranspose},
+                             {"mlp.c_fc.bias", "ffn_up.bias"},
+                             {"mlp.c_proj.weight", "ffn_down.weight", kTranspose},
+                             {"mlp.c_proj.bias", "ffn_down.bias"}}};
+    layout.tiedHeadWritten = true;
+    return layout;
+}
+
+const GgufFamilyLayout& ggufLayoutOf(ModelFamily family)
+{
+    static const std::map<ModelFamily, GgufFamilyLayout> layouts = {
+        {ModelFamily::Llama, llamaLayout()}, {ModelFamily::Mistral, llamaLayout()}, {ModelFamily::Qwen2, qwen2Layout()},
+        {ModelFamily::Phi3, phi3Layout()},   {ModelFamily::Gemma2, gemma2Layout()}, {ModelFamily::Gpt2, gpt2Layout()},
+    };
+    const auto it = layouts.find(family);
+    if (it == layouts.end())
+        throw ConfigError(expectedFound("model family '" + familyName(family) + "'", "a family with a GGUF layout",
+                                        "none written yet"));
+    return it->second;
 }
 
 struct GgufTensorTarget {
@@ -71,7 +162,7 @@ GgufTensorTarget ggufTargetOf(const GgufFamilyLayout& layout, const std::string&
     for (const GgufTensorName& global : layout.globals)
         if (name == global.huggingFace)
             return {global.gguf, global.transform};
-    static const std::string prefix = "model.layers.";
+    const std::string prefix = layout.layerPrefix;
     if (name.compare(0, prefix.size(), prefix) == 0) {
         const size_t dot = name.find('.', prefix.size());
         if (dot != std::string::npos) {
@@ -113,23 +204,49 @@ at::Tensor llama3RopeFrequencyDivisors(const LlamaConfig& config) // [D/2] float
     return at::tensor(divisors, at::kFloat);
 }
 
-// The hyperparameters llama.cpp reads for a llama-architecture model (llama-model.cpp's
-// load_hparams), each with the exact type it checks.
-void addLlamaHyperparameters(GgufWriter& writer, const std::string& arch, const LlamaConfig& config)
+// The hyperparameters llama.cpp reads (llama-model.cpp's load_hparams and each architecture's own),
+// each with the exact type its loader checks; `notes` collects what llama.cpp cannot express.
+void addHyperparameters(GgufWriter& writer, const std::string& arch, const LlamaConfig& config,
+                        std::vector<std::string>& notes)
 {
-    auto u32 = [](int64_t value) { return static_cast<uint32_t>(value); };
+    auto u32 = [](int64_t value) { return static_cast<uint32_t>(std::min<int64_t>(value, UINT32_MAX)); };
+    const FamilyTraits& traits = config.traits();
     writer.addUint32(arch + ".vocab_size", u32(config.vocabSize));
-    writer.addUint32(arch + ".context_length", u32(std::min<int64_t>(config.maxPositionEmbeddings, UINT32_MAX)));
+    writer.addUint32(arch + ".context_length", u32(config.maxPositionEmbeddings));
     writer.addUint32(arch + ".embedding_length", u32(config.hiddenSize));
     writer.addUint32(arch + ".block_count", u32(config.numHiddenLayers));
     writer.addUint32(arch + ".feed_forward_length", u32(config.intermediateSize));
     writer.addUint32(arch + ".attention.head_count", u32(config.numAttentionHeads));
     writer.addUint32(arch + ".attention.head_count_kv", u32(config.numKeyValueHeads));
-    writer.addUint32(arch + ".attention.key_length", u32(config.headDim));
-    writer.addUint32(arch + ".attention.value_length", u32(config.headDim));
-    writer.addUint32(arch + ".rope.dimension_count", u32(config.headDim));
-    writer.addFloat32(arch + ".rope.freq_base", static_cast<float>(config.ropeTheta));
-    writer.addFloat32(arch + ".attention.layer_norm_rms_epsilon", static_cast<float>(config.rmsNormEps));
+    if (traits.norm == NormKind::LayerNorm)
+        writer.addFloat32(arch + ".attention.layer_norm_epsilon", static_cast<float>(config.rmsNormEps));
+    else
+        writer.addFloat32(arch + ".attention.layer_norm_rms_epsilon", static_cast<float>(config.rmsNormEps));
+    if (traits.positions == PositionKind::Rope) {
+        writer.addUint32(arch + ".attention.key_length", u32(config.headDim));
+        writer.addUint32(arch + ".attention.value_length", u32(config.headDim));
+        writer.addUint32(arch + ".rope.dimension_count", u32(config.headDim));
+        writer.addFloat32(arch + ".rope.freq_base", static_cast<float>(config.ropeTheta));
+        if (config.ropeScaling.type == RopeScaling::Type::Linear) {
+            writer.addString(arch + ".rope.scaling.type", "linear");
+            writer.addFloat32(arch + ".rope.scaling.factor", static_cast<float>(config.ropeScaling.factor));
+        }
+    }
+    bool windowed = false;
+    for (int64_t layer = 0; layer < config.numHiddenLayers; ++layer)
+        windowed = windowed || config.isSlidingLayer(layer);
+    if (config.family == ModelFamily::Gemma2) {
+        // llama.cpp's gemma2 windows the even layers, as transformers does; 4096 when the key is absent.
+        writer.addUint32(arch + ".attention.sliding_window", u32(windowed ? config.slidingWindow : config.maxPositionEmbeddings));
+        writer.addFloat32(arch + ".attn_logit_softcapping", static_cast<float>(config.attnLogitSoftcap));
+        writer.addFloat32(arch + ".final_logit_softcapping", static_cast<float>(config.finalLogitSoftcap));
+        if (config.queryPreAttnScalar > 0 && config.queryPreAttnScalar != static_cast<double>(config.headDim))
+            notes.push_back("query_pre_attn_scalar " + std::to_string(config.queryPreAttnScalar) +
+                            " is not head_dim: llama.cpp scales queries by head_dim^-1/2 except for its 27B type");
+    } else if (windowed) {
+        notes.push_back("sliding window " + std::to_string(config.slidingWindow) + ": llama.cpp's " + arch +
+                        " attends to every position, so it agrees only within the window");
+    }
 }
 
 } // namespace
@@ -151,17 +268,20 @@ at::Tensor permuteRowsForInterleavedRope(const at::Tensor& weight, int64_t heads
 GgufExportSummary addCheckpointToGguf(GgufWriter& writer, const Checkpoint& checkpoint, const GgufVocabulary& vocabulary)
 {
     const LlamaConfig& config = checkpoint.config;
-    const GgufFamilyLayout& layout = llamaLayout();
+    const GgufFamilyLayout& layout = ggufLayoutOf(config.family);
     const std::string arch = layout.architecture;
     GgufExportSummary summary;
     summary.architecture = arch;
     summary.notes = vocabulary.notes;
+    if (config.ropeScaling.type == RopeScaling::Type::Llama3 && arch != "llama")
+        throw ConfigError(expectedFound("rope_scaling llama3 of a " + familyName(config.family) + " model",
+                                        "a llama or mistral model (llama.cpp's rope_freqs)", "another family"));
 
     writer.addString("general.architecture", arch);
-    writer.addString("general.name", checkpoint.folder.empty() ? std::string("tempo-lab-model")
-                                                               : checkpoint.folder.filename().string());
+    // No general.name: llama.cpp adjusts token attributes by model name ("phi3" expects "</s>"
+    // among the tokens), which a folder name must not trigger.
     writer.addUint32("general.file_type", 0); // LLAMA_FTYPE_ALL_F32
-    addLlamaHyperparameters(writer, arch, config);
+    addHyperparameters(writer, arch, config, summary.notes);
     addGgufVocabulary(writer, vocabulary);
 
     for (const auto& [name, tensor] : checkpoint.tensors) {
@@ -171,8 +291,14 @@ GgufExportSummary addCheckpointToGguf(GgufWriter& writer, const Checkpoint& chec
             data = permuteRowsForInterleavedRope(data, config.numAttentionHeads);
         else if (target.transform == GgufTensorTransform::InterleaveKeyRope)
             data = permuteRowsForInterleavedRope(data, config.numKeyValueHeads);
+        else if (target.transform == GgufTensorTransform::PlusOne)
+            data = data + 1.0f;
+        else if (target.transform == GgufTensorTransform::Transpose)
+            data = data.t();
         writer.addTensor(target.name, data);
     }
+    if (config.tieWordEmbeddings && layout.tiedHeadWritten)
+        writer.addTensor("output.weight", checkpoint.tensors.at(layout.globals.front().huggingFace).to(at::kFloat));
     if (config.ropeScaling.type == RopeScaling::Type::Llama3)
         writer.addTensor("rope_freqs.weight", llama3RopeFrequencyDivisors(config));
 

@@ -3,9 +3,11 @@
 // file that llama.cpp loads: float32 tensors under llama.cpp's names, the architecture's
 // hyperparameters under llama.cpp's keys, and the tokenizer block (ggufvocabulary.h).
 //
-// What differs between families (tensor names, the query/key row order RoPE expects, metadata
-// keys) is one GgufFamilyLayout each, in ggufexport.cpp. Names and conventions follow llama.cpp's
-// converter (convert_hf_to_gguf.py) and loader (llama-arch.cpp), read for understanding only.
+// What differs between families (llama.cpp's architecture, tensor names, what changes on the way:
+// the query/key row order for Llama-style RoPE, gemma2's norms as 1 + w, gpt2's Conv1D transposed)
+// is one GgufFamilyLayout each, in ggufexport.cpp; the hyperparameter keys are one function there.
+// Names and conventions follow llama.cpp's converter (convert_hf_to_gguf.py) and loader
+// (llama-arch.cpp, llama-model.cpp), read for understanding only.
 //
 // Llama-style RoPE: Hugging Face rotates the two halves of each head (rotate-half: dimension i
 // pairs with i + D/2), llama.cpp's LLAMA_ROPE_TYPE_NORM rotates adjacent pairs (2i with 2i+1).

@@ -335,6 +335,78 @@ TEST(GgufExportTest, TestCheckpointGetsLlamaCppNamesKeysAndVocabulary)
     EXPECT_EQ(file.integers.at("tokenizer.ggml.add_bos_token"), 1u);
 }
 
+// Every family's file: llama.cpp's architecture, its names, and what changes on the way (no
+// permutation for NEOX RoPE, gemma2's norms as 1 + w, gpt2's Conv1D transposed).
+TEST(GgufExportTest, EachFamilyGetsLlamaCppArchitectureNamesAndConventions)
+{
+    const std::map<ModelFamily, std::string> architectures = {
+        {ModelFamily::Llama, "llama"}, {ModelFamily::Mistral, "llama"}, {ModelFamily::Qwen2, "qwen2"},
+        {ModelFamily::Phi3, "phi3"},   {ModelFamily::Gemma2, "gemma2"}, {ModelFamily::Gpt2, "gpt2"},
+    };
+    for (ModelFamily family : allModelFamilies()) {
+        SCOPED_TRACE(familyName(family));
+        test::TempDir dir("tempo-gguf-family");
+        TestModelSpec spec;
+        spec.family = family;
+        spec.slidingWindow = family == ModelFamily::Gemma2 ? 16 : 0;
+        writeTestModel(dir / "model", spec);
+        writeGgufFromFolder(dir / "model", dir / "model.gguf");
+        const ParsedGguf file = parseGguf(test::readFileBytes(dir / "model.gguf"));
+        const Checkpoint checkpoint = loadCheckpoint(dir / "model");
+        const LlamaConfig& config = checkpoint.config;
+        const std::string arch = architectures.at(family);
+        ASSERT_EQ(file.strings.at("general.architecture"), arch);
+        EXPECT_EQ(file.integers.at(arch + ".block_count"), static_cast<uint64_t>(config.numHiddenLayers));
+        EXPECT_TRUE(file.tensors.count("token_embd.weight"));
+        EXPECT_TRUE(file.tensors.count("output_norm.weight"));
+        auto tensorOf = [&](const std::string& name) { return checkpoint.tensors.at(name).to(at::kFloat).contiguous(); };
+        auto same = [&](const std::string& gguf, const at::Tensor& expected) {
+            const std::vector<float> data = file.tensorData(gguf);
+            const at::Tensor flat = expected.contiguous().flatten();
+            if (static_cast<int64_t>(data.size()) != flat.numel())
+                return false;
+            for (int64_t i = 0; i < flat.numel(); ++i)
+                if (data[static_cast<size_t>(i)] != flat[i].item<float>())
+                    return false;
+            return true;
+        };
+        switch (family) {
+        case ModelFamily::Llama:
+        case ModelFamily::Mistral:
+            EXPECT_TRUE(same("blk.0.attn_q.weight",
+                             permuteRowsForInterleavedRope(tensorOf("model.layers.0.self_attn.q_proj.weight"),
+                                                           config.numAttentionHeads)));
+            break;
+        case ModelFamily::Qwen2:
+            EXPECT_TRUE(same("blk.0.attn_q.weight", tensorOf("model.layers.0.self_attn.q_proj.weight"))); // NEOX: as is
+            EXPECT_TRUE(same("blk.1.attn_k.bias", tensorOf("model.layers.1.self_attn.k_proj.bias")));
+            break;
+        case ModelFamily::Phi3:
+            EXPECT_EQ(file.tensors.at("blk.0.attn_qkv.weight").ne,
+                      (std::vector<uint64_t>{static_cast<uint64_t>(config.hiddenSize),
+                                             static_cast<uint64_t>((config.numAttentionHeads + 2 * config.numKeyValueHeads) * config.headDim)}));
+            EXPECT_TRUE(same("blk.1.ffn_up.weight", tensorOf("model.layers.1.mlp.gate_up_proj.weight")));
+            break;
+        case ModelFamily::Gemma2:
+            EXPECT_TRUE(same("blk.0.attn_norm.weight", tensorOf("model.layers.0.input_layernorm.weight") + 1.0f));
+            EXPECT_TRUE(same("blk.1.post_ffw_norm.weight", tensorOf("model.layers.1.post_feedforward_layernorm.weight") + 1.0f));
+            EXPECT_TRUE(same("output_norm.weight", tensorOf("model.norm.weight") + 1.0f));
+            EXPECT_FALSE(file.tensors.count("output.weight"));
+            EXPECT_EQ(file.integers.at("gemma2.attention.sliding_window"), 16u);
+            EXPECT_FLOAT_EQ(file.floats.at("gemma2.attn_logit_softcapping"), static_cast<float>(config.attnLogitSoftcap));
+            EXPECT_FLOAT_EQ(file.floats.at("gemma2.final_logit_softcapping"), static_cast<float>(config.finalLogitSoftcap));
+            break;
+        case ModelFamily::Gpt2:
+            EXPECT_TRUE(same("blk.0.attn_qkv.weight", tensorOf("transformer.h.0.attn.c_attn.weight").t()));
+            EXPECT_TRUE(same("blk.1.ffn_down.bias", tensorOf("transformer.h.1.mlp.c_proj.bias")));
+            EXPECT_TRUE(same("position_embd.weight", tensorOf("transformer.wpe.weight")));
+            EXPECT_TRUE(same("output.weight", tensorOf("transformer.wte.weight"))); // tied: written as llama.cpp's converter does
+            EXPECT_TRUE(file.floats.count("gpt2.attention.layer_norm_epsilon"));
+            break;
+        }
+    }
+}
+
 TEST(GgufVocabularyTest, SentencePieceStyleTokenizerBecomesLlamaModelWithByteTokensAndScores)
 {
     const std::filesystem::path file = std::filesystem::path(TEMPO_TEST_DATA_DIR) / "tokenizer-families" / "llama2" / "tokenizer.json";
