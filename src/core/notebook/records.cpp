@@ -1,6 +1,7 @@
 #include "core/notebook/records.h"
 
 #include <chrono>
+#include <cmath>
 #include <cstring>
 #include <ctime>
 #include <random>
@@ -79,6 +80,11 @@ bool StepRecord::operator==(const StepRecord& o) const
 {
     return step == o.step && logicalPosition == o.logicalPosition && physicalSlots == o.physicalSlots &&
            tokenIds == o.tokenIds && tokens == o.tokens && probabilities == o.probabilities && elapsedMs == o.elapsedMs;
+}
+
+bool CheckRecord::notApplicable() const
+{
+    return passed && std::isnan(value) && detail.rfind("not applicable", 0) == 0;
 }
 
 bool CheckRecord::operator==(const CheckRecord& o) const

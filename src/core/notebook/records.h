@@ -84,6 +84,10 @@ struct CheckRecord {
     double value = 0;
     std::string detail;
 
+    // A check that does not apply to this run (sibling_attention without a set of 2+ members,
+    // rope_rotation in a family without RoPE): stored as passed, value NaN, detail "not applicable: ...".
+    // Shown as "n/a", not as a pass.
+    bool notApplicable() const;
     bool operator==(const CheckRecord& other) const;
 };
 

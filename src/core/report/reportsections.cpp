@@ -529,7 +529,8 @@ void writeChecks(DocumentWriter& w, const ReportData& data)
     for (const auto& run : data.runs)
         for (const auto& c : run.checks)
             (c.passed ? passed : failed)
-                .push_back({runLabel(run), c.name, c.passed ? "pass" : "FAIL", num(c.value), c.detail});
+                .push_back({runLabel(run), c.name, c.notApplicable() ? "n/a" : c.passed ? "pass" : "FAIL", num(c.value),
+                            c.detail});
     const std::int64_t total = static_cast<std::int64_t>(failed.size() + passed.size());
     if (total == 0)
         w.paragraph({bold("No mechanism checks are stored."), plain(" Nothing shows that the mechanism ran as designed.")});

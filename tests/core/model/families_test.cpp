@@ -405,6 +405,25 @@ TEST(FamilyForward, Gemma2SoftCappingMatchesTheReferenceWhereItBites)
     EXPECT_LE(logits.abs().max().item<double>(), 2.0);
 }
 
+// Llama's linear rope scaling (transformers' _compute_linear_scaling_rope_parameters): every inverse
+// frequency divided by the factor.
+TEST(FamilyConfig, LinearRopeScalingDividesEveryFrequency)
+{
+    nlohmann::json config = testModelConfig(familySpec(ModelFamily::Llama)).toJson();
+    config["rope_scaling"] = {{"type", "linear"}, {"factor", 4.0}};
+    const LlamaConfig parsed = LlamaConfig::fromJson(config);
+    ASSERT_EQ(parsed.ropeScaling.type, RopeScaling::Type::Linear);
+    const at::Tensor inverse = ropeInverseFrequencies(parsed); // [D/2]
+    double worst = 0;
+    for (int64_t j = 0; j < parsed.headDim / 2; ++j) {
+        const double expected = std::pow(parsed.ropeTheta, -2.0 * double(j) / double(parsed.headDim)) / 4.0;
+        worst = std::max(worst, std::abs(inverse[j].item<double>() - expected) / expected);
+    }
+    EXPECT_LT(worst, 1e-6); // float32 frequencies, as transformers computes them
+    EXPECT_EQ(LlamaConfig::fromJson(parsed.toJson()).ropeScaling.type, RopeScaling::Type::Linear);
+    EXPECT_THROW(ropeInverseFrequencies(testModelConfig(familySpec(ModelFamily::Gpt2))), InvalidArgument);
+}
+
 INSTANTIATE_TEST_SUITE_P(AllFamilies, Families,
                          ::testing::Values(ModelFamily::Llama, ModelFamily::Mistral, ModelFamily::Qwen2, ModelFamily::Phi3,
                                            ModelFamily::Gemma2, ModelFamily::Gpt2),

@@ -345,9 +345,12 @@ void RunPage::showChecks(qint64 runId)
         auto* badge = new QLabel(checksBox_);
         badge->setObjectName(QStringLiteral("checkBadge"));
         badge->setProperty("passed", check.passed);
+        badge->setProperty("notApplicable", check.notApplicable());
         badge->setProperty("checkName", QString::fromStdString(check.name));
         badge->setText(QStringLiteral("%1 %2 · %3")
-                           .arg(check.passed ? QStringLiteral("✓") : QStringLiteral("✗"),
+                           .arg(check.notApplicable() ? QStringLiteral("–")
+                                : check.passed         ? QStringLiteral("✓")
+                                                       : QStringLiteral("✗"),
                                 QString::fromStdString(check.name), checkValue(check.value)));
         QString tip = checkMeaning(check.name);
         if (!check.detail.empty())
