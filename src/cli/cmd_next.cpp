@@ -137,7 +137,7 @@ int runGenerate(const std::vector<std::string>& words)
     return kExitOk;
 }
 
-const char* const kComputeUsage = "  --model DIR         Llama folder (default: the bundled model tempo-kjv-small)\n"
+const char* const kComputeUsage = "  --model DIR         model folder (default: the bundled model tempo-kjv-small)\n"
                                   "  --device cpu|cuda   where the forward runs (default cpu)\n"
                                   "  --dtype f32|bf16|f16 compute precision (default f32; f16 needs cuda)\n"
                                   "  --threads N         CPU threads (default: every core)\n";

@@ -37,7 +37,7 @@ namespace {
 using nlohmann::json;
 
 const char* kModelHelp =
-    "  --model DIR    Hugging Face Llama folder (config.json, *.safetensors, tokenizer.json). Default:\n"
+    "  --model DIR    Hugging Face model folder (config.json, *.safetensors, tokenizer.json). Default:\n"
     "                 the bundled model tempo-kjv-small ($TEMPO_LAB_MODEL overrides where it is found)\n"
     "  --device D     cpu | cuda (default cpu)    --dtype T  f32 | bf16 | f16 (default f32)\n"
     "  --threads N    CPU threads (default: every core)\n";

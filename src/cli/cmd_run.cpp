@@ -42,8 +42,9 @@ namespace {
 const char* kUsageText =
     "Usage: tempo-lab-cli run [--model DIR] --prompt TEXT [options]\n"
     "\n"
-    "Runs TEMPO decoding (DESIGN.md section 1) on a Hugging Face Llama folder and reports every step's\n"
-    "parallel set and the mechanism checks. Exit code 1 when a check fails.\n"
+    "Runs TEMPO decoding (DESIGN.md section 1) on a Hugging Face model folder (llama, mistral, qwen2,\n"
+    "phi3, gemma2 or gpt2) and reports every step's parallel set and the mechanism checks. Exit code 1\n"
+    "when a check fails.\n"
     "\n"
     "Options:\n"
     "  --model DIR            folder with config.json, *.safetensors and tokenizer.json (default: the\n"

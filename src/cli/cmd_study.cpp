@@ -44,7 +44,7 @@ const char* const kStudyUsage =
     "suite x thresholds, plus the artifact control (preset 2 with mechanism artifact_control: only the\n"
     "last member of each set reaches the model), labelled as a control. Its findings report:\n"
     "tempo-lab-cli report study:ID.\n"
-    "  --model DIR    Hugging Face Llama folder. Default: the bundled model tempo-kjv-small\n"
+    "  --model DIR    Hugging Face model folder. Default: the bundled model tempo-kjv-small\n"
     "  --suite FILE   JSON lines {\"family\": ..., \"prompt\": ..., \"steps\": N} (\"category\" is an alias of\n"
     "                 \"family\"; \"steps\" optional). Default: the shipped default.jsonl (the bundled\n"
     "                 model's domain) for the bundled model, general.jsonl for any other. A bad line is\n"
