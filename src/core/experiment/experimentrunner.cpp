@@ -79,7 +79,7 @@ ExperimentResult ExperimentRunner::run(const ExperimentRequest& request, const R
         runRequest.preset = preset;
         runRequest.sweepPoint = request.sweepPoint;
         runRequest.threads = request.options.threads;
-        NotebookRunSink sink(notebook_);
+        NotebookRunSink sink(notebook_, stepCommits_);
         RecordedRun recorded =
             runTempo(*model, runRequest, sink, callbacks, preset.maxSteps * static_cast<int64_t>(i), total);
         result.runIds.push_back(recorded.runId);

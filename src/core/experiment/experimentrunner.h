@@ -17,6 +17,7 @@
 
 #include "core/analysis/verdict.h"
 #include "core/experiment/modelcache.h"
+#include "core/experiment/notebookrunsink.h"
 #include "core/experiment/presetcatalog.h"
 #include "core/experiment/runwriter.h"
 #include "core/notebook/records.h"
@@ -62,9 +63,14 @@ public:
     // Returns the group id when one was created.
     std::optional<int64_t> analyse(const Preset& preset, const std::vector<int64_t>& runIds, ExperimentResult& result);
 
+    // How the runs' steps are committed (NotebookRunSink): each before the next forward (default,
+    // for a run someone watches) or in batches (sweeps and studies).
+    void setStepCommits(StepCommits commits) { stepCommits_ = commits; }
+
 private:
     notebook::Notebook& notebook_;
     ModelCache& cache_;
+    StepCommits stepCommits_ = StepCommits::EachStep;
 };
 
 } // namespace tempo

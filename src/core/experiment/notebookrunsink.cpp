@@ -61,6 +61,8 @@ int64_t NotebookRunSink::started(const RunStart& start)
     row.provenance = runProvenance(start.model, start.options);
     row.config = runConfigFor(start.model, start.options, start.request, start.promptIds);
     runId_ = notebook_.runs().create(row);
+    pendingSteps_.clear();
+    lastFlush_ = std::chrono::steady_clock::now();
     return runId_;
 }
 
@@ -70,11 +72,23 @@ void NotebookRunSink::step(const StepRecord& step)
     // previous step's commit), as the ETA sees the pace.
     const double stepMs = step.elapsedMs - previousElapsedMs_;
     previousElapsedMs_ = step.elapsedMs;
-    notebook_.steps().append(runId_, notebookStep(step, *model_->tokenizer, stepMs));
+    pendingSteps_.push_back(notebookStep(step, *model_->tokenizer, stepMs));
+    const auto now = std::chrono::steady_clock::now();
+    if (commits_ == StepCommits::EachStep || pendingSteps_.size() >= kStepBatch ||
+        std::chrono::duration<double>(now - lastFlush_).count() >= kStepFlushSeconds)
+        flushSteps();
+}
+
+void NotebookRunSink::flushSteps()
+{
+    notebook_.steps().appendMany(runId_, pendingSteps_);
+    pendingSteps_.clear();
+    lastFlush_ = std::chrono::steady_clock::now();
 }
 
 void NotebookRunSink::finished(const RunEnd& end)
 {
+    flushSteps();
     const auto blobs = captureBlobs(end.run, stored_);
     if (!blobs.empty())
         notebook_.tensors().add(runId_, blobs);
@@ -106,6 +120,11 @@ int64_t NotebookRunSink::failedToStart(const FailedStart& attempt)
 
 void NotebookRunSink::failed(const std::string& error) noexcept
 {
+    try {
+        flushSteps(); // the steps decoded before the failure are kept
+    } catch (...) {
+        pendingSteps_.clear(); // the run's own error is the one to report
+    }
     try {
         notebook_.runs().finish(runId_, notebook::RunStatus::Failed, "", "{}", error);
     } catch (...) {

@@ -206,10 +206,19 @@ StudyResult StudyRunner::execute(int64_t studyId, bool resumed, const StudyCallb
             return -1.0;
         return elapsedSeconds() / static_cast<double>(pointsRunThisCall) * static_cast<double>(summary.points - done);
     };
+    // Each run's forward time is read once, at the first summary after it was made (its point has
+    // finished, been cancelled or failed by then): re-reading every run at every point made a
+    // long study quadratic in its runs.
+    double forwardSecondsThisCall = 0.0;
+    std::size_t runsCounted = 0; // runsMadeThisCall[0, runsCounted) are in forwardSecondsThisCall
     const auto storeSummary = [&] {
+        const std::vector<int64_t> uncounted(runsMadeThisCall.begin() + static_cast<std::ptrdiff_t>(runsCounted),
+                                             runsMadeThisCall.end());
+        forwardSecondsThisCall += forwardSecondsOf(notebook_, uncounted);
+        runsCounted = runsMadeThisCall.size();
         summary.runsMade = before.runsMade + static_cast<int64_t>(runsMadeThisCall.size());
         summary.wallSeconds = before.wallSeconds + elapsedSeconds();
-        summary.forwardSeconds = before.forwardSeconds + forwardSecondsOf(notebook_, runsMadeThisCall);
+        summary.forwardSeconds = before.forwardSeconds + forwardSecondsThisCall;
         notebook_.studies().setSummary(studyId, summary);
     };
     const auto prune = [&](const std::vector<std::pair<int64_t, int64_t>>& runsWithPrompt) {
@@ -218,9 +227,22 @@ StudyResult StudyRunner::execute(int64_t studyId, bool resumed, const StudyCallb
                 notebook_.tensors().removeOfRun(runId);
     };
 
+    // A single-mode sweep whose preset compares pairs (1a) is the partner of the next sweep's runs
+    // (1b finds its 1a run by prompt and threshold and compares their attention): its tensors
+    // are kept until that next sweep has finished, then pruned.
+    const auto pairsWithNextSweep = [&](std::size_t s) {
+        const Preset& preset = requests[s].preset.preset;
+        const bool comparesPairs = preset.hasAnalysis(analysisname::kAttentionComparison) ||
+                                   preset.hasAnalysis(analysisname::kDistributionComparison) ||
+                                   preset.hasAnalysis(analysisname::kVerdict);
+        return s + 1 < planned.size() && comparesPairs && preset.runModes().size() == 1;
+    };
+    std::vector<std::pair<int64_t, int64_t>> partnerRuns; // the previous sweep's, pruned after this one
+
     bool cancelled = false;
     try {
         for (std::size_t s = 0; s < planned.size() && !cancelled; ++s) {
+            const bool keepForNextSweep = pairsWithNextSweep(s);
             progress.sweepIndex = static_cast<int64_t>(s);
             progress.presetId = planned[s].presetId;
             progress.control = planned[s].role == StudySweepRole::Control;
@@ -239,8 +261,10 @@ StudyResult StudyRunner::execute(int64_t studyId, bool resumed, const StudyCallb
                     callbacks.onProgress(progress);
             };
             sweepCallbacks.onPointFinished = [&](int64_t done, int64_t, double) {
-                // The point's analyses are stored: its runs' tensors can go.
-                prune(pointRuns);
+                // The point's analyses are stored: its runs' tensors can go (unless the next
+                // sweep pairs with them).
+                if (!keepForNextSweep)
+                    prune(pointRuns);
                 pointRuns.clear();
                 ++pointsRunThisCall;
                 progress.pointsDone = pointsDoneBefore + done;
@@ -279,7 +303,12 @@ StudyResult StudyRunner::execute(int64_t studyId, bool resumed, const StudyCallb
                                                  point.value("steps", int64_t{0}), point.value("preset_max_width", int64_t{0}),
                                                  point.value("max_width_cap", int64_t{0})});
             }
-            prune(sweepRuns);
+            prune(partnerRuns);
+            partnerRuns.clear();
+            if (keepForNextSweep)
+                partnerRuns = sweepRuns;
+            else
+                prune(sweepRuns);
             summary.pointsReused += swept.pointsSkipped;
             result.pointsReused += swept.pointsSkipped;
             result.pointsRun += swept.pointsRun;
@@ -294,6 +323,8 @@ StudyResult StudyRunner::execute(int64_t studyId, bool resumed, const StudyCallb
         notebook_.studies().setStatus(studyId, StudyStatus::Failed);
         throw;
     }
+    if (!cancelled)
+        prune(partnerRuns); // a pairing sweep planned last (nothing left to pair with it)
     notebook_.tensors().releaseFreePages();
     result.status = cancelled ? StudyStatus::Cancelled : StudyStatus::Finished;
     storeSummary();

@@ -434,6 +434,7 @@ SweepResult SweepRunner::run(const SweepRequest& request, const SweepCallbacks& 
     const auto done = finishedPoints(notebook_, *notebook_.sweeps().find(result.sweepId));
     const std::vector<std::string> modes = modesOf(spec);
     ExperimentRunner runner(notebook_, cache_);
+    runner.setStepCommits(StepCommits::Batched); // nobody watches a sweep's runs step by step
     RunCallbacks runCallbacks = callbacks.run;
     const auto onRunCreated = callbacks.run.onRunCreated;
     runCallbacks.onRunCreated = [&](int64_t runId) {

@@ -10,9 +10,10 @@
 
 namespace tempo::notebook {
 
-void StepStore::append(std::int64_t runId, const StepRecord& step, const std::vector<TensorBlob>& tensors)
+namespace {
+
+void validateStepMembers(const StepRecord& step)
 {
-    requireWritable("appending a step");
     const std::size_t width = step.tokenIds.size();
     if (step.physicalSlots.size() != width || step.probabilities.size() != width ||
         (!step.tokens.empty() && step.tokens.size() != width))
@@ -22,19 +23,20 @@ void StepStore::append(std::int64_t runId, const StepRecord& step, const std::ve
                                             std::to_string(step.physicalSlots.size()) + " slots, " +
                                                 std::to_string(step.probabilities.size()) + " probabilities, " +
                                                 std::to_string(step.tokens.size()) + " tokens"));
-    for (const TensorBlob& blob : tensors)
-        blob.validate();
-    Transaction transaction(database());
-    requireRunExists(runId);
-    Statement insertStep = database().prepare(
+}
+
+// Inside the caller's transaction: the step row and its members.
+void insertStepRows(Database& database, std::int64_t runId, const StepRecord& step)
+{
+    Statement insertStep = database.prepare(
         "INSERT INTO steps (run_id, step, logical_position, elapsed_ms) VALUES (?1, ?2, ?3, ?4)");
     insertStep.bind(1, runId).bind(2, step.step).bind(3, step.logicalPosition).bind(4, step.elapsedMs);
     insertStep.run();
-    const std::int64_t stepId = database().lastInsertId();
-    Statement insertMember = database().prepare(
+    const std::int64_t stepId = database.lastInsertId();
+    Statement insertMember = database.prepare(
         "INSERT INTO step_members (step_id, member, token_id, token_text, probability, physical_slot)"
         " VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
-    for (std::size_t m = 0; m < width; ++m) {
+    for (std::size_t m = 0; m < step.tokenIds.size(); ++m) {
         insertMember.reset();
         insertMember.bind(1, stepId)
             .bind(2, static_cast<std::int64_t>(m))
@@ -44,7 +46,34 @@ void StepStore::append(std::int64_t runId, const StepRecord& step, const std::ve
             .bind(6, step.physicalSlots[m]);
         insertMember.run();
     }
+}
+
+} // namespace
+
+void StepStore::append(std::int64_t runId, const StepRecord& step, const std::vector<TensorBlob>& tensors)
+{
+    requireWritable("appending a step");
+    validateStepMembers(step);
+    for (const TensorBlob& blob : tensors)
+        blob.validate();
+    Transaction transaction(database());
+    requireRunExists(runId);
+    insertStepRows(database(), runId, step);
     insertTensorRows(database(), runId, tensors, step.step, nullptr);
+    transaction.commit();
+}
+
+void StepStore::appendMany(std::int64_t runId, const std::vector<StepRecord>& steps)
+{
+    if (steps.empty())
+        return;
+    requireWritable("appending steps");
+    for (const StepRecord& step : steps)
+        validateStepMembers(step);
+    Transaction transaction(database());
+    requireRunExists(runId);
+    for (const StepRecord& step : steps)
+        insertStepRows(database(), runId, step);
     transaction.commit();
 }
 

@@ -17,6 +17,8 @@ public:
     // Commits one step (its parallel set and the tensors captured at it) in one short transaction.
     // Tensors without a step get this step's index.
     void append(std::int64_t runId, const StepRecord& step, const std::vector<TensorBlob>& tensors = {});
+    // Commits several steps of one run (no tensors) in one transaction: all or none.
+    void appendMany(std::int64_t runId, const std::vector<StepRecord>& steps);
     std::vector<StepRecord> ofRun(std::int64_t runId) const; // in step order
 };
 

@@ -8,6 +8,8 @@
 #include <cmath>
 #include <limits>
 #include <set>
+#include <tuple>
+#include <map>
 
 #include "core/runrecord/tempoconfig.h"
 
@@ -290,8 +292,13 @@ void writeExperiment1(DocumentWriter& w, const StudyReportData& d)
         rows.push_back({num(layer), seriesCell(e.sibling1a, layer), seriesCell(e.prior1a, layer), seriesCell(e.sibling1b, layer),
                         seriesCell(e.prior1b, layer), seriesCell(e.differenceByLayer, layer)});
     w.table({"Layer", "1a to siblings", "1a to prior", "1b to siblings", "1b to prior", "Mean |a_1a - a_1b|"}, rows);
-    w.paragraph("Attention of 1a against 1b over " + counted(e.pairs, "pair", "pairs") +
-                " (same prompt and threshold): mean |difference| " + estimateText(e.meanAbsDiff) + ", max |difference| " +
+    // Studies made before 1a's tensors were kept for 1b (or a 1a run pruned by hand) have pairs
+    // whose attention could not be compared: say how many were.
+    const std::int64_t compared = e.meanAbsDiff.n;
+    const std::string comparedText =
+        compared < e.pairs ? "; " + count(compared) + " of them compared, the others' attention was no longer stored" : "";
+    w.paragraph("Attention of 1a against 1b over " + counted(e.pairs, "pair", "pairs") + " (same prompt and threshold" +
+                comparedText + "): mean |difference| " + estimateText(e.meanAbsDiff) + ", max |difference| " +
                 estimateText(e.maxAbsDiff) + ", Pearson correlation " + estimateText(e.pearson) + ".");
 
     ChartSpec masses{"exp1_sibling_prior", "Attention to siblings vs prior context per layer (1a, 1b)", "Layer",
@@ -500,12 +507,20 @@ void writeExperiment5(DocumentWriter& w, const StudyReportData& d)
             rows);
     ChartSpec distribution{"exp5_width_distribution", "Set width distribution at each threshold", "Set width (members)",
                            "Share of steps", {}, true, false, {}};
+    // Every width from 1 to the widest seen at any threshold, 0 where no step had it: a line
+    // straight from width 1 to width 5 would suggest steps of widths 2-4 that never happened.
+    std::int64_t widest = 0;
+    for (const auto& wd : e.widths)
+        for (const auto& [width, n] : wd.stepsByWidth)
+            widest = std::max<std::int64_t>(widest, width);
     for (const auto& wd : e.widths) {
         ChartSeries s{"threshold " + num(wd.threshold), ChartSeries::Style::Line, {}, {}, {}, {}};
         std::int64_t steps = 0;
         for (const auto& [width, n] : wd.stepsByWidth)
             steps += n;
-        for (const auto& [width, n] : wd.stepsByWidth) {
+        for (std::int64_t width = 1; width <= widest; ++width) {
+            const auto found = wd.stepsByWidth.find(width);
+            const std::int64_t n = found == wd.stepsByWidth.end() ? 0 : found->second;
             s.x.push_back(static_cast<double>(width));
             s.y.push_back(steps > 0 ? static_cast<double>(n) / static_cast<double>(steps) : kNaN);
         }
@@ -686,12 +701,32 @@ void writeTechnicalDetails(DocumentWriter& w, const StudyReportData& d)
         w.paragraph("No tensors are stored.");
     w.heading(3, "Width caps");
     rows.clear();
-    for (const auto& c : d.widthCaps)
-        rows.push_back({c.presetId, count(c.promptIndex), num(c.threshold), count(c.steps), count(c.presetMaxWidth),
-                        count(c.cappedMaxWidth)});
-    w.table({"Preset", "Prompt", "Threshold", "Steps", "Preset max_width", "Used max_width"}, rows);
-    w.paragraph(rows.empty() ? "No width cap was applied: every run used its preset's max_width."
-                             : counted(static_cast<std::int64_t>(rows.size()), "run was", "runs were") +
+    // One row per preset, threshold and length (the prompts of one length get about the same
+    // cap): a default study caps hundreds of points, too many to list one by one.
+    struct CapGroup {
+        std::int64_t prompts = 0, presetMaxWidth = 0;
+        std::int64_t low = std::numeric_limits<std::int64_t>::max(), high = 0;
+    };
+    std::vector<std::tuple<std::string, double, std::int64_t>> capOrder;
+    std::map<std::tuple<std::string, double, std::int64_t>, CapGroup> capGroups;
+    for (const auto& c : d.widthCaps) {
+        const auto key = std::make_tuple(c.presetId, c.threshold, c.steps);
+        if (!capGroups.count(key))
+            capOrder.push_back(key);
+        CapGroup& g = capGroups[key];
+        ++g.prompts;
+        g.presetMaxWidth = std::max(g.presetMaxWidth, c.presetMaxWidth);
+        g.low = std::min(g.low, c.cappedMaxWidth);
+        g.high = std::max(g.high, c.cappedMaxWidth);
+    }
+    for (const auto& key : capOrder) {
+        const CapGroup& g = capGroups[key];
+        rows.push_back({std::get<0>(key), num(std::get<1>(key)), count(std::get<2>(key)), count(g.prompts),
+                        count(g.presetMaxWidth), g.low == g.high ? count(g.low) : count(g.low) + "-" + count(g.high)});
+    }
+    w.table({"Preset", "Threshold", "Steps", "Prompts capped", "Preset max_width", "Used max_width"}, rows);
+    w.paragraph(d.widthCaps.empty() ? "No width cap was applied: every run used its preset's max_width."
+                                    : counted(static_cast<std::int64_t>(d.widthCaps.size()), "run was", "runs were") +
                                    " capped so that prompt + steps x width fits the model's positions.");
     std::vector<Inline> failures;
     for (const auto& s : d.sweeps)

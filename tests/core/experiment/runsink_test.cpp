@@ -82,6 +82,35 @@ TEST_F(ExperimentTest, NotebookSinkStoresWhatTheMemorySinkKeeps)
     }
 }
 
+// The window's live run page reads a run's steps back as the worker reports each one: by default
+// every step is committed before it is reported. A sweep's batched commits store the same steps.
+TEST_F(ExperimentTest, EachStepIsCommittedBeforeItIsReportedUnlessBatched)
+{
+    const auto model = cache_.get(peakedModelFolder(), ComputeOptions{});
+    const TempoRunRequest request = peakedRequest();
+    std::vector<size_t> storedWhenReported;
+    RunCallbacks callbacks;
+    callbacks.onStep = [&](int64_t runId, const StepRecord&) {
+        storedWhenReported.push_back(book().steps().ofRun(runId).size());
+    };
+    NotebookRunSink eachStep(book());
+    const RecordedRun live = runTempo(*model, request, eachStep, callbacks);
+    ASSERT_EQ(storedWhenReported.size(), live.run.steps.size());
+    for (size_t s = 0; s < storedWhenReported.size(); ++s)
+        EXPECT_EQ(storedWhenReported[s], s + 1) << "step " << s << " was reported before it was committed";
+
+    NotebookRunSink batched(book(), StepCommits::Batched);
+    const RecordedRun swept = runTempo(*model, request, batched);
+    const auto liveSteps = book().steps().ofRun(live.runId);
+    const auto sweptSteps = book().steps().ofRun(swept.runId);
+    ASSERT_EQ(sweptSteps.size(), liveSteps.size());
+    for (size_t s = 0; s < liveSteps.size(); ++s) {
+        EXPECT_EQ(sweptSteps[s].tokenIds, liveSteps[s].tokenIds) << "step " << s;
+        EXPECT_EQ(sweptSteps[s].physicalSlots, liveSteps[s].physicalSlots) << "step " << s;
+        EXPECT_EQ(sweptSteps[s].logicalPosition, liveSteps[s].logicalPosition) << "step " << s;
+    }
+}
+
 TEST_F(ExperimentTest, ARunThatFeedsFewerTokensThanItSelectsIsStoredWithTheSlotsItUsed)
 {
     // Only the last member of each set reaches the model: one slot per step. The stored slots

@@ -3,6 +3,8 @@
 // family; the width cap recorded; a point that cannot fit refused before anything runs.
 
 #include <atomic>
+#include <cmath>
+#include <optional>
 #include <map>
 #include <set>
 #include <tuple>
@@ -231,6 +233,38 @@ TEST_F(ExperimentTest, StudyControlSweepRunsPresetTwoWithTheArtifactControl)
     EXPECT_FALSE(book().runs().find(tempoSweep->runs[0].first)->config.tempo->isArtifactControl());
     for (const auto& [runId, point] : controlSweep->runs)
         EXPECT_TRUE(book().runs().find(runId)->config.tempo->isArtifactControl()) << "run " << runId;
+}
+
+// 1b finds its 1a partner (same prompt and threshold) and compares their attention: 1a's tensors
+// must still be there then, for every prompt, not only the first of each family; afterwards the
+// pruning happens all the same.
+TEST_F(ExperimentTest, StudyKeepsTheFirstSweepsTensorsUntilItsPartnerSweepComparedThem)
+{
+    StudyRequest request = tinyStudy();
+    request.spec.thresholds = {0.05};
+    request.spec.presets = {"1a", "1b"};
+    StudyRunner runner(book(), cache_);
+    const StudyResult result = runner.run(request);
+    ASSERT_EQ(result.status, StudyStatus::Finished);
+    const auto sweeps = book().studies().sweepsOf(result.studyId);
+    ASSERT_EQ(sweeps.size(), 2u);
+    const auto visibleSweep = book().sweeps().find(sweeps[1].sweepId);
+    ASSERT_EQ(visibleSweep->runs.size(), 3u);
+    for (const auto& [runId, pointText] : visibleSweep->runs) {
+        const int64_t prompt = nlohmann::json::parse(pointText)["prompt_index"].get<int64_t>();
+        const auto groups = book().groups().ofRun(runId);
+        ASSERT_EQ(groups.size(), 1u) << "prompt " << prompt << ": 1b's run is paired with 1a's";
+        const auto group = book().groups().find(groups.front());
+        ASSERT_TRUE(group->comparison.metrics) << "prompt " << prompt;
+        std::optional<double> meanAbsDiff;
+        for (const auto& metric : *group->comparison.metrics)
+            if (metric.name == "attention.mean_abs_diff" && metric.step < 0 && metric.layer < 0 && metric.head < 0)
+                meanAbsDiff = metric.value;
+        ASSERT_TRUE(meanAbsDiff) << "prompt " << prompt << ": no attention comparison";
+        EXPECT_TRUE(std::isfinite(*meanAbsDiff)) << "prompt " << prompt << ": the 1a run's attention was pruned first";
+        for (int64_t member : group->runIds)
+            EXPECT_EQ(tensorNames(member).empty(), prompt == 1) << "prompt " << prompt << " run " << member;
+    }
 }
 
 TEST(StudyPlan, PresetsThenTheArtifactControl)

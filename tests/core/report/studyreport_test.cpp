@@ -104,6 +104,53 @@ TEST(StudyReport, figuresCarryTheirNumbersAndUniqueFiles)
         }
 }
 
+// A width no step had is drawn as 0, so the line does not jump from width 3 to width 5 as if
+// widths in between had happened.
+TEST(StudyReport, theWidthDistributionHasEveryWidthUpToTheWidest)
+{
+    const StudyReportData data = tinyStudyReportData();
+    const report::ReportDocument document = report::buildStudyReportDocument(data);
+    std::int64_t widest = 0;
+    for (const auto& wd : data.exp5.widths)
+        for (const auto& [width, n] : wd.stepsByWidth)
+            widest = std::max<std::int64_t>(widest, width);
+    ASSERT_GT(widest, 4);
+    bool found = false;
+    for (const auto& block : document.blocks) {
+        if (!block.spec || block.spec->id != "exp5_width_distribution")
+            continue;
+        found = true;
+        ASSERT_EQ(block.spec->series.size(), data.exp5.widths.size());
+        for (size_t t = 0; t < data.exp5.widths.size(); ++t) {
+            const auto& series = block.spec->series[t];
+            const auto& counts = data.exp5.widths[t].stepsByWidth;
+            std::int64_t steps = 0;
+            for (const auto& [width, n] : counts)
+                steps += n;
+            ASSERT_EQ(series.x.size(), static_cast<size_t>(widest)) << series.name;
+            for (std::int64_t width = 1; width <= widest; ++width) {
+                EXPECT_EQ(series.x[static_cast<size_t>(width - 1)], static_cast<double>(width));
+                const auto it = counts.find(width);
+                const double expected = it == counts.end() ? 0.0 : static_cast<double>(it->second) / static_cast<double>(steps);
+                EXPECT_DOUBLE_EQ(series.y[static_cast<size_t>(width - 1)], expected) << series.name << " width " << width;
+            }
+        }
+    }
+    EXPECT_TRUE(found);
+}
+
+// Pairs whose attention was no longer stored when they were compared are counted, not hidden.
+TEST(StudyReport, attentionPairsSayHowManyWereCompared)
+{
+    StudyReportData data = tinyStudyReportData();
+    const std::string all = report::buildStudyMarkdown(data);
+    EXPECT_TRUE(contains(all, "over 6 pairs (same prompt and threshold): mean")) << studySection(all, "## Experiment 1");
+    data.exp1.pairs = 9; // three more pairs, without an attention comparison
+    const std::string some = report::buildStudyMarkdown(data);
+    EXPECT_TRUE(contains(some, "over 9 pairs (same prompt and threshold; 6 of them compared, the others' attention was no "
+                               "longer stored): mean"));
+}
+
 TEST(StudyReport, aBuildWithoutQtNamesTheChartsItCannotDraw)
 {
     const auto document = report::buildStudyReportDocument(tinyStudyReportData(), report::ChartDrawing::NotDrawn);

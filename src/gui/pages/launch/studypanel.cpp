@@ -126,6 +126,9 @@ void StudyPanel::buildFields()
     stepsField_->setRange(0, 4096);
     stepsField_->setSpecialValueText(tr("suite's"));
     stepsField_->setToolTip(tr("Steps every prompt decodes; \"suite's\": each prompt's own (else its preset's)"));
+    // The grid would squeeze it below its text ("suite's" showed as "suite'"): its size hint
+    // counts the special text, so hold it there.
+    stepsField_->setMinimumWidth(stepsField_->sizeHint().width());
     QStringList presets;
     for (const std::string& id : defaultStudyPresets())
         presets << QString::fromStdString(id);
