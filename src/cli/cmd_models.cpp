@@ -37,6 +37,7 @@ json modelCatalogEntryJson(const ModelCatalogEntry& entry)
         {"tokenizer_supported", entry.tokenizerSupported},
         {"usable", entry.usable()},
         {"problems", entry.problems},
+        {"problem_summaries", entry.problemSummaries},
     };
 }
 
@@ -106,7 +107,7 @@ const CommandRegistration modelsRegistration{{
     "                else ~/.cache/huggingface/hub); it holds models--ORG--NAME/snapshots/REV/\n"
     "  --json        print {\"cache\": DIR, \"models\": [{name, revision, folder, family, model_type,\n"
     "                parameters, weight_bytes, torch_dtype, tensor_dtype, tokenizer_supported,\n"
-    "                usable, problems}]}\n"
+    "                usable, problems, problem_summaries}]}\n"
     "Every snapshot holding a config.json is listed; one this app cannot run is marked unusable with\n"
     "its reasons (unsupported architecture, no safetensors weights, unsupported tokenizer, bad\n"
     "config.json). Only config.json, the safetensors headers and tokenizer.json are read, never the\n"

@@ -129,14 +129,25 @@ void describeTokenizer(ModelCatalogEntry& entry)
     entry.tokenizerSupported = true;
 }
 
+std::string configProblemSummary(const ModelCatalogEntry& entry)
+{
+    if (entry.modelType.empty())
+        return "bad config.json";
+    for (ModelFamily family : allModelFamilies())
+        if (familyName(family) == entry.modelType)
+            return "bad config.json"; // a supported family with something the reader refuses
+    return "unsupported architecture " + entry.modelType;
+}
+
 // Runs one check; its typed error becomes a problem of the entry instead of ending the scan.
-template <typename Check>
-void recordProblem(ModelCatalogEntry& entry, Check&& check)
+template <typename Check, typename Summary>
+void recordProblem(ModelCatalogEntry& entry, Check&& check, Summary&& summary)
 {
     try {
         check(entry);
     } catch (const std::exception& error) {
         entry.problems.emplace_back(error.what());
+        entry.problemSummaries.push_back(summary(entry));
     }
 }
 
@@ -174,13 +185,18 @@ ModelCatalogEntry describeModelFolder(const fs::path& folder, const std::string&
     entry.name = name;
     entry.revision = revision;
     entry.folder = folder;
-    recordProblem(entry, describeConfig);
-    recordProblem(entry, describeWeights);
-    recordProblem(entry, describeTokenizer);
+    recordProblem(entry, describeConfig, configProblemSummary);
+    recordProblem(entry, describeWeights, [](const ModelCatalogEntry& described) {
+        std::error_code error;
+        const bool named = fs::exists(described.folder / "model.safetensors", error) ||
+                           fs::exists(described.folder / "model.safetensors.index.json", error);
+        return std::string(named ? "unreadable weights" : "no safetensors weights");
+    });
+    recordProblem(entry, describeTokenizer, [](const ModelCatalogEntry&) { return std::string("unsupported tokenizer"); });
     return entry;
 }
 
-std::vector<ModelCatalogEntry> scanHuggingFaceCache(const fs::path& hub)
+std::vector<ModelCatalogEntry> scanHuggingFaceCache(const fs::path& hub, const std::atomic<bool>* cancelled)
 {
     std::vector<ModelCatalogEntry> entries;
     std::error_code error;
@@ -199,6 +215,8 @@ std::vector<ModelCatalogEntry> scanHuggingFaceCache(const fs::path& hub)
         if (!fs::is_directory(snapshots, error))
             continue;
         for (const fs::directory_entry& snapshot : fs::directory_iterator(snapshots, error)) {
+            if (cancelled && cancelled->load())
+                return entries;
             if (!snapshot.is_directory(error) || !fs::is_regular_file(snapshot.path() / "config.json", error))
                 continue;
             entries.push_back(describeModelFolder(snapshot.path(), name, snapshot.path().filename().string()));

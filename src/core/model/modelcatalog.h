@@ -9,6 +9,7 @@
 // config.json, the safetensors headers (the first kilobytes of each file, through a mapping whose
 // data pages are never touched) and tokenizer.json (the tokenizer loader's own checks).
 
+#include <atomic>
 #include <cstdint>
 #include <filesystem>
 #include <optional>
@@ -31,6 +32,9 @@ struct ModelCatalogEntry {
     std::string tensorDtype;        // the tensors' on-disk dtypes: "BF16", or "F32+F16" when mixed
     bool tokenizerSupported = false; // tokenizer.json exists and the tokenizer loader accepts it
     std::vector<std::string> problems; // why it cannot be used, one expected-vs-found text each
+    // The same problems in a few words each, for a list row: "unsupported architecture bert",
+    // "bad config.json", "no safetensors weights", "unreadable weights", "unsupported tokenizer".
+    std::vector<std::string> problemSummaries;
 
     bool usable() const { return problems.empty(); }
     std::string reason() const; // the problems joined with "; " ("" when usable)
@@ -42,8 +46,10 @@ std::filesystem::path huggingFaceHubCache();
 
 // Every snapshot under `hub` that holds a config.json, sorted by name then revision. A missing or
 // unreadable `hub` gives an empty list (a fresh machine has no cache); nothing here throws for a
-// bad snapshot: its problems are in its entry.
-std::vector<ModelCatalogEntry> scanHuggingFaceCache(const std::filesystem::path& hub);
+// bad snapshot: its problems are in its entry. `cancelled` (may be null), checked before each
+// snapshot, ends the scan early with what was described so far (the window's picker going away).
+std::vector<ModelCatalogEntry> scanHuggingFaceCache(const std::filesystem::path& hub,
+                                                    const std::atomic<bool>* cancelled = nullptr);
 
 // Describes one model folder (in the cache or anywhere else). Never throws for bad content.
 ModelCatalogEntry describeModelFolder(const std::filesystem::path& folder, const std::string& name,

@@ -1,11 +1,12 @@
 #include "gui/widgets/modelfolders.h"
 
-#include <algorithm>
-
+#include <QCoreApplication>
 #include <QDir>
 #include <QFileInfo>
+#include <QStringList>
 
 #include "core/experiment/bundledmodel.h"
+#include "core/model/allocation.h"
 
 namespace tempo::gui {
 
@@ -33,29 +34,31 @@ QString bundledModelLabel()
     return QString::fromStdString(tempo::bundledModelName()) + QStringLiteral(" (bundled)");
 }
 
-QList<ModelFolder> huggingFaceCacheModels()
+QString catalogEntryLabel(const tempo::ModelCatalogEntry& entry)
 {
-    QString hub = qEnvironmentVariable("HF_HUB_CACHE");
-    if (hub.isEmpty() && !qEnvironmentVariable("HF_HOME").isEmpty())
-        hub = QDir(qEnvironmentVariable("HF_HOME")).filePath("hub");
-    if (hub.isEmpty())
-        hub = QDir::home().filePath(QStringLiteral(".cache/huggingface/hub"));
-    QList<ModelFolder> found;
-    const QDir hubDir(hub);
-    for (const QString& repo : hubDir.entryList({QStringLiteral("models--*")}, QDir::Dirs | QDir::NoDotAndDotDot)) {
-        // models--org--name -> org/name
-        QString name = repo.mid(QStringLiteral("models--").size());
-        name.replace(QStringLiteral("--"), QStringLiteral("/"));
-        const QDir snapshots(hubDir.filePath(repo + QStringLiteral("/snapshots")));
-        for (const QString& revision : snapshots.entryList(QDir::Dirs | QDir::NoDotAndDotDot)) {
-            const QString folder = snapshots.filePath(revision);
-            if (isModelFolder(folder))
-                found.append({name + QStringLiteral(" @ ") + revision.left(8), folder});
-        }
+    QString label = QString::fromStdString(entry.name);
+    if (!entry.revision.empty())
+        label += QStringLiteral(" @ ") + QString::fromStdString(entry.revision.substr(0, 8));
+    if (!entry.usable()) {
+        QStringList reasons;
+        for (const std::string& summary : entry.problemSummaries)
+            reasons << QString::fromStdString(summary);
+        return label + QStringLiteral(" — ") + QObject::tr("not usable: %1").arg(reasons.join(QStringLiteral(", ")));
     }
-    std::sort(found.begin(), found.end(),
-              [](const ModelFolder& a, const ModelFolder& b) { return a.label < b.label; });
-    return found;
+    const std::string dtype = entry.tensorDtype.empty() ? entry.torchDtype : entry.tensorDtype;
+    return label + QStringLiteral(" — %1 · %2 · %3 · %4")
+                       .arg(QString::fromStdString(tempo::familyName(*entry.family)),
+                            QString::fromStdString(tempo::parameterCountText(entry.parameters)),
+                            QString::fromStdString(tempo::byteSizeText(entry.weightBytes)),
+                            QString::fromStdString(dtype));
+}
+
+QString catalogEntryToolTip(const tempo::ModelCatalogEntry& entry)
+{
+    QString tip = QString::fromStdString(entry.folder.string());
+    for (const std::string& problem : entry.problems)
+        tip += QStringLiteral("\n") + QString::fromStdString(problem);
+    return tip;
 }
 
 } // namespace tempo::gui

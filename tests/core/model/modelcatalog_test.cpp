@@ -180,6 +180,7 @@ TEST(ModelCatalogTest, UnusableSnapshotsNameTheirReason)
     EXPECT_TRUE(mentions(bert, "bert")) << bert.reason();
     EXPECT_TRUE(mentions(bert, familyName(ModelFamily::Qwen2))) << "names the supported ones: " << bert.reason();
     EXPECT_EQ(bert.problems.size(), 1u) << bert.reason(); // weights and tokenizer are fine
+    EXPECT_EQ(bert.problemSummaries, std::vector<std::string>{"unsupported architecture bert"});
     EXPECT_GT(bert.parameters, 0);
     EXPECT_TRUE(bert.tokenizerSupported);
 
@@ -189,12 +190,14 @@ TEST(ModelCatalogTest, UnusableSnapshotsNameTheirReason)
     EXPECT_TRUE(mentions(pickle, "model.safetensors")) << pickle.reason();
     EXPECT_TRUE(mentions(pickle, "pytorch_model.bin")) << pickle.reason();
     EXPECT_EQ(pickle.parameters, 0);
+    EXPECT_EQ(pickle.problemSummaries, std::vector<std::string>{"no safetensors weights"});
 
     const ModelCatalogEntry& corrupt = entryNamed(entries, "broken/corrupt");
     EXPECT_FALSE(corrupt.usable());
     EXPECT_FALSE(corrupt.family.has_value());
     EXPECT_TRUE(mentions(corrupt, "config.json")) << corrupt.reason();
     EXPECT_TRUE(mentions(corrupt, "malformed JSON")) << corrupt.reason();
+    EXPECT_EQ(corrupt.problemSummaries, std::vector<std::string>{"bad config.json"});
 
     const ModelCatalogEntry& wordpiece = entryNamed(entries, "broken/wordpiece");
     EXPECT_FALSE(wordpiece.usable());
@@ -202,6 +205,9 @@ TEST(ModelCatalogTest, UnusableSnapshotsNameTheirReason)
     EXPECT_EQ(wordpiece.family, ModelFamily::Llama);
     EXPECT_TRUE(mentions(wordpiece, "WordPiece")) << wordpiece.reason();
     EXPECT_EQ(wordpiece.problems.size(), 1u) << wordpiece.reason();
+    EXPECT_EQ(wordpiece.problemSummaries, std::vector<std::string>{"unsupported tokenizer"});
+    for (const ModelCatalogEntry& entry : entries)
+        EXPECT_EQ(entry.problemSummaries.size(), entry.problems.size()) << entry.name;
 }
 
 TEST(ModelCatalogTest, MissingCacheIsEmptyAndTheHubFolderFollowsTheEnvironment)
@@ -209,6 +215,11 @@ TEST(ModelCatalogTest, MissingCacheIsEmptyAndTheHubFolderFollowsTheEnvironment)
     const test::TempDir dir("tempo-hf-none");
     EXPECT_TRUE(scanHuggingFaceCache(dir / "absent").empty());
     EXPECT_TRUE(scanHuggingFaceCache({}).empty());
+    const FakeCache cache;
+    const std::atomic<bool> cancelled{true};
+    EXPECT_TRUE(scanHuggingFaceCache(cache.dir.path(), &cancelled).empty());
+    const std::atomic<bool> going{false};
+    EXPECT_EQ(scanHuggingFaceCache(cache.dir.path(), &going).size(), 7u);
 
     const char* saved[] = {std::getenv("HF_HUB_CACHE"), std::getenv("HF_HOME"), std::getenv("HOME")};
     const std::string savedText[] = {saved[0] ? saved[0] : "", saved[1] ? saved[1] : "", saved[2] ? saved[2] : ""};
@@ -261,6 +272,7 @@ TEST(ModelCatalogTest, CliListsTheCacheAsJsonAndText)
         EXPECT_EQ(model.at("parameters"), entries[i].parameters);
         EXPECT_EQ(model.at("tokenizer_supported"), entries[i].tokenizerSupported);
         EXPECT_EQ(model.at("problems").get<std::vector<std::string>>(), entries[i].problems);
+        EXPECT_EQ(model.at("problem_summaries").get<std::vector<std::string>>(), entries[i].problemSummaries);
         if (entries[i].family)
             EXPECT_EQ(model.at("family"), familyName(*entries[i].family));
         else
