@@ -248,6 +248,45 @@ TEST(ModelCatalogTest, ParameterCountText)
     EXPECT_EQ(parameterCountText(512), "512");
 }
 
+// Turns the single model.safetensors of `folder` into shard 1 of an index; `missingShard` adds a
+// tensor the index places in a second shard that was never downloaded.
+void shardTestModel(const fs::path& folder, bool missingShard)
+{
+    const std::string shard = "model-00001-of-00002.safetensors";
+    fs::rename(folder / "model.safetensors", folder / shard);
+    json index{{"metadata", json::object()}, {"weight_map", json::object()}};
+    const LlamaConfig config = LlamaConfig::fromFile(folder / "config.json");
+    for (const auto& [name, shape] : expectedTensorShapes(config))
+        index["weight_map"][name] = shard;
+    if (missingShard)
+        index["weight_map"]["lm_head.extra"] = "model-00002-of-00002.safetensors";
+    writeJsonFile(folder / "model.safetensors.index.json", index);
+}
+
+TEST(ModelCatalogTest, ShardedSnapshotsCountEveryShardAndNameAMissingOne)
+{
+    const test::TempDir hub("tempo-hf-shards");
+    TestModelSpec spec;
+    const fs::path complete = snapshotFolder(hub.path(), "tiny--sharded", "aaaa");
+    writeTestModel(complete, spec);
+    const uint64_t bytes = fs::file_size(complete / "model.safetensors");
+    shardTestModel(complete, false);
+    const fs::path partial = snapshotFolder(hub.path(), "tiny--partial", "bbbb");
+    writeTestModel(partial, spec);
+    shardTestModel(partial, true);
+
+    const std::vector<ModelCatalogEntry> entries = scanHuggingFaceCache(hub.path());
+    ASSERT_EQ(entries.size(), 2u);
+    const ModelCatalogEntry& sharded = entryNamed(entries, "tiny/sharded");
+    EXPECT_TRUE(sharded.usable()) << sharded.reason();
+    EXPECT_EQ(sharded.parameters, expectedParameters(testModelConfig(spec)));
+    EXPECT_EQ(sharded.weightBytes, bytes);
+    const ModelCatalogEntry& missing = entryNamed(entries, "tiny/partial");
+    EXPECT_FALSE(missing.usable());
+    EXPECT_TRUE(mentions(missing, "model-00002-of-00002.safetensors")) << missing.reason();
+    EXPECT_EQ(missing.problemSummaries, std::vector<std::string>{"unreadable weights"});
+}
+
 std::string cliCommand(const std::string& arguments)
 {
     return std::string("'") + TEMPO_CLI_PATH + "' " + arguments;
