@@ -19,6 +19,7 @@
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
 
+#include "bandwidth.h"
 #include "core/model/checkpoint.h"
 #include "core/model/llamamodel.h"
 #include "core/testmodel/randommodel.h"
@@ -33,21 +34,11 @@ double seconds()
     return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
 
-// Best of `repeats` full reads of a 1 GiB float array (at::sum: vectorised, uses the intra-op
-// pool), in GB/s (1e9 bytes).
-double readBandwidth(int threads, int repeats = 4)
+// The read-bandwidth probe (bandwidth.h): `threads` threads, best of 5 passes over 2 GiB.
+double readBandwidth(int threads)
 {
-    at::set_num_threads(threads);
-    const int64_t count = (int64_t(1) << 30) / int64_t(sizeof(float));
-    const at::Tensor data = at::ones({count}, at::kFloat); // touched, so pages exist
-    double best = 0;
-    volatile double sink = 0;
-    for (int r = 0; r < repeats; ++r) {
-        const double start = seconds();
-        sink = sink + data.sum().item<double>();
-        best = std::max(best, double(count * sizeof(float)) / (seconds() - start) / 1e9);
-    }
-    return best;
+    const bench::BandwidthProbe probe = bench::probeReadBandwidth(threads);
+    return probe.gbPerSecondByThreads.empty() ? 0.0 : probe.gbPerSecondByThreads.back();
 }
 
 // Bytes of weights one decoded token reads: every matrix once (the LM head included; with tied
@@ -148,9 +139,9 @@ int main(int argc, char** argv)
         return 2;
     }
 
-    std::printf("memory read bandwidth (sum of a 1 GiB float array, best of 4):\n");
+    std::printf("memory read bandwidth (bandwidth.h: a 2 GiB array summed in one slice per thread, best of 5):\n");
     const double one = readBandwidth(1);
-    const double all = readBandwidth(threads);
+    const double all = threads > 1 ? readBandwidth(threads) : one;
     std::printf("  1 thread: %.2f GB/s, %d threads: %.2f GB/s\n", one, threads, all);
     // The roofline is the fastest read rate seen: on a shared machine the all-thread figure can come
     // out below the single-thread one (other processes hold cores), and a ratio against the lower

@@ -16,10 +16,11 @@ namespace {
 
 const char* kUsage =
     "usage: tempo_make_model --out DIR [--family NAME] [--seed N] [--layers N] [--hidden N]\n"
-    "                        [--intermediate N] [--heads N] [--kv-heads N] [--head-dim N]\n"
+    "                        [--intermediate N] [--heads N] [--kv-heads N] [--head-dim N] [--vocab N]\n"
     "                        [--sliding-window N] [--rope-theta X] [--untied] [--llama3-rope] [--peaked]\n"
     "                        [--dtype F32|F16|BF16]\n"
-    "  --family: llama (default), mistral, qwen2, phi3, gemma2 or gpt2\n";
+    "  --family: llama (default), mistral, qwen2, phi3, gemma2 or gpt2\n"
+    "  --vocab: embedding rows (default: the 512-token tokenizer's; more pads past the tokenizer)\n";
 
 long long parseInteger(const std::string& flag, const std::string& text)
 {
@@ -73,6 +74,8 @@ int main(int argc, char** argv)
                 spec.heads = parseInteger(flag, value());
             } else if (flag == "--kv-heads") {
                 spec.kvHeads = parseInteger(flag, value());
+            } else if (flag == "--vocab") {
+                spec.vocab = parseInteger(flag, value());
             } else if (flag == "--head-dim") {
                 spec.headDim = parseInteger(flag, value());
             } else if (flag == "--rope-theta") {

@@ -265,7 +265,23 @@ at::Tensor permuteRowsForInterleavedRope(const at::Tensor& weight, int64_t heads
     return weight.reshape(split).transpose(1, 2).reshape(weight.sizes()).contiguous();
 }
 
-GgufExportSummary addCheckpointToGguf(GgufWriter& writer, const Checkpoint& checkpoint, const GgufVocabulary& vocabulary)
+namespace {
+
+// llama.cpp's llama_ftype for a file whose matrices are `type`.
+uint32_t llamaFileTypeOf(GgmlType type)
+{
+    switch (type) {
+    case GgmlType::F16: return 1;   // LLAMA_FTYPE_MOSTLY_F16
+    case GgmlType::BF16: return 32; // LLAMA_FTYPE_MOSTLY_BF16
+    case GgmlType::F32: break;
+    }
+    return 0; // LLAMA_FTYPE_ALL_F32
+}
+
+} // namespace
+
+GgufExportSummary addCheckpointToGguf(GgufWriter& writer, const Checkpoint& checkpoint, const GgufVocabulary& vocabulary,
+                                      GgmlType matrixType)
 {
     const LlamaConfig& config = checkpoint.config;
     const GgufFamilyLayout& layout = ggufLayoutOf(config.family);
@@ -280,7 +296,7 @@ GgufExportSummary addCheckpointToGguf(GgufWriter& writer, const Checkpoint& chec
     writer.addString("general.architecture", arch);
     // No general.name: llama.cpp adjusts token attributes by model name ("phi3" expects "</s>"
     // among the tokens), which a folder name must not trigger.
-    writer.addUint32("general.file_type", 0); // LLAMA_FTYPE_ALL_F32
+    writer.addUint32("general.file_type", llamaFileTypeOf(matrixType));
     addHyperparameters(writer, arch, config, summary.notes);
     addGgufVocabulary(writer, vocabulary);
 
@@ -295,10 +311,10 @@ GgufExportSummary addCheckpointToGguf(GgufWriter& writer, const Checkpoint& chec
             data = data + 1.0f;
         else if (target.transform == GgufTensorTransform::Transpose)
             data = data.t();
-        writer.addTensor(target.name, data);
+        writer.addTensor(target.name, data, data.dim() == 2 ? matrixType : GgmlType::F32);
     }
     if (config.tieWordEmbeddings && layout.tiedHeadWritten)
-        writer.addTensor("output.weight", checkpoint.tensors.at(layout.globals.front().huggingFace).to(at::kFloat));
+        writer.addTensor("output.weight", checkpoint.tensors.at(layout.globals.front().huggingFace).to(at::kFloat), matrixType);
     if (config.ropeScaling.type == RopeScaling::Type::Llama3)
         writer.addTensor("rope_freqs.weight", llama3RopeFrequencyDivisors(config));
 
@@ -307,7 +323,8 @@ GgufExportSummary addCheckpointToGguf(GgufWriter& writer, const Checkpoint& chec
     return summary;
 }
 
-GgufExportSummary writeGgufFromFolder(const std::filesystem::path& modelFolder, const std::filesystem::path& out)
+GgufExportSummary writeGgufFromFolder(const std::filesystem::path& modelFolder, const std::filesystem::path& out,
+                                      GgmlType matrixType)
 {
     const Checkpoint checkpoint = loadCheckpoint(modelFolder);
     const LlamaConfig& config = checkpoint.config;
@@ -315,7 +332,7 @@ GgufExportSummary writeGgufFromFolder(const std::filesystem::path& modelFolder, 
         modelFolder / "tokenizer.json", config.vocabSize, config.bosTokenId,
         config.eosTokenIds.empty() ? -1 : config.eosTokenIds.front());
     GgufWriter writer;
-    const GgufExportSummary summary = addCheckpointToGguf(writer, checkpoint, vocabulary);
+    const GgufExportSummary summary = addCheckpointToGguf(writer, checkpoint, vocabulary, matrixType);
     writer.write(out);
     return summary;
 }

@@ -1,6 +1,7 @@
 #pragma once
 // A Hugging Face checkpoint folder (config.json, model.safetensors, tokenizer.json) as a GGUF v3
-// file that llama.cpp loads: float32 tensors under llama.cpp's names, the architecture's
+// file that llama.cpp loads: tensors under llama.cpp's names (matrices in float32, float16 or
+// bfloat16; norms, biases and RoPE factors always float32, as llama.cpp's converter writes them), the architecture's
 // hyperparameters under llama.cpp's keys, and the tokenizer block (ggufvocabulary.h).
 //
 // What differs between families (llama.cpp's architecture, tensor names, what changes on the way:
@@ -21,6 +22,8 @@
 
 #include <ATen/Tensor.h>
 
+#include "core/gguf/ggufwriter.h"
+
 namespace tempo {
 
 struct Checkpoint;
@@ -40,9 +43,13 @@ at::Tensor permuteRowsForInterleavedRope(const at::Tensor& weight, int64_t heads
 
 // The GGUF contents of `checkpoint` with `vocabulary`: metadata and tensors, added to `writer`.
 // Throws CheckpointError naming a tensor the family's layout does not know.
-GgufExportSummary addCheckpointToGguf(GgufWriter& writer, const Checkpoint& checkpoint, const GgufVocabulary& vocabulary);
+// `matrixType`: the type of every 2-D weight (embeddings, projections, the LM head); general.file_type
+// says it (llama.cpp's LLAMA_FTYPE_ALL_F32, MOSTLY_F16 or MOSTLY_BF16).
+GgufExportSummary addCheckpointToGguf(GgufWriter& writer, const Checkpoint& checkpoint, const GgufVocabulary& vocabulary,
+                                      GgmlType matrixType = GgmlType::F32);
 
 // Loads `modelFolder` (config.json, weights, tokenizer.json) and writes `out`.
-GgufExportSummary writeGgufFromFolder(const std::filesystem::path& modelFolder, const std::filesystem::path& out);
+GgufExportSummary writeGgufFromFolder(const std::filesystem::path& modelFolder, const std::filesystem::path& out,
+                                      GgmlType matrixType = GgmlType::F32);
 
 } // namespace tempo

@@ -1,5 +1,7 @@
 #include "core/gguf/ggufwriter.h"
 
+#include <algorithm>
+#include <cctype>
 #include <cstring>
 #include <fstream>
 
@@ -36,6 +38,16 @@ void appendGgufString(std::string& out, const std::string& text)
 }
 
 uint64_t alignUp(uint64_t offset) { return (offset + kGgufAlignment - 1) / kGgufAlignment * kGgufAlignment; }
+
+c10::ScalarType scalarTypeOf(GgmlType type)
+{
+    switch (type) {
+    case GgmlType::F16: return at::kHalf;
+    case GgmlType::BF16: return at::kBFloat16;
+    case GgmlType::F32: break;
+    }
+    return at::kFloat;
+}
 
 } // namespace
 
@@ -107,7 +119,27 @@ void GgufWriter::addFloat32Array(const std::string& key, const std::vector<float
         appendF32(metadata_, value);
 }
 
-void GgufWriter::addTensor(const std::string& name, const at::Tensor& tensor)
+std::string ggmlTypeName(GgmlType type)
+{
+    switch (type) {
+    case GgmlType::F16: return "f16";
+    case GgmlType::BF16: return "bf16";
+    case GgmlType::F32: break;
+    }
+    return "f32";
+}
+
+GgmlType ggmlTypeFromName(const std::string& name, const std::string& what)
+{
+    std::string lower = name;
+    std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    for (GgmlType type : {GgmlType::F32, GgmlType::F16, GgmlType::BF16})
+        if (lower == ggmlTypeName(type))
+            return type;
+    throw InvalidArgument(expectedFound(what, "f32, f16 or bf16", "'" + name + "'"));
+}
+
+void GgufWriter::addTensor(const std::string& name, const at::Tensor& tensor, GgmlType type)
 {
     if (name.empty() || name.size() > kGgufMaxTensorName)
         throw InvalidArgument(expectedFound("GGUF tensor name '" + name + "'", "1 to 63 bytes",
@@ -120,7 +152,7 @@ void GgufWriter::addTensor(const std::string& name, const at::Tensor& tensor)
                                             std::string(c10::toString(tensor.scalar_type()))));
     if (!tensorNames_.insert(name).second)
         throw InvalidArgument(expectedFound("GGUF tensor '" + name + "'", "added once", "added twice"));
-    tensors_.push_back({name, tensor.detach().to(at::kCPU, at::kFloat).contiguous()});
+    tensors_.push_back({name, type, tensor.detach().to(at::kCPU, scalarTypeOf(type)).contiguous()});
 }
 
 void GgufWriter::write(const std::filesystem::path& path) const
@@ -140,10 +172,10 @@ void GgufWriter::write(const std::filesystem::path& path) const
         appendU32(head, static_cast<uint32_t>(dims));
         for (int64_t d = dims - 1; d >= 0; --d) // ggml: innermost dimension first
             appendU64(head, static_cast<uint64_t>(tensor.data.size(d)));
-        appendU32(head, kGgmlTypeF32);
+        appendU32(head, static_cast<uint32_t>(tensor.type));
         appendU64(head, offset);
         offsets.push_back(offset);
-        offset = alignUp(offset + static_cast<uint64_t>(tensor.data.numel()) * sizeof(float));
+        offset = alignUp(offset + static_cast<uint64_t>(tensor.data.nbytes()));
     }
     head.resize(alignUp(head.size()), '\0');
 
@@ -158,7 +190,7 @@ void GgufWriter::write(const std::filesystem::path& path) const
         for (size_t i = 0; i < tensors_.size(); ++i) {
             out.write(zeros.data(), static_cast<std::streamsize>(offsets[i] - written));
             const at::Tensor& data = tensors_[i].data;
-            const uint64_t bytes = static_cast<uint64_t>(data.numel()) * sizeof(float);
+            const uint64_t bytes = static_cast<uint64_t>(data.nbytes());
             out.write(static_cast<const char*>(data.data_ptr()), static_cast<std::streamsize>(bytes));
             written = offsets[i] + bytes;
         }

@@ -26,7 +26,12 @@ enum class GgufValueType : uint32_t {
 
 constexpr uint32_t kGgufVersion = 3;
 constexpr uint64_t kGgufAlignment = 32; // gguf.md's default when general.alignment is absent
-constexpr uint32_t kGgmlTypeF32 = 0;    // ggml_type GGML_TYPE_F32
+
+// The tensor types written here (ggml.h's ggml_type values).
+enum class GgmlType : uint32_t { F32 = 0, F16 = 1, BF16 = 30 };
+std::string ggmlTypeName(GgmlType type); // "f32", "f16", "bf16"
+// "f32" | "f16" | "bf16" (any case) -> the type; anything else throws InvalidArgument naming `what`.
+GgmlType ggmlTypeFromName(const std::string& name, const std::string& what);
 
 class GgufWriter {
 public:
@@ -41,9 +46,10 @@ public:
     void addInt32Array(const std::string& key, const std::vector<int32_t>& values);
     void addFloat32Array(const std::string& key, const std::vector<float>& values);
 
-    // A tensor stored as float32 (converted from F16/BF16/F64 when needed), 1 to 4 dimensions,
-    // shape in PyTorch order. Names are unique and at most 63 bytes (GGML_MAX_NAME is 64).
-    void addTensor(const std::string& name, const at::Tensor& tensor);
+    // A tensor stored as `type` (converted from the tensor's floating-point dtype when needed,
+    // rounding to nearest even as ggml does), 1 to 4 dimensions, shape in PyTorch order. Names are
+    // unique and at most 63 bytes (GGML_MAX_NAME is 64).
+    void addTensor(const std::string& name, const at::Tensor& tensor, GgmlType type = GgmlType::F32);
 
     size_t metadataCount() const { return metadataCount_; }
     size_t tensorCount() const { return tensors_.size(); }
@@ -55,7 +61,8 @@ public:
 private:
     struct Tensor {
         std::string name;
-        at::Tensor data; // [..] float32, contiguous, CPU
+        GgmlType type;
+        at::Tensor data; // [..] in `type`'s dtype, contiguous, CPU
     };
     void beginEntry(const std::string& key, GgufValueType type);
 

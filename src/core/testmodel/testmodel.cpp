@@ -126,7 +126,11 @@ LlamaConfig testModelConfig(const TestModelSpec& spec)
     c.numKeyValueHeads = spec.family == ModelFamily::Gpt2 ? spec.heads : spec.kvHeads;
     c.headDim = spec.headDim > 0 && spec.family != ModelFamily::Gpt2 ? spec.headDim
                                                                      : (spec.heads > 0 ? spec.hidden / spec.heads : 0);
-    c.vocabSize = kTestVocabSize;
+    if (spec.vocab != 0 && spec.vocab < kTestVocabSize)
+        throw InvalidArgument(expectedFound("test model vocab", "0 (the tokenizer's " + std::to_string(kTestVocabSize) +
+                                                                    ") or at least " + std::to_string(kTestVocabSize),
+                                            std::to_string(spec.vocab)));
+    c.vocabSize = spec.vocab > 0 ? spec.vocab : kTestVocabSize;
     c.maxPositionEmbeddings = 2048;
     c.rmsNormEps = c.family == ModelFamily::Gemma2 ? 1e-6 : 1e-5;
     c.ropeTheta = spec.ropeTheta;

@@ -18,6 +18,8 @@ struct TestModelSpec {
     uint64_t seed = 1;
     int64_t layers = 2, hidden = 64, intermediate = 128, heads = 4, kvHeads = 2;
     int64_t headDim = 0;              // 0: hidden / heads (gpt2: always hidden / heads, kvHeads = heads)
+    int64_t vocab = 0;                // 0: the generated tokenizer's 512; more: embedding rows past the
+                                      // tokenizer, as real models pad (a 1B shape's 128256, for benchmarks)
     int64_t slidingWindow = 0;        // > 0: the family's sliding-window layers use this window (mistral,
                                       // phi3: every layer; qwen2: layers from 1 on; gemma2: even layers)
     bool tied = true;
@@ -27,7 +29,7 @@ struct TestModelSpec {
     std::string diskDtype = "F32";    // F32 | F16 | BF16 in model.safetensors
 };
 
-LlamaConfig testModelConfig(const TestModelSpec& spec);            // vocab = the generated tokenizer's size
+LlamaConfig testModelConfig(const TestModelSpec& spec);            // vocab = spec.vocab, or the tokenizer's size
 Checkpoint makeTestCheckpoint(const TestModelSpec& spec);          // in memory, no files; tensors in diskDtype
 void writeTestModel(const std::filesystem::path& dir, const TestModelSpec& spec); // config.json, model.safetensors, tokenizer.json
 std::string testTokenizerJson();   // the small byte-level BPE tokenizer.json used by test models

@@ -4,10 +4,12 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <map>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include <ATen/ATen.h>
@@ -44,6 +46,7 @@ struct ParsedGguf {
     uint64_t dataStart = 0;
     std::string bytes;
 
+    // Values of an F32, F16 or BF16 tensor as floats, decoded here from the bit layouts.
     std::vector<float> tensorData(const std::string& name) const
     {
         const Tensor& tensor = tensors.at(name);
@@ -51,7 +54,24 @@ struct ParsedGguf {
         for (uint64_t n : tensor.ne)
             count *= n;
         std::vector<float> out(count);
-        std::memcpy(out.data(), bytes.data() + dataStart + tensor.offset, count * 4);
+        const char* data = bytes.data() + dataStart + tensor.offset;
+        if (tensor.type == 0) {
+            std::memcpy(out.data(), data, count * 4);
+            return out;
+        }
+        for (uint64_t i = 0; i < count; ++i) {
+            uint16_t half = 0;
+            std::memcpy(&half, data + 2 * i, 2);
+            if (tensor.type == 30) { // bf16: the upper 16 bits of a float32
+                const uint32_t bits = static_cast<uint32_t>(half) << 16;
+                std::memcpy(&out[i], &bits, 4);
+            } else { // f16: sign, 5 exponent bits (bias 15), 10 mantissa bits; no inf/NaN here
+                const int exponent = (half >> 10) & 0x1f, mantissa = half & 0x3ff;
+                const float magnitude = exponent == 0 ? std::ldexp(static_cast<float>(mantissa), -24)
+                                                      : std::ldexp(static_cast<float>(mantissa + 1024), exponent - 25);
+                out[i] = (half & 0x8000) ? -magnitude : magnitude;
+            }
+        }
         return out;
     }
 };
@@ -146,7 +166,7 @@ ParsedGguf parseGguf(const std::string& bytes)
         uint64_t count = 1;
         for (uint64_t n : tensor.ne)
             count *= n;
-        if (file.dataStart + tensor.offset + count * 4 > file.bytes.size())
+        if (file.dataStart + tensor.offset + count * (tensor.type == 0 ? 4 : 2) > file.bytes.size())
             throw std::runtime_error("tensor " + name + " past the end of the file");
     }
     return file;
@@ -440,6 +460,78 @@ TEST(GgufVocabularyTest, SentencePieceStyleTokenizerBecomesLlamaModelWithByteTok
     EXPECT_GT(vocabulary.scores[idOf(vocabulary.merges[0])], vocabulary.scores[idOf(vocabulary.merges.back())]);
     // More tokenizer ids than embedding rows is refused.
     EXPECT_THROW(ggufVocabularyFromTokenizer(file, 10, 1, 2), InvalidArgument);
+}
+
+
+// bfloat16 by round-to-nearest-even of a float32's bits (ggml_compute_fp32_to_bf16), done here.
+float roundedToBf16(float value)
+{
+    uint32_t bits = 0;
+    std::memcpy(&bits, &value, 4);
+    bits = (bits + 0x7fff + ((bits >> 16) & 1)) & 0xffff0000u;
+    float out = 0;
+    std::memcpy(&out, &bits, 4);
+    return out;
+}
+
+TEST(GgufExportTest, MatricesGoInTheAskedTypeAndNormsStayFloat32)
+{
+    test::TempDir dir("tempo-gguf-dtype");
+    TestModelSpec spec;
+    spec.tied = false;
+    spec.llama3RopeScaling = true;
+    writeTestModel(dir / "model", spec);
+    const Checkpoint checkpoint = loadCheckpoint(dir / "model");
+    const std::vector<float> down = [&] {
+        const at::Tensor t = checkpoint.tensors.at("model.layers.1.mlp.down_proj.weight").to(at::kFloat).contiguous();
+        return std::vector<float>(t.data_ptr<float>(), t.data_ptr<float>() + t.numel());
+    }();
+    const std::vector<float> norm = [&] {
+        const at::Tensor t = checkpoint.tensors.at("model.layers.1.input_layernorm.weight").to(at::kFloat).contiguous();
+        return std::vector<float>(t.data_ptr<float>(), t.data_ptr<float>() + t.numel());
+    }();
+
+    for (const auto& [type, code, fileType] : {std::tuple{GgmlType::BF16, 30u, 32u}, std::tuple{GgmlType::F16, 1u, 1u}}) {
+        const std::string name = ggmlTypeName(type);
+        writeGgufFromFolder(dir / "model", dir / (name + ".gguf"), type);
+        const ParsedGguf file = parseGguf(test::readFileBytes(dir / (name + ".gguf")));
+        EXPECT_EQ(file.integers.at("general.file_type"), fileType) << name;
+        for (const auto& [tensorName, tensor] : file.tensors) {
+            EXPECT_EQ(tensor.type, tensor.ne.size() == 2 ? code : 0u) << name << " " << tensorName;
+            EXPECT_EQ(tensor.offset % 32, 0u) << name << " " << tensorName;
+        }
+        EXPECT_EQ(file.tensors.at("rope_freqs.weight").type, 0u) << name;
+        EXPECT_EQ(file.tensorData("blk.1.attn_norm.weight"), norm) << name; // float32, unchanged
+        const std::vector<float> back = file.tensorData("blk.1.ffn_down.weight");
+        ASSERT_EQ(back.size(), down.size());
+        // Half an ulp: 2^-8 relative for bf16, 2^-11 for f16 (2^-25 absolute among f16's subnormals).
+        const double relative = type == GgmlType::BF16 ? 1.0 / 256 : 1.0 / 2048;
+        double worstError = 0;
+        for (size_t i = 0; i < down.size(); ++i) {
+            if (type == GgmlType::BF16) {
+                ASSERT_EQ(back[i], roundedToBf16(down[i])) << "element " << i;
+            }
+            const double error = std::abs(double(back[i]) - down[i]);
+            EXPECT_LE(error, std::max(relative * std::abs(double(down[i])), std::ldexp(1.0, -25))) << name << " element " << i;
+            worstError = std::max(worstError, error);
+        }
+        EXPECT_GT(worstError, 0.0) << name << ": the values were not rounded at all";
+    }
+    EXPECT_EQ(parseGguf(test::readFileBytes(dir / "bf16.gguf")).tensors.at("token_embd.weight").type, 30u);
+}
+
+TEST(GgufExportTest, TypeNamesAreParsedAndBadOnesNamed)
+{
+    EXPECT_EQ(ggmlTypeFromName("BF16", "--dtype"), GgmlType::BF16);
+    EXPECT_EQ(ggmlTypeFromName("f16", "--dtype"), GgmlType::F16);
+    EXPECT_EQ(ggmlTypeFromName("f32", "--dtype"), GgmlType::F32);
+    try {
+        ggmlTypeFromName("q4_0", "--dtype");
+        FAIL() << "q4_0 accepted";
+    } catch (const InvalidArgument& error) {
+        EXPECT_NE(std::string(error.what()).find("f32, f16 or bf16"), std::string::npos) << error.what();
+        EXPECT_NE(std::string(error.what()).find("q4_0"), std::string::npos) << error.what();
+    }
 }
 
 } // namespace
