@@ -534,5 +534,32 @@ TEST(GgufExportTest, TypeNamesAreParsedAndBadOnesNamed)
     }
 }
 
+// Benchmarks write real shapes (a 1B model's 128256 rows) with the 512-token test tokenizer: the
+// rows past the tokenizer become llama.cpp's unused padding tokens; fewer rows than tokens is refused.
+TEST(GgufExportTest, TestModelsWithMoreEmbeddingRowsThanTokensGetPaddingTokens)
+{
+    test::TempDir dir("tempo-gguf-vocab");
+    TestModelSpec spec;
+    spec.vocab = 600;
+    writeTestModel(dir / "model", spec);
+    EXPECT_EQ(loadCheckpoint(dir / "model").tensors.at("model.embed_tokens.weight").size(0), 600);
+    writeGgufFromFolder(dir / "model", dir / "model.gguf");
+    const ParsedGguf file = parseGguf(test::readFileBytes(dir / "model.gguf"));
+    const std::vector<std::string>& tokens = file.stringArrays.at("tokenizer.ggml.tokens");
+    ASSERT_EQ(tokens.size(), 600u);
+    EXPECT_EQ(tokens[599], "[PAD599]");
+    EXPECT_EQ(file.integerArrays.at("tokenizer.ggml.token_type")[599], static_cast<int64_t>(GgufTokenType::Unused));
+    EXPECT_EQ(file.tensors.at("token_embd.weight").ne, (std::vector<uint64_t>{static_cast<uint64_t>(spec.hidden), 600u}));
+
+    spec.vocab = 100;
+    try {
+        testModelConfig(spec);
+        FAIL() << "a vocab smaller than the tokenizer was accepted";
+    } catch (const InvalidArgument& error) {
+        EXPECT_NE(std::string(error.what()).find("at least 512"), std::string::npos) << error.what();
+        EXPECT_NE(std::string(error.what()).find("100"), std::string::npos) << error.what();
+    }
+}
+
 } // namespace
 } // namespace tempo
