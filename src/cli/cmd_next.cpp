@@ -115,7 +115,7 @@ int runGenerate(const std::vector<std::string>& words)
     const int64_t promptLength = static_cast<int64_t>(ids.size());
     KVCache cache = model.makeCache(promptLength + maxTokens);
     std::cout << prompt << std::flush;
-    IncrementalDecoder stream(tokenizer);
+    IncrementalDecoder stream(tokenizer, ids); // the prompt is context: its text is printed above
     at::Tensor logits = prefill(model, cache, ids)[-1]; // [V]
     for (long long step = 0; step < maxTokens; ++step) {
         const int64_t next = logits.argmax().item<int64_t>();

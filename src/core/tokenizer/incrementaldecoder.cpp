@@ -1,29 +1,60 @@
-// IncrementalDecoder (declared in tokenizer.h): keeps the bytes of an unfinished UTF-8 character
-// until the ids that complete it arrive. Bytes that can never become valid are emitted as U+FFFD
-// at once, by the same rule as Tokenizer::decode, so the pushed pieces plus flush() always equal
-// decode() of all ids.
+// IncrementalDecoder (declared in tokenizer.h): feeds the token strings to the decoder's stream
+// (TokenDecoder::streamPush), which holds what later ids can still change: an unfinished UTF-8
+// character, a run of <0xNN> tokens, trailing characters a Strip may remove. So the pushed pieces
+// plus flush() always equal decode() of all ids.
 
+#include <algorithm>
+
+#include "core/tokenizer/tokendecoder.h"
 #include "core/tokenizer/tokenizer.h"
-#include "core/tokenizer/utf8.h"
 
 namespace tempo {
 
-IncrementalDecoder::IncrementalDecoder(const Tokenizer& tokenizer) : tokenizer_(tokenizer) {}
+struct IncrementalDecoder::State {
+    TokenDecoder::Stream stream;
+    // Text of the context the stream still holds (e.g. the end of a run of <0xNN> tokens): it
+    // belongs to the context, so it is dropped when it comes out.
+    std::string contextOwed;
+
+    std::string withoutContext(std::string text)
+    {
+        if (contextOwed.empty())
+            return text;
+        const size_t common = std::min(text.size(), contextOwed.size());
+        if (text.compare(0, common, contextOwed, 0, common) != 0) {
+            contextOwed.clear(); // later ids changed how the context decodes: emit all of it
+            return text;
+        }
+        contextOwed.erase(0, common);
+        return text.substr(common);
+    }
+};
+
+IncrementalDecoder::IncrementalDecoder(const Tokenizer& tokenizer, const std::vector<int64_t>& context)
+    : tokenizer_(tokenizer), state_(std::make_unique<State>())
+{
+    if (context.empty())
+        return;
+    std::string emitted;
+    for (int64_t id : context)
+        emitted += push(id);
+    const std::string whole = tokenizer_.decode(context, false);
+    if (whole.compare(0, emitted.size(), emitted) == 0)
+        state_->contextOwed = whole.substr(emitted.size());
+}
+
+IncrementalDecoder::~IncrementalDecoder() = default;
+IncrementalDecoder::IncrementalDecoder(IncrementalDecoder&&) noexcept = default;
+IncrementalDecoder& IncrementalDecoder::operator=(IncrementalDecoder&&) noexcept = default;
 
 std::string IncrementalDecoder::push(int64_t id)
 {
-    pending_ += tokenizer_.tokenBytes(id);
-    std::string out;
-    const size_t consumed = utf8::appendValidLossy(pending_, out, false);
-    pending_.erase(0, consumed);
-    return out;
+    return state_->withoutContext(tokenizer_.tokenDecoder().streamPush(state_->stream, tokenizer_.tokenContent(id)));
 }
 
 std::string IncrementalDecoder::flush()
 {
-    std::string out = utf8::toValidLossy(pending_);
-    pending_.clear();
-    return out;
+    return state_->withoutContext(tokenizer_.tokenDecoder().streamFlush(state_->stream));
 }
 
 } // namespace tempo

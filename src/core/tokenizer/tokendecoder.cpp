@@ -71,6 +71,7 @@ TokenDecoder TokenDecoder::fromJson(const json& value, const Place& place)
     if (value.is_null())
         jsonfields::fail(place, "a decoder (ByteLevel, or a Sequence of Replace/Metaspace, ByteFallback, Fuse, Strip)", "null");
     decoder.addSteps(value, place);
+    decoder.planStreaming();
     return decoder;
 }
 
@@ -122,9 +123,10 @@ void TokenDecoder::addSteps(const json& value, const Place& place)
     steps_.push_back(std::move(step));
 }
 
-std::string TokenDecoder::decode(std::vector<std::string> tokens) const
+void TokenDecoder::applySteps(std::vector<std::string>& tokens, size_t begin, size_t end, bool listStartsText) const
 {
-    for (const Step& step : steps_) {
+    for (size_t index = begin; index < end; ++index) {
+        const Step& step = steps_[index];
         switch (step.kind) {
         case Step::Kind::ByteLevel: {
             std::string bytes;
@@ -179,14 +181,134 @@ std::string TokenDecoder::decode(std::vector<std::string> tokens) const
                 token = stripToken(token, step.content, step.start, step.stop);
             break;
         case Step::Kind::Metaspace:
+            // As Hugging Face: every replacement in the text's first token goes (not only a leading one).
             for (size_t i = 0; i < tokens.size(); ++i)
-                decoderReplaceAll(tokens[i], step.pattern, i == 0 && step.prepend ? "" : " ");
+                decoderReplaceAll(tokens[i], step.pattern, i == 0 && listStartsText && step.prepend ? "" : " ");
             break;
         }
     }
+}
+
+std::string TokenDecoder::decode(std::vector<std::string> tokens) const
+{
+    applySteps(tokens, 0, steps_.size(), true);
     std::string text;
     for (const std::string& token : tokens)
         text += token;
+    return text;
+}
+
+void TokenDecoder::planStreaming()
+{
+    fuseStep_ = steps_.size();
+    byteFallbackStep_ = steps_.size();
+    streamable_ = true;
+    for (size_t index = 0; index < steps_.size(); ++index) {
+        const Step::Kind kind = steps_[index].kind;
+        if (index > fuseStep_) {
+            // After the join only one Strip is followed piece by piece (a Replace could match
+            // across two pieces).
+            streamable_ = streamable_ && kind == Step::Kind::Strip && index == fuseStep_ + 1;
+        } else if (kind == Step::Kind::Fuse || kind == Step::Kind::ByteLevel) {
+            fuseStep_ = index;
+        } else if (kind == Step::Kind::ByteFallback) {
+            streamable_ = streamable_ && byteFallbackStep_ == steps_.size(); // one run rule, not two
+            byteFallbackStep_ = index;
+        }
+    }
+}
+
+std::string TokenDecoder::streamPush(Stream& stream, std::string token) const
+{
+    if (!streamable_) {
+        stream.heldTokens.push_back(std::move(token));
+        return "";
+    }
+    if (byteFallbackStep_ < steps_.size()) {
+        // A <0xNN> token (as ByteFallback will see it) opens or extends a run: hold it until the run ends.
+        std::vector<std::string> probe{token};
+        applySteps(probe, 0, byteFallbackStep_, stream.firstChunk && stream.heldTokens.empty());
+        stream.heldTokens.push_back(std::move(token));
+        if (probe.size() == 1 && byteOfFallbackToken(probe[0]) >= 0)
+            return "";
+    } else {
+        stream.heldTokens.push_back(std::move(token));
+    }
+    return streamChunk(stream, false);
+}
+
+std::string TokenDecoder::streamFlush(Stream& stream) const
+{
+    if (!streamable_) {
+        std::vector<std::string> tokens = std::move(stream.heldTokens);
+        stream.heldTokens.clear();
+        applySteps(tokens, 0, steps_.size(), stream.firstChunk);
+        stream.firstChunk = stream.firstChunk && tokens.empty();
+        std::string text;
+        for (const std::string& token : tokens)
+            text += token;
+        return text;
+    }
+    return streamChunk(stream, true);
+}
+
+// Decodes the held chunk (the token list of decode() from here on) through the steps before
+// the join, joins it (ByteLevel keeps an unfinished character for the next chunk) and applies
+// the Strip after the join.
+std::string TokenDecoder::streamChunk(Stream& stream, bool final) const
+{
+    std::vector<std::string> tokens = std::move(stream.heldTokens);
+    stream.heldTokens.clear();
+    const bool listStartsText = stream.firstChunk;
+    if (!tokens.empty())
+        stream.firstChunk = false;
+    applySteps(tokens, 0, fuseStep_, listStartsText);
+    std::string joined;
+    if (fuseStep_ < steps_.size() && steps_[fuseStep_].kind == Step::Kind::ByteLevel) {
+        for (const std::string& token : tokens)
+            if (!bytelevel::appendDecoded(token, stream.unfinishedBytes))
+                stream.unfinishedBytes += token;
+        const size_t consumed = utf8::appendValidLossy(stream.unfinishedBytes, joined, final);
+        stream.unfinishedBytes.erase(0, consumed);
+    } else {
+        for (const std::string& token : tokens)
+            joined += token;
+    }
+    if (fuseStep_ + 1 < steps_.size())
+        return streamStrip(stream, std::move(joined), final);
+    return joined;
+}
+
+// The Strip after the join, on the whole text: at most `start` leading characters at the very
+// start of the stream, at most `stop` trailing ones at its end (a trailing run is held until a
+// different character follows or the stream ends).
+std::string TokenDecoder::streamStrip(Stream& stream, std::string text, bool final) const
+{
+    const Step& strip = steps_[fuseStep_ + 1];
+    const std::string& content = strip.content;
+    while (!stream.pastStart && !text.empty()) {
+        if (stream.strippedAtStart < strip.start && text.compare(0, content.size(), content) == 0) {
+            text.erase(0, content.size());
+            ++stream.strippedAtStart;
+        } else {
+            stream.pastStart = true;
+        }
+    }
+    if (strip.stop == 0)
+        return text;
+    text.insert(0, stream.heldTrailing);
+    stream.heldTrailing.clear();
+    size_t end = text.size(), run = 0;
+    while (end >= content.size() && text.compare(end - content.size(), content.size(), content) == 0) {
+        end -= content.size();
+        ++run;
+    }
+    if (!final) {
+        stream.heldTrailing = text.substr(end);
+        text.resize(end);
+        return text;
+    }
+    text.resize(text.size() - std::min(run, strip.stop) * content.size());
     return text;
 }
 

@@ -213,6 +213,14 @@ const std::string& Tokenizer::tokenBytes(int64_t id) const
     return impl_->bytesOfId[static_cast<size_t>(id)];
 }
 
+const std::string& Tokenizer::tokenContent(int64_t id) const
+{
+    tokenBytes(id); // checks the id
+    return impl_->contentOfId[static_cast<size_t>(id)];
+}
+
+const TokenDecoder& Tokenizer::tokenDecoder() const { return impl_->decoder; }
+
 std::string Tokenizer::decode(const std::vector<int64_t>& ids, bool skipSpecialTokens) const
 {
     if (!impl_->decoder.isByteLevelOnly()) {

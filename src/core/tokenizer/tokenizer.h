@@ -25,6 +25,8 @@
 
 namespace tempo {
 
+class TokenDecoder;
+
 class Tokenizer {
 public:
     static Tokenizer fromFile(const std::filesystem::path& tokenizerJson); // throws TokenizerError
@@ -47,21 +49,31 @@ private:
                            const std::string& configSource);
     static void applyConfig(Impl& impl, const nlohmann::json& config, const std::string& configSource);
     const std::string& tokenBytes(int64_t id) const;
+    const std::string& tokenContent(int64_t id) const; // the token string (checks the id)
+    const TokenDecoder& tokenDecoder() const;
 
     std::shared_ptr<const Impl> impl_;
     friend class IncrementalDecoder;
 };
 
-// Streams text from ids without ever emitting half a UTF-8 character.
+// Streams text from ids without ever emitting half a UTF-8 character: the pieces pushed plus
+// flush() equal decode() of all ids (special tokens kept), first-token rules included (a
+// SentencePiece-style tokenizer drops the leading space of the text's first token only). To
+// stream a continuation (generated ids after a prompt), give the prompt's ids as `context`:
+// they are decoded first and their text dropped, so the first generated token keeps its space.
 class IncrementalDecoder {
 public:
-    explicit IncrementalDecoder(const Tokenizer& tokenizer);
-    std::string push(int64_t id);  // text that became complete with this id (maybe "")
+    explicit IncrementalDecoder(const Tokenizer& tokenizer, const std::vector<int64_t>& context = {});
+    ~IncrementalDecoder();
+    IncrementalDecoder(IncrementalDecoder&&) noexcept;
+    IncrementalDecoder& operator=(IncrementalDecoder&&) noexcept;
+    std::string push(int64_t id);  // text that became final with this id (maybe "")
     std::string flush();           // whatever is left (invalid bytes as U+FFFD)
 
 private:
+    struct State;
     Tokenizer tokenizer_;
-    std::string pending_; // bytes of an unfinished character
+    std::unique_ptr<State> state_; // the decoder's stream (held tokens, an unfinished character)
 };
 
 } // namespace tempo
