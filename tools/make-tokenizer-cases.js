@@ -2,7 +2,7 @@
 // Writes tests/data/llama3-tokenizer/cases-extra.jsonl: hard tokenizer cases with the ids that
 // Hugging Face's own tokenizer core gives (npm package `tokenizers`, the Rust library behind the
 // Python fast tokenizer). Not run by the build; rerun by hand when the case list changes:
-//   cd /tmp/tokref && npm install tokenizers
+//   cd /tmp/tokref && npm install tokenizers@0.23.2
 //   NODE_PATH=/tmp/tokref/node_modules node tools/make-tokenizer-cases.js
 // Each line: {"text", "ids" (add_special_tokens=False), "decoded" (decode(ids), specials kept)}.
 //
@@ -372,7 +372,42 @@ function makeFamilies() {
       config: { ...base.config, add_bos_token: false, add_eos_token: true, add_prefix_space: false },
       readme: 'The llama2 tokenizer.json with tokenizer_config.json add_bos_token false, add_eos_token true (text then </s>) and add_prefix_space false (no Prepend("▁")).' };
   }
+  {
+    // Unknown characters: the llama2 tokenizer without byte fallback (<unk>, fused or not), with
+    // no unk_token (the character is dropped), and with byte fallback but without the byte tokens
+    // of 4-byte UTF-8 lead bytes, so an emoji becomes <unk> next to characters that fall back to
+    // bytes. Their cases add unknownCases below to the shared ones.
+    const base = families.llama2;
+    const variant = (name, readme, change) => {
+      const json = JSON.parse(JSON.stringify(base.json));
+      change(json.model);
+      families[name] = { ...base, json, readme: readme + ' (otherwise the llama2 tokenizer)', extraCases: unknownCases() };
+    };
+    const dropFourByteLeads = (model) => {
+      for (let b = 0xf0; b <= 0xf4; ++b) delete model.vocab['<0x' + b.toString(16).toUpperCase() + '>'];
+    };
+    variant('llama2-unk-fused', 'byte_fallback false, fuse_unk true: a run of characters outside the vocabulary is one <unk>',
+      (model) => { model.byte_fallback = false; });
+    variant('llama2-unk-unfused', 'byte_fallback false, fuse_unk false: one <unk> per character outside the vocabulary',
+      (model) => { model.byte_fallback = false; model.fuse_unk = false; });
+    variant('llama2-no-unk', 'byte_fallback false, unk_token null: characters outside the vocabulary are dropped',
+      (model) => { model.byte_fallback = false; model.unk_token = null; });
+    variant('llama2-bytes-unk-fused', 'byte_fallback true without the tokens <0xF0>..<0xF4>, fuse_unk true: emoji become <unk>, other characters outside the vocabulary their bytes',
+      dropFourByteLeads);
+    variant('llama2-bytes-unk-unfused', 'byte_fallback true without the tokens <0xF0>..<0xF4>, fuse_unk false',
+      (model) => { dropFourByteLeads(model); model.fuse_unk = false; });
+  }
   return families;
+}
+
+// Texts where a character is outside the vocabulary (CJK, emoji, symbols), alone, in runs, and
+// next to characters that fall back to bytes.
+function unknownCases() {
+  return ['\u{1F600}', '\u{1F600}\u{1F601}', '\u{1F600}\u{1F601}\u{1F602}x', 'a\u{1F600}\u4E2Db', '\u{1F600}\u4E2D\u{1F601}',
+    '\u{1F600}\u4E2D\u6587\u{1F601}b', '\u4E2D\u{1F600}', '\u4E2D\u{1F600}\u{1F600}\u6587', 'x\u{1F600} \u{1F601}y', '\u{1F600} \u{1F600}',
+    '\u{1F600}\u{1F600}\u{1F600}abc\u{1F600}', '\u2211\u222B\u221A \u03A9\u2248', 'caf\u00E9 \u00E9\u{1F600}\u00E9 \u4E2D\u00E9',
+    '\u4E2D\u6587\u{1F600}\u65E5\u672C', 'word\u{1F600}word \u{1F600}word word\u{1F600}', '\u{1F600}\n\u{1F601}\t\u4E2D',
+    '<s>\u{1F600}</s>\u4E2D<unk>', '\u{10FFFF}\u{E000}\uFFFD\u{1F600}'];
 }
 
 // The case list shared by every family (the family's special tokens are added by familyCases).
@@ -442,7 +477,7 @@ async function writeFamilies() {
     fs.writeFileSync(path.join(dir, 'tokenizer_config.json'), JSON.stringify(family.config, null, 2) + '\n');
     fs.writeFileSync(path.join(dir, 'README.md'), '# ' + name + ' tokenizer (made by tools/make-tokenizer-cases.js --families)\n\n' + family.readme + '\n');
     const tokenizer = Tokenizer.fromString(JSON.stringify(family.referenceJson || family.json));
-    const count = await writeCases(tokenizer, familyCases(family.specials), path.join(dir, 'cases.jsonl'));
+    const count = await writeCases(tokenizer, familyCases(family.specials).concat(family.extraCases || []), path.join(dir, 'cases.jsonl'));
     console.log(`${name}: ${Object.keys(family.json.model.vocab).length} tokens, ${family.json.model.merges.length} merges, ${count} cases`);
   }
   const llama3 = Tokenizer.fromFile(path.join(dataDir, 'tokenizer.json'));

@@ -160,25 +160,28 @@ void BpeModel::encodeWord(const std::string& word, std::vector<int64_t>& ids) co
             return;
         }
     }
-    // Start from one symbol per character; characters outside the vocabulary become the unknown
-    // token (fused when fuse_unk) or, without one, are dropped, as Hugging Face does.
+    // Start from one symbol per character. A character outside the vocabulary becomes its
+    // <0xNN> byte tokens (byte_fallback, when all of them exist), else the unknown token, else
+    // nothing. As Hugging Face's merge_word does, an unknown token waits until the next character
+    // that is in the vocabulary (or the end of the word): byte tokens of a character after it
+    // come first, and with fuse_unk the unknown characters around them become one token.
     std::vector<int32_t> symbols;
     symbols.reserve(word.size());
     size_t offset = 0;
-    bool previousUnknown = false;
+    bool unknownPending = false;
     while (offset < word.size()) {
         const utf8::Step step = utf8::decodeAt(word, offset);
         const size_t length = step.length == 0 ? 1 : step.length;
         auto it = idOfContent_.find(word.substr(offset, length));
         offset += length;
         if (it != idOfContent_.end()) {
+            if (unknownPending)
+                symbols.push_back(*unknownId_);
+            unknownPending = false;
             symbols.push_back(it->second);
-            previousUnknown = false;
             continue;
         }
         if (byteFallback_) {
-            // byte_fallback: a character outside the vocabulary becomes its UTF-8 bytes as
-            // <0xNN> tokens, when all of them exist.
             std::vector<int32_t> byteIds;
             for (size_t i = offset - length; i < offset; ++i) {
                 char name[8];
@@ -194,11 +197,13 @@ void BpeModel::encodeWord(const std::string& word, std::vector<int64_t>& ids) co
             }
         }
         if (unknownId_) {
-            if (!(fuseUnknown_ && previousUnknown))
+            if (unknownPending && !fuseUnknown_)
                 symbols.push_back(*unknownId_);
-            previousUnknown = true;
+            unknownPending = true;
         }
     }
+    if (unknownPending)
+        symbols.push_back(*unknownId_);
     mergeSymbols(symbols);
     ids.insert(ids.end(), symbols.begin(), symbols.end());
     if (cacheable) {

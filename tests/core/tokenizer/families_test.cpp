@@ -94,7 +94,8 @@ TEST_P(TokenizerFamily, CasesMatchReference)
 }
 
 INSTANTIATE_TEST_SUITE_P(Families, TokenizerFamily, ::testing::Values("gpt2", "qwen2", "llama2", "mistral", "gemma", "gpt2-add-prefix-space", "llama2-config",
-                                           "mistral-metaspace-split"),
+                                           "mistral-metaspace-split", "llama2-unk-fused", "llama2-unk-unfused", "llama2-no-unk",
+                                           "llama2-bytes-unk-fused", "llama2-bytes-unk-unfused"),
                          [](const ::testing::TestParamInfo<std::string>& info) {
                              std::string name = info.param;
                              for (char& c : name)
