@@ -397,7 +397,31 @@ function makeFamilies() {
     variant('llama2-bytes-unk-unfused', 'byte_fallback true without the tokens <0xF0>..<0xF4>, fuse_unk false',
       (model) => { dropFourByteLeads(model); model.fuse_unk = false; });
   }
+  {
+    // Replace with Regex patterns (normalizer and decoder), as Hugging Face's engine (Oniguruma,
+    // Ruby syntax: ^ and $ at every line, \d Unicode digits) reads them.
+    const base = families.gemma;
+    const json = JSON.parse(JSON.stringify(base.json));
+    json.normalizer = { type: 'Sequence', normalizers: [
+      { type: 'Replace', pattern: { Regex: '^ +| +$' }, content: '' },
+      { type: 'Replace', pattern: { Regex: '[ \\t]{2,}' }, content: ' ' },
+      { type: 'Replace', pattern: { Regex: '\\d{2,}' }, content: '#' },
+      { type: 'Replace', pattern: { Regex: '(?=!)|!+|(?<=\\?)x*' }, content: '|' },
+      { type: 'Replace', pattern: { String: ' ' }, content: '\u2581' }] };
+    json.decoder = { type: 'Sequence', decoders: [
+      { type: 'Replace', pattern: { Regex: '\u2581+' }, content: ' ' }, { type: 'ByteFallback' }, { type: 'Fuse' }] };
+    families['gemma-regex-replace'] = { ...base, json, extraCases: regexReplaceCases(),
+      readme: 'The gemma tokenizer with Regex Replace normalizers ("^ +| +$" -> "", "[ \\t]{2,}" -> " ", "\\d{2,}" -> "#", "(?=!)|!+|(?<=\\?)x*" -> "|", which matches empty text) before Replace(" ", "▁"), and a decoder Replace("▁+" as a Regex -> " ").' };
+  }
   return families;
+}
+
+// Texts for the Regex Replace patterns: lines with leading and trailing spaces, runs of spaces
+// and tabs, digit runs in several scripts.
+function regexReplaceCases() {
+  return ['  two leading\n   three leading\ntrailing   \n end  ', ' x \n\n y ', 'a  b\t\tc \t d', '12 345 6789 0',
+    '\u0661\u0662 \uFF11\uFF12 \u0967\u0968\u0969', 'x\r\n  y  \r\n', '\n \n  \n', 'no\u3000\u3000ideographic  ',
+    '\u00A0 \u00A0 nbsp', '1 2  3   4', 'wow!! x!y !', '?x ?? ?xxy !?!'];
 }
 
 // Texts where a character is outside the vocabulary (CJK, emoji, symbols), alone, in runs, and

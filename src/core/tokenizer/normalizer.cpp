@@ -63,6 +63,20 @@ void replaceAll(std::string& text, const std::string& pattern, const std::string
 
 } // namespace
 
+void readReplacePattern(const json& value, const Place& place, std::string& literal, std::shared_ptr<const UnicodeRegex>& regex)
+{
+    const json& pattern = jsonfields::member(value, place, "pattern");
+    const Place at = place.child("pattern");
+    if (pattern.is_object() && pattern.contains("String")) {
+        literal = jsonfields::stringValue(pattern["String"], at.child("String"));
+    } else if (pattern.is_object() && pattern.contains("Regex")) {
+        const std::string text = jsonfields::stringValue(pattern["Regex"], at.child("Regex"));
+        regex = std::make_shared<const UnicodeRegex>(UnicodeRegex::forReplace(text, at.child("Regex").describe()));
+    } else {
+        jsonfields::fail(at, "{\"String\": ...} or {\"Regex\": ...}", jsonfields::describeValue(pattern));
+    }
+}
+
 Normalizer Normalizer::fromJson(const json& value, const Place& place)
 {
     Normalizer normalizer;
@@ -88,11 +102,7 @@ void Normalizer::addSteps(const json& value, const Place& place)
         step.content = jsonfields::stringValue(jsonfields::member(value, place, "prepend"), place.child("prepend"));
     } else if (type == "Replace") {
         step.kind = Step::Kind::Replace;
-        const json& pattern = jsonfields::member(value, place, "pattern");
-        if (!(pattern.is_object() && pattern.contains("String")))
-            jsonfields::fail(place.child("pattern"), "{\"String\": ...} (Regex patterns are not supported here)",
-                             jsonfields::describeValue(pattern));
-        step.pattern = jsonfields::stringValue(pattern["String"], place.child("pattern").child("String"));
+        readReplacePattern(value, place, step.pattern, step.regex);
         step.content = jsonfields::stringValue(jsonfields::member(value, place, "content"), place.child("content"));
     } else if (type == "NFC") {
         step.kind = Step::Kind::Nfc;
@@ -120,7 +130,10 @@ std::string Normalizer::apply(std::string text) const
                 text.insert(0, step.content);
             break;
         case Step::Kind::Replace:
-            replaceAll(text, step.pattern, step.content);
+            if (step.regex)
+                text = step.regex->replaceAll(text, step.content);
+            else
+                replaceAll(text, step.pattern, step.content);
             break;
         case Step::Kind::Nfc:
             text = normalizeNfc(text);

@@ -1,6 +1,7 @@
 #include "core/tokenizer/tokendecoder.h"
 
 #include "core/tokenizer/bytelevel.h"
+#include "core/tokenizer/normalizer.h"
 #include "core/tokenizer/utf8.h"
 
 namespace tempo {
@@ -91,11 +92,7 @@ void TokenDecoder::addSteps(const json& value, const Place& place)
         step.kind = Step::Kind::ByteLevel;
     } else if (type == "Replace") {
         step.kind = Step::Kind::Replace;
-        const json& pattern = jsonfields::member(value, place, "pattern");
-        if (!(pattern.is_object() && pattern.contains("String")))
-            jsonfields::fail(place.child("pattern"), "{\"String\": ...} (Regex patterns are not supported here)",
-                             jsonfields::describeValue(pattern));
-        step.pattern = jsonfields::stringValue(pattern["String"], place.child("pattern").child("String"));
+        readReplacePattern(value, place, step.pattern, step.regex);
         step.content = jsonfields::stringValue(jsonfields::member(value, place, "content"), place.child("content"));
     } else if (type == "ByteFallback") {
         step.kind = Step::Kind::ByteFallback;
@@ -137,8 +134,12 @@ void TokenDecoder::applySteps(std::vector<std::string>& tokens, size_t begin, si
             break;
         }
         case Step::Kind::Replace:
-            for (std::string& token : tokens)
-                decoderReplaceAll(token, step.pattern, step.content);
+            for (std::string& token : tokens) {
+                if (step.regex)
+                    token = step.regex->replaceAll(token, step.content);
+                else
+                    decoderReplaceAll(token, step.pattern, step.content);
+            }
             break;
         case Step::Kind::ByteFallback: {
             std::vector<std::string> out;
@@ -324,7 +325,10 @@ std::string TokenDecoder::tokenBytes(const std::string& token) const
             break;
         }
         case Step::Kind::Replace:
-            decoderReplaceAll(bytes, step.pattern, step.content);
+            if (step.regex)
+                bytes = step.regex->replaceAll(bytes, step.content);
+            else
+                decoderReplaceAll(bytes, step.pattern, step.content);
             break;
         case Step::Kind::Metaspace:
             decoderReplaceAll(bytes, step.pattern, " ");

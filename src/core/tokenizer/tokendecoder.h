@@ -1,9 +1,10 @@
 #pragma once
 // The decoder of tokenizer.json: turns the token strings of the ids back into text. ByteLevel
 // (GPT-2, Llama 3, Qwen2) maps byte-level characters back to bytes; the SentencePiece-style
-// families chain Replace("▁" -> " ") or Metaspace, ByteFallback (<0xNN> tokens to bytes), Fuse
-// and Strip in a Sequence. Each step maps the list of token strings to a new list, as Hugging
-// Face's decode_chain does; the result is their concatenation.
+// families chain Replace("▁" -> " "; a Regex pattern too, see UnicodeRegex::forReplace) or
+// Metaspace, ByteFallback (<0xNN> tokens to bytes), Fuse and Strip in a Sequence. Each step maps
+// the list of token strings to a new list, as Hugging Face's decode_chain does; the result is
+// their concatenation.
 //
 // Streaming (Stream, streamPush, streamFlush) gives exactly the text of decode() over every token
 // pushed, piece by piece: the first-token rules (Metaspace drops the "▁" of the first token, a
@@ -12,12 +13,14 @@
 // one invalid byte turns each of its bytes into U+FFFD), ByteLevel holds an unfinished UTF-8
 // character and a Strip's `stop` holds the trailing characters it may remove.
 
+#include <memory>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "core/tokenizer/jsonfields.h"
+#include "core/tokenizer/unicoderegex.h"
 
 namespace tempo {
 
@@ -50,6 +53,7 @@ private:
     struct Step {
         enum class Kind { ByteLevel, Replace, ByteFallback, Fuse, Strip, Metaspace } kind = Kind::ByteLevel;
         std::string pattern, content; // Replace; Strip: content; Metaspace: pattern = replacement
+        std::shared_ptr<const UnicodeRegex> regex; // Replace with a Regex pattern
         size_t start = 0, stop = 0;   // Strip
         bool prepend = true;          // Metaspace: prepend_scheme is not "never"
     };

@@ -1,9 +1,14 @@
 #include "core/tokenizer/unicoderegex.h"
 
+#include <algorithm>
+#include <cctype>
+#include <optional>
+
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
 
 #include "core/common/errors.h"
+#include "core/tokenizer/utf8.h"
 
 namespace tempo {
 
@@ -126,12 +131,14 @@ struct UnicodeRegex::Compiled {
 };
 
 UnicodeRegex::UnicodeRegex(const std::string& pattern, bool literal, const std::string& where)
+    : UnicodeRegex(literal ? pattern : rewriteUnicodeClasses(pattern),
+                   PCRE2_UTF | PCRE2_UCP | PCRE2_NO_UTF_CHECK | (literal ? PCRE2_LITERAL : 0u), where, "")
+{
+}
+
+UnicodeRegex::UnicodeRegex(const std::string& effective, uint32_t options, const std::string& where, const std::string& shown)
     : where_(where)
 {
-    const std::string effective = literal ? pattern : rewriteUnicodeClasses(pattern);
-    uint32_t options = PCRE2_UTF | PCRE2_UCP | PCRE2_NO_UTF_CHECK;
-    if (literal)
-        options |= PCRE2_LITERAL;
     int errorCode = 0;
     PCRE2_SIZE errorOffset = 0;
     auto compiled = std::make_shared<Compiled>();
@@ -140,10 +147,84 @@ UnicodeRegex::UnicodeRegex(const std::string& pattern, bool literal, const std::
     if (!compiled->code)
         throw TokenizerError(expectedFound(where, "a regular expression PCRE2 can compile",
                                            "error '" + pcre2Message(errorCode) + "' at offset " +
-                                               std::to_string(errorOffset) + " of " + effective));
+                                               std::to_string(errorOffset) + " of " + (shown.empty() ? effective : shown)));
     // JIT makes matching several times faster; without it (unsupported CPU) PCRE2 interprets.
     pcre2_jit_compile(compiled->code, PCRE2_JIT_COMPLETE);
     compiled_ = std::move(compiled);
+}
+
+UnicodeRegex UnicodeRegex::forReplace(const std::string& pattern, const std::string& where)
+{
+    const std::string shown = "\"" + pattern + "\"";
+    auto refuse = [&](const std::string& why) {
+        throw TokenizerError(expectedFound(where, "a Regex pattern with the same meaning in PCRE2 as in Hugging Face's "
+                                                  "Oniguruma (" + why + ")",
+                                           shown));
+    };
+    for (size_t i = 0; i < pattern.size(); ++i) {
+        if (pattern[i] == '\\' && i + 1 < pattern.size()) {
+            if (pattern[i + 1] == 'h' || pattern[i + 1] == 'H')
+                refuse("no \\h or \\H: a hex digit there, horizontal space here");
+            ++i;
+            continue;
+        }
+        if (pattern.compare(i, 2, "(?") == 0) {
+            // Inline options such as (?i) or (?im-x:...): Ruby's m is PCRE2's s.
+            size_t j = i + 2;
+            while (j < pattern.size() && (std::isalpha(static_cast<unsigned char>(pattern[j])) || pattern[j] == '-')) {
+                if (pattern[j] == 'm')
+                    refuse("no (?m): dot-all there, multi-line here");
+                ++j;
+            }
+        }
+    }
+    // (*LF): lines end at LF only, as in Ruby syntax; MULTILINE: ^ and $ at every line.
+    return UnicodeRegex("(*LF)" + rewriteUnicodeClasses(pattern), PCRE2_UTF | PCRE2_UCP | PCRE2_NO_UTF_CHECK | PCRE2_MULTILINE,
+                        where, shown);
+}
+
+// As Hugging Face's Replace (find_matches over Oniguruma's find_iter): every match, empty ones
+// included, except an empty match right where the previous match ended; empty text is left as is.
+std::string UnicodeRegex::replaceAll(std::string_view text, const std::string& content) const
+{
+    if (text.empty())
+        return std::string(text);
+    struct MatchDataDeleter {
+        void operator()(pcre2_match_data* data) const { pcre2_match_data_free(data); }
+    };
+    thread_local std::unique_ptr<pcre2_match_data, MatchDataDeleter> matchData(pcre2_match_data_create(1, nullptr));
+    const auto* subject = reinterpret_cast<PCRE2_SPTR>(text.data());
+    std::string out;
+    size_t searchFrom = 0, copied = 0;
+    std::optional<size_t> previousEnd;
+    uint32_t extraOptions = 0;
+    while (searchFrom <= text.size()) {
+        const int rc = pcre2_match(compiled_->code, subject, text.size(), searchFrom, PCRE2_NO_UTF_CHECK | extraOptions,
+                                   matchData.get(), nullptr);
+        if (rc == PCRE2_ERROR_JIT_STACKLIMIT && !(extraOptions & PCRE2_NO_JIT)) {
+            extraOptions |= PCRE2_NO_JIT;
+            continue;
+        }
+        if (rc == PCRE2_ERROR_NOMATCH)
+            break;
+        if (rc < 0)
+            throw TokenizerError(expectedFound(where_, "the Replace regex to run", "PCRE2 error '" + pcre2Message(rc) + "'"));
+        const PCRE2_SIZE* ovector = pcre2_get_ovector_pointer(matchData.get());
+        const size_t begin = ovector[0], end = ovector[1];
+        if (begin == end && previousEnd == end) {
+            // Step over one character and search again.
+            if (searchFrom >= text.size())
+                break;
+            searchFrom += std::max<size_t>(1, utf8::decodeAt(text, searchFrom).length);
+            continue;
+        }
+        out.append(text.substr(copied, begin - copied)).append(content);
+        copied = end;
+        searchFrom = end;
+        previousEnd = end;
+    }
+    out.append(text.substr(copied));
+    return out;
 }
 
 void UnicodeRegex::findAll(std::string_view text, std::vector<std::pair<size_t, size_t>>& matches) const

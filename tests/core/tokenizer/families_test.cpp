@@ -95,7 +95,7 @@ TEST_P(TokenizerFamily, CasesMatchReference)
 
 INSTANTIATE_TEST_SUITE_P(Families, TokenizerFamily, ::testing::Values("gpt2", "qwen2", "llama2", "mistral", "gemma", "gpt2-add-prefix-space", "llama2-config",
                                            "mistral-metaspace-split", "llama2-unk-fused", "llama2-unk-unfused", "llama2-no-unk",
-                                           "llama2-bytes-unk-fused", "llama2-bytes-unk-unfused"),
+                                           "llama2-bytes-unk-fused", "llama2-bytes-unk-unfused", "gemma-regex-replace"),
                          [](const ::testing::TestParamInfo<std::string>& info) {
                              std::string name = info.param;
                              for (char& c : name)
@@ -151,6 +151,44 @@ TEST(TokenizerFamilyErrors, UnknownNormalizerAndDecoderAreNamed)
     message = familyErrorOf([&] { Tokenizer::fromJsonText(root.dump(), "ctc.json"); });
     EXPECT_NE(message.find("decoder.decoders[0].type"), std::string::npos) << message;
     EXPECT_NE(message.find("\"CTC\""), std::string::npos) << message;
+}
+
+// Regex Replace patterns PCRE2 would read differently from Hugging Face's Oniguruma are refused,
+// naming the place, the pattern and what is expected; the ones it reads alike load (the
+// gemma-regex-replace cases check them against the reference, empty matches included).
+TEST(TokenizerFamilyErrors, RegexReplaceRefusedWhereItWouldDiffer)
+{
+    const std::vector<std::pair<std::string, std::string>> refused = {
+        {"\\h+", "\\h"}, {"[0-9]|\\H", "\\h"}, {"(?m)a.b", "(?m)"}, {"x(?im-x:a.b)", "(?m)"}, {"(unclosed", "PCRE2 can compile"}};
+    for (const auto& [pattern, reason] : refused) {
+        json root = familyJson("gemma");
+        root["normalizer"] = {{"type", "Replace"}, {"pattern", {{"Regex", pattern}}}, {"content", " "}};
+        std::string message = familyErrorOf([&] { Tokenizer::fromJsonText(root.dump(), "regex.json"); });
+        EXPECT_NE(message.find("regex.json: normalizer.pattern.Regex"), std::string::npos) << message;
+        EXPECT_NE(message.find(pattern), std::string::npos) << message;
+        EXPECT_NE(message.find(reason), std::string::npos) << message;
+        EXPECT_NE(message.find("expected"), std::string::npos) << message;
+
+        root = familyJson("gemma");
+        root["decoder"]["decoders"][0]["pattern"] = {{"Regex", pattern}};
+        message = familyErrorOf([&] { Tokenizer::fromJsonText(root.dump(), "regex.json"); });
+        EXPECT_NE(message.find("regex.json: decoder.decoders[0].pattern.Regex"), std::string::npos) << message;
+        EXPECT_NE(message.find(reason), std::string::npos) << message;
+    }
+    json root = familyJson("gemma");
+    root["normalizer"] = {{"type", "Replace"}, {"pattern", {{"Glob", "*"}}}, {"content", " "}};
+    const std::string message = familyErrorOf([&] { Tokenizer::fromJsonText(root.dump(), "glob.json"); });
+    EXPECT_NE(message.find("glob.json: normalizer.pattern"), std::string::npos) << message;
+    EXPECT_NE(message.find("\"Regex\""), std::string::npos) << message;
+
+    // Accepted: ^ and $ at every line, as the reference reads them.
+    root = familyJson("gemma");
+    root["normalizer"] = {{"type", "Sequence"},
+                          {"normalizers",
+                           {{{"type", "Replace"}, {"pattern", {{"Regex", "^x|y$"}}}, {"content", "z"}},
+                            {{"type", "Replace"}, {"pattern", {{"String", " "}}}, {"content", "\u2581"}}}}};
+    const Tokenizer lines = Tokenizer::fromJsonText(root.dump(), "lines.json");
+    EXPECT_EQ(lines.decode(lines.encode("xay\nxby\r\nx", false)), "zaz\nzby\r\nz");
 }
 
 } // namespace

@@ -109,7 +109,7 @@ TEST_P(TokenizerStreaming, StreamEqualsReferenceDecode)
 INSTANTIATE_TEST_SUITE_P(Families, TokenizerStreaming,
                          ::testing::Values("gpt2", "qwen2", "llama2", "mistral", "gemma", "gpt2-add-prefix-space",
                                            "llama2-config", "mistral-metaspace-split", "llama2-unk-fused", "llama2-unk-unfused",
-                                           "llama2-no-unk", "llama2-bytes-unk-fused", "llama2-bytes-unk-unfused"),
+                                           "llama2-no-unk", "llama2-bytes-unk-fused", "llama2-bytes-unk-unfused", "gemma-regex-replace"),
                          [](const ::testing::TestParamInfo<std::string>& info) {
                              std::string name = info.param;
                              for (char& c : name)
