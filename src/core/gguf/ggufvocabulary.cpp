@@ -197,6 +197,10 @@ GgufVocabulary ggufVocabularyFromTokenizer(const std::filesystem::path& tokenize
     const std::vector<int64_t> plain = tokenizer.encode("a", false), framed = tokenizer.encode("a", true);
     vocabulary.addBos = vocabulary.bosId && framed.size() > plain.size() && framed.front() == *vocabulary.bosId;
     vocabulary.addEos = vocabulary.eosId && framed.size() > plain.size() && framed.back() == *vocabulary.eosId;
+    // Whether a text gets a leading "▁": the first token of "a" then decodes with a space
+    // (Prepend normalizer, Metaspace prepend_scheme always/first; not Gemma's Replace alone).
+    const std::vector<int64_t> letter = tokenizer.encode("a", false);
+    vocabulary.addSpacePrefix = !letter.empty() && tokenizer.tokenText(letter.front()).compare(0, 1, " ") == 0;
     return vocabulary;
 }
 
@@ -221,6 +225,8 @@ void addGgufVocabulary(GgufWriter& writer, const GgufVocabulary& vocabulary)
     addId("tokenizer.ggml.padding_token_id", vocabulary.paddingId);
     writer.addBool("tokenizer.ggml.add_bos_token", vocabulary.addBos);
     writer.addBool("tokenizer.ggml.add_eos_token", vocabulary.addEos);
+    if (vocabulary.model == "llama")
+        writer.addBool("tokenizer.ggml.add_space_prefix", vocabulary.addSpacePrefix);
 }
 
 } // namespace tempo

@@ -5,7 +5,8 @@
 //    naming llama.cpp's pre-tokenizer for the file's split pattern ("llama-bpe", "qwen2", "gpt-2");
 //  - SentencePiece-style BPE (Llama 2, Mistral, Gemma: byte_fallback, "▁"): model "llama", scores
 //    from the merge ranks (a token made by an earlier merge scores higher), <0xNN> tokens typed as
-//    bytes, merges kept too.
+//    bytes, merges kept too, and tokenizer.ggml.add_space_prefix (llama.cpp puts "▁" before a
+//    text unless it is false).
 // Ids with no token (embedding rows past the tokenizer) become "[PAD<id>]" tokens of type unused,
 // as llama.cpp's converter writes them. Parity tests feed ids directly, so the tokenizer block only
 // has to load; it is still written as faithfully as we can so that llama.cpp tokenizes like we do.
@@ -33,6 +34,8 @@ struct GgufVocabulary {
     std::optional<int64_t> bosId, eosId, unknownId, paddingId;
     bool addBos = false;               // the tokenizer puts BOS before a text (post-processor)
     bool addEos = false;
+    bool addSpacePrefix = true;        // model "llama": the tokenizer puts "▁" before a text (false for
+                                       // Gemma, add_prefix_space false, Metaspace prepend_scheme never)
     std::vector<std::string> notes;    // what could not be matched exactly (printed by the tool)
 };
 
