@@ -121,22 +121,36 @@ std::vector<int64_t> topKTokens(const std::vector<float>& p, int64_t k)
     return ids;
 }
 
+namespace {
+
+// topKOverlap over tokens already ranked: `rankedA` and `rankedB` are topKTokens(p, K) and
+// topKTokens(q, K) for some K >= k. topKTokens orders by a strict total order (probability, then
+// id), so its first k entries for K are exactly topKTokens(p, k): one ranking per distribution
+// serves every k (compareDistributions ranked the vocabulary ten times per step before).
+double overlapOfRanked(const std::vector<int64_t>& rankedA, const std::vector<int64_t>& rankedB, int64_t k)
+{
+    const size_t countA = std::min(static_cast<size_t>(std::max<int64_t>(k, 0)), rankedA.size());
+    const size_t countB = std::min(static_cast<size_t>(std::max<int64_t>(k, 0)), rankedB.size());
+    if (countA == 0)
+        return kUndefined;
+    const std::set<int64_t> inA(rankedA.begin(), rankedA.begin() + static_cast<std::ptrdiff_t>(countA));
+    int64_t shared = 0;
+    for (size_t i = 0; i < countB; ++i)
+        shared += inA.count(rankedB[i]) ? 1 : 0;
+    return static_cast<double>(shared) / static_cast<double>(countA);
+}
+
+} // namespace
+
 double topKOverlap(const std::vector<float>& p, const std::vector<float>& q, int64_t k)
 {
     requireSameSize(p, q, "top-k overlap inputs");
-    const auto a = topKTokens(p, k);
-    const auto b = topKTokens(q, k);
-    if (a.empty())
-        return kUndefined;
-    const std::set<int64_t> inA(a.begin(), a.end());
-    int64_t shared = 0;
-    for (int64_t id : b)
-        shared += inA.count(id) ? 1 : 0;
-    return static_cast<double>(shared) / static_cast<double>(a.size());
+    return overlapOfRanked(topKTokens(p, k), topKTokens(q, k), k);
 }
 
 DistributionComparison compareDistributions(const RunDistributions& a, const RunDistributions& b)
 {
+    const int64_t kLargestTopK = std::max<int64_t>(1, *std::max_element(kTopKOverlapSizes.begin(), kTopKOverlapSizes.end()));
     auto byForward = [](const RunDistributions& run, const std::string& what) {
         std::map<int64_t, const std::vector<float>*> out;
         for (const auto& r : run.readouts)
@@ -170,8 +184,9 @@ DistributionComparison compareDistributions(const RunDistributions& a, const Run
         s.step = forward;
         s.entropyA = entropy(*pa);
         s.entropyB = entropy(pb);
-        const auto topA = topKTokens(*pa, 1);
-        const auto topB = topKTokens(pb, 1);
+        // Each distribution ranked once, for the largest k; smaller k are its prefixes.
+        const auto topA = topKTokens(*pa, kLargestTopK);
+        const auto topB = topKTokens(pb, kLargestTopK);
         s.topProbabilityA = topA.empty() ? kUndefined : (*pa)[static_cast<size_t>(topA.front())];
         s.topProbabilityB = topB.empty() ? kUndefined : pb[static_cast<size_t>(topB.front())];
         s.klAB = klDivergence(*pa, pb);
@@ -180,7 +195,7 @@ DistributionComparison compareDistributions(const RunDistributions& a, const Run
         s.cosine = cosineSimilarity(*pa, pb);
         s.maxAbsDifference = maxAbsDifference(*pa, pb);
         for (size_t k = 0; k < kTopKOverlapSizes.size(); ++k)
-            s.topKOverlap[k] = topKOverlap(*pa, pb, kTopKOverlapSizes[k]);
+            s.topKOverlap[k] = overlapOfRanked(topA, topB, kTopKOverlapSizes[k]);
 
         // NaN propagates into the summaries on purpose: a non-finite readout must not look identical.
         const bool first = out.steps.empty();

@@ -203,8 +203,15 @@ PairAnalysis analyseStoredPair(notebook::Notebook& notebook, int64_t isolatedRun
     const StoredRun isolated = readStoredRun(notebook, isolatedRunId);
     const StoredRun visible = readStoredRun(notebook, visibleRunId);
     PairAnalysis pair;
+    // The visible run's attention serves the comparison and the verdict: read once.
+    std::optional<RunAttention> visibleAttention;
+    auto visibleRunAttention = [&]() -> const RunAttention& {
+        if (!visibleAttention)
+            visibleAttention = readRunAttention(notebook, visible);
+        return *visibleAttention;
+    };
     if (preset.hasAnalysis(analysisname::kAttentionComparison))
-        append(pair.metrics, metrics(compareAttention(readRunAttention(notebook, isolated), readRunAttention(notebook, visible))));
+        append(pair.metrics, metrics(compareAttention(readRunAttention(notebook, isolated), visibleRunAttention())));
     const RunDistributions isolatedReadouts = readRunDistributions(notebook, isolated);
     const RunDistributions visibleReadouts = readRunDistributions(notebook, visible);
     DistributionComparison distributions;
@@ -214,10 +221,9 @@ PairAnalysis analyseStoredPair(notebook::Notebook& notebook, int64_t isolatedRun
         append(pair.metrics, metrics(distributions));
 
     if (preset.hasAnalysis(analysisname::kVerdict)) {
-        const RunAttention visibleAttention = readRunAttention(notebook, visible);
         std::optional<CrossParallelAttention> crossParallel;
-        if (!visibleAttention.forwards.empty())
-            crossParallel = analyseCrossParallelAttention(visibleAttention);
+        if (!visibleRunAttention().forwards.empty())
+            crossParallel = analyseCrossParallelAttention(visibleRunAttention());
         std::vector<std::string> failed = failedChecks(isolated);
         for (auto& name : failedChecks(visible))
             failed.push_back(name);

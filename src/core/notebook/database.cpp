@@ -79,6 +79,9 @@ std::string uriPath(const std::string& path)
 
 Statement::Statement(Database& database, const std::string& sql) : database_(&database), sql_(sql)
 {
+    statement_ = database.takeIdle(sql);
+    if (statement_)
+        return;
     int rc = SQLITE_OK;
     for (int attempt = 0; attempt <= kBusyRetries; ++attempt) {
         rc = sqlite3_prepare_v2(database.handle(), sql.c_str(), static_cast<int>(sql.size()), &statement_, nullptr);
@@ -93,7 +96,7 @@ Statement::Statement(Database& database, const std::string& sql) : database_(&da
 Statement::~Statement()
 {
     if (statement_)
-        sqlite3_finalize(statement_);
+        database_->giveBack(sql_, statement_);
 }
 
 Statement::Statement(Statement&& other) noexcept
@@ -230,8 +233,37 @@ Database::Database(const std::string& path, Mode mode) : path_(path)
 
 Database::~Database()
 {
+    for (auto& [sql, statement] : idle_)
+        sqlite3_finalize(statement);
     if (db_)
         sqlite3_close_v2(db_);
+}
+
+sqlite3_stmt* Database::takeIdle(const std::string& sql)
+{
+    const auto found = idle_.find(sql);
+    if (found == idle_.end())
+        return nullptr;
+    sqlite3_stmt* statement = found->second;
+    idle_.erase(found);
+    return statement;
+}
+
+void Database::giveBack(const std::string& sql, sqlite3_stmt* statement) noexcept
+{
+    // reset ends the statement's read (its locks), as finalize would; a failed last step
+    // reports its error again here, which the step that failed has already turned into a throw.
+    sqlite3_reset(statement);
+    sqlite3_clear_bindings(statement);
+    if (idle_.size() >= kMaxIdleStatements || idle_.count(sql)) {
+        sqlite3_finalize(statement);
+        return;
+    }
+    try {
+        idle_.emplace(sql, statement);
+    } catch (...) {
+        sqlite3_finalize(statement); // no memory to keep it: prepared again next time
+    }
 }
 
 bool Database::isReadOnly() const { return sqlite3_db_readonly(db_, "main") == 1; }
@@ -278,7 +310,7 @@ Transaction::Transaction(Database& database) : database_(database)
         joined_ = true;
         return;
     }
-    database_.exec("BEGIN IMMEDIATE");
+    Statement(database_, "BEGIN IMMEDIATE").run(); // busy: retried as Database::exec does
     open_ = true;
 }
 
@@ -292,7 +324,7 @@ void Transaction::commit()
 {
     if (joined_)
         return;
-    database_.exec("COMMIT");
+    Statement(database_, "COMMIT").run();
     open_ = false;
 }
 

@@ -1,6 +1,11 @@
 #pragma once
 // A thin RAII wrapper over the SQLite C API: Database owns a connection, Statement a prepared
 // statement, Transaction a BEGIN IMMEDIATE ... COMMIT that rolls back unless committed.
+// Prepared statements are reused: a Statement takes an idle one with the same SQL from its
+// Database when there is one and hands it back (reset, bindings cleared) when it is destroyed, so
+// the SQL the stores run over and over (a step's inserts, a transaction's BEGIN and COMMIT) is
+// parsed once per connection. Parsing was a third of a step's commit on the bundled model
+// (docs/performance.md, issue 18 point 4). A Statement must not outlive its Database.
 // Every SQLite failure becomes a NotebookError naming the file, what was being done and what
 // SQLite reported, with a hint for the cases a researcher can act on (full disk, corrupt file,
 // read-only file, another program holding the lock).
@@ -8,6 +13,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 struct sqlite3;
@@ -88,9 +94,24 @@ public:
     // Throws NotebookError for a failed SQLite result code `rc` while doing `what`.
     [[noreturn]] void fail(int rc, const std::string& what) const;
 
+    // How many idle prepared statements the connection keeps for reuse (tests).
+    std::size_t idleStatements() const { return idle_.size(); }
+
 private:
+    friend class Statement;
+    // An idle prepared statement for `sql` (nullptr: none; the caller prepares one). Taken out of
+    // the pool while in use, so a second Statement with the same SQL alive at once gets its own.
+    sqlite3_stmt* takeIdle(const std::string& sql);
+    // Back from a Statement: reset, bindings cleared, kept for the next Statement with this SQL
+    // (finalized instead when one is already kept or the pool is full).
+    void giveBack(const std::string& sql, sqlite3_stmt* statement) noexcept;
+
+    // SQL built with values in its text would otherwise grow the pool without bound.
+    static constexpr std::size_t kMaxIdleStatements = 64;
+
     std::string path_;
     sqlite3* db_ = nullptr;
+    std::unordered_map<std::string, sqlite3_stmt*> idle_;
 };
 
 // BEGIN IMMEDIATE takes the write lock up front, so a transaction never fails half-way with

@@ -1,6 +1,7 @@
 #include "core/tempo/selection.h"
 
 #include <algorithm>
+#include <optional>
 
 #include <ATen/ATen.h>
 
@@ -22,6 +23,29 @@ at::Tensor contiguousFloatVector(const at::Tensor& probabilities, const char* wh
     if (probabilities.dim() != 1)
         throw InvalidArgument(expectedFound(what, "a [V] probability vector", std::to_string(probabilities.dim()) + " dimensions"));
     return probabilities.to(at::kCPU, at::kFloat).contiguous();
+}
+
+// The k most probable entries in moreProbable's order, in one pass over the vocabulary (no
+// topk call, no copies: this runs for every row of every forward that captures logits). nullopt
+// when an entry is NaN: moreProbable does not order NaN, and the topk path below keeps what it
+// has always done with one. Without NaN, moreProbable is a strict total order, so the k entries
+// are the same as the topk path's.
+std::optional<std::vector<Candidate>> topCandidatesWithoutNaN(const float* data, int64_t vocab, int64_t k)
+{
+    std::vector<Candidate> best; // sorted by moreProbable, at most k
+    best.reserve(static_cast<size_t>(k) + 1);
+    for (int64_t v = 0; v < vocab; ++v) {
+        const float value = data[v];
+        if (value != value)
+            return std::nullopt;
+        const Candidate candidate{v, value};
+        if (static_cast<int64_t>(best.size()) == k && !moreProbable(candidate, best.back()))
+            continue;
+        best.insert(std::upper_bound(best.begin(), best.end(), candidate, moreProbable), candidate);
+        if (static_cast<int64_t>(best.size()) > k)
+            best.pop_back();
+    }
+    return best;
 }
 
 } // namespace
@@ -61,6 +85,8 @@ std::vector<Candidate> topCandidates(const at::Tensor& probabilities, int64_t k)
     k = std::min(k, vocab);
     if (k <= 0)
         return {};
+    if (auto ranked = topCandidatesWithoutNaN(p.data_ptr<float>(), vocab, k))
+        return std::move(*ranked);
     // topk ties are not ordered by id: take a few extra and sort exactly.
     const int64_t extra = std::min(vocab, k + 8);
     auto [values, indices] = at::topk(p, extra, /*dim=*/0, /*largest=*/true, /*sorted=*/true);

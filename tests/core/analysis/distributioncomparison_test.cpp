@@ -1,6 +1,7 @@
 // Distribution comparison on hand-computed examples. Every float input below is a dyadic fraction
 // (exact in float32), so the only rounding is in the double arithmetic (tolerance 1e-12).
 #include <cmath>
+#include <random>
 #include <string>
 
 #include <gtest/gtest.h>
@@ -162,6 +163,43 @@ TEST(DistributionComparison, RefusesDifferentVocabularies)
     const RunDistributions a = run({{0.5f, 0.5f}}, {});
     const RunDistributions b = run({{0.25f, 0.25f, 0.5f}}, {});
     EXPECT_THROW(compareDistributions(a, b), InvalidArgument);
+}
+
+TEST(DistributionComparison, OverlapsAndTopProbabilityMatchTheStandaloneFunctions)
+{
+    // compareDistributions ranks each distribution once and reads every k off that ranking; the
+    // standalone functions rank per call. Random distributions with many ties (values drawn from
+    // a few levels, a NaN in one step), over a vocabulary larger and one smaller than the largest k.
+    std::mt19937 random(18);
+    const float levels[] = {0.0f, 0.001f, 0.01f, 0.01f, 0.05f, 0.2f};
+    for (const size_t vocab : {size_t{300}, size_t{7}}) {
+        RunDistributions a, b;
+        for (int64_t forward = 0; forward < 12; ++forward) {
+            std::vector<float> p(vocab), q(vocab);
+            for (size_t i = 0; i < vocab; ++i) {
+                p[i] = levels[random() % 6];
+                q[i] = random() % 4 == 0 ? p[i] : levels[random() % 6];
+            }
+            if (forward == 3)
+                q[vocab / 2] = std::nanf("");
+            a.readouts.push_back({forward, p});
+            b.readouts.push_back({forward, q});
+        }
+        const DistributionComparison c = compareDistributions(a, b);
+        ASSERT_EQ(c.steps.size(), 12u);
+        for (const StepDistributionComparison& s : c.steps) {
+            const std::vector<float>& p = a.readouts[static_cast<size_t>(s.step)].probabilities;
+            const std::vector<float>& q = b.readouts[static_cast<size_t>(s.step)].probabilities;
+            for (size_t k = 0; k < kTopKOverlapSizes.size(); ++k) {
+                const double expected = topKOverlap(p, q, kTopKOverlapSizes[k]);
+                EXPECT_TRUE(expected == s.topKOverlap[k] || (std::isnan(expected) && std::isnan(s.topKOverlap[k])))
+                    << "vocab " << vocab << " forward " << s.step << " k " << kTopKOverlapSizes[k] << ": "
+                    << s.topKOverlap[k] << " vs " << expected;
+            }
+            EXPECT_EQ(s.topProbabilityA, p[static_cast<size_t>(topKTokens(p, 1).front())]) << "forward " << s.step;
+            EXPECT_EQ(s.topProbabilityB, q[static_cast<size_t>(topKTokens(q, 1).front())]) << "forward " << s.step;
+        }
+    }
 }
 
 TEST(DistributionComparison, MetricsCarryStepAndNames)

@@ -2,7 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <random>
 #include <vector>
 
 #include <ATen/ATen.h>
@@ -80,6 +82,47 @@ TEST(Selection, TopCandidatesOrdersByProbabilityThenIdIncludingTies)
     EXPECT_EQ(ids(top), (std::vector<int64_t>{30, 2, 4, 6, 8}));
     EXPECT_EQ(topCandidates(p, 100).size(), 40u);
     EXPECT_TRUE(topCandidates(p, 0).empty());
+}
+
+TEST(Selection, TopCandidatesEqualTheFullSortOnRandomTiedDistributions)
+{
+    // topCandidates ranks in one pass; the reference sorts the whole vocabulary by probability,
+    // then id. Values from a few levels so that ties cross the k-th place; -0.0 next to 0.0.
+    std::mt19937 random(4);
+    const float levels[] = {-0.0f, 0.0f, 1e-4f, 0.003f, 0.003f, 0.02f, 0.1f, 0.35f};
+    for (int trial = 0; trial < 50; ++trial) {
+        const int64_t vocab = 1 + static_cast<int64_t>(random() % 600);
+        std::vector<float> values(static_cast<size_t>(vocab));
+        for (float& v : values)
+            v = levels[random() % 8];
+        std::vector<Candidate> all;
+        for (int64_t v = 0; v < vocab; ++v)
+            all.push_back({v, values[static_cast<size_t>(v)]});
+        std::stable_sort(all.begin(), all.end(), [](const Candidate& a, const Candidate& b) {
+            return a.probability > b.probability; // stable: equal probabilities keep id order
+        });
+        for (int64_t k : {1, 3, 10, 20, 700}) {
+            const auto top = topCandidates(at::tensor(values, at::kFloat), k);
+            const size_t expected = static_cast<size_t>(std::min(k, vocab));
+            ASSERT_EQ(top.size(), expected) << "trial " << trial << " k " << k;
+            for (size_t i = 0; i < expected; ++i) {
+                EXPECT_EQ(top[i].tokenId, all[i].tokenId) << "trial " << trial << " k " << k << " rank " << i;
+                EXPECT_EQ(top[i].probability, all[i].probability) << "trial " << trial << " k " << k << " rank " << i;
+            }
+        }
+    }
+}
+
+TEST(Selection, TopCandidatesWithANaNEntryStillReturnK)
+{
+    // A NaN row takes the topk path (the one-pass ranking needs an ordered vocabulary): k entries,
+    // the most probable finite one among them.
+    std::vector<float> values(30, 0.01f);
+    values[7] = 0.4f;
+    values[19] = std::nanf("");
+    const auto top = topCandidates(at::tensor(values, at::kFloat), 3);
+    ASSERT_EQ(top.size(), 3u);
+    EXPECT_EQ(std::count_if(top.begin(), top.end(), [](const Candidate& c) { return c.tokenId == 7; }), 1);
 }
 
 } // namespace
