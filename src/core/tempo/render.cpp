@@ -31,7 +31,9 @@ std::string renderTempoText(const std::string& prompt, const std::vector<std::ve
 
 std::string runText(const std::string& prompt, const std::vector<std::vector<int64_t>>& sets, const Tokenizer& tokenizer)
 {
-    return renderTempoText(prompt, sets, [&](const std::vector<int64_t>& ids) { return tokenizer.decode(ids, false); });
+    // Every piece follows the prompt: decoded as a continuation, so a SentencePiece-style token
+    // "▁world" keeps its space (decode() alone would drop it as the start of a text).
+    return renderTempoText(prompt, sets, [&](const std::vector<int64_t>& ids) { return tokenizer.decodeContinuation(ids); });
 }
 
 } // namespace tempo

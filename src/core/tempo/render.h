@@ -17,7 +17,8 @@ class Tokenizer;
 std::string renderTempoText(const std::string& prompt, const std::vector<std::vector<int64_t>>& sets,
                             const std::function<std::string(const std::vector<int64_t>&)>& decode);
 
-// The text of a run: renderTempoText with the tokenizer's decode, special tokens kept (an
+// The text of a run: renderTempoText with the tokenizer's decode of a continuation (each piece
+// follows the prompt, so a SentencePiece-style "▁world" keeps its space), special tokens kept (an
 // <|end_of_text|> that ended the run or sat in a set is shown, so every member of every set is
 // visible; docs/tempo-semantics.md "The run's text").
 std::string runText(const std::string& prompt, const std::vector<std::vector<int64_t>>& sets, const Tokenizer& tokenizer);

@@ -244,6 +244,17 @@ std::string Tokenizer::decode(const std::vector<int64_t>& ids, bool skipSpecialT
     return utf8::toValidLossy(bytes);
 }
 
+std::string Tokenizer::decodeContinuation(const std::vector<int64_t>& ids) const
+{
+    TokenDecoder::Stream stream;
+    stream.firstChunk = false; // some text came before
+    stream.pastStart = true;
+    std::string text;
+    for (int64_t id : ids)
+        text += impl_->decoder.streamPush(stream, tokenContent(id));
+    return text + impl_->decoder.streamFlush(stream);
+}
+
 std::string Tokenizer::tokenText(int64_t id) const { return tokenBytes(id); }
 
 std::optional<int64_t> Tokenizer::tokenId(const std::string& tokenContent) const

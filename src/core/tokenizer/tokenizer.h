@@ -37,6 +37,11 @@ public:
     std::vector<int64_t> encode(const std::string& text, bool addSpecialTokens = true) const;
     // Invalid UTF-8 in the decoded bytes becomes U+FFFD. Unknown ids throw TokenizerError.
     std::string decode(const std::vector<int64_t>& ids, bool skipSpecialTokens = false) const;
+    // decode() of ids that follow other text (generated tokens after a prompt): the first-token
+    // rules of SentencePiece-style decoders (Metaspace's dropped "▁", Llama 2's stripped leading
+    // space) do not apply, so "▁world" is " world" as it is inside decode() of the whole text.
+    // Special tokens are kept. For byte-level tokenizers it equals decode().
+    std::string decodeContinuation(const std::vector<int64_t>& ids) const;
     std::string tokenText(int64_t id) const;   // the decoded bytes of one token (may be a partial UTF-8 sequence)
     std::optional<int64_t> tokenId(const std::string& tokenContent) const; // vocab or added token
     int64_t vocabSize() const;                  // highest id + 1, added tokens included

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -47,6 +49,38 @@ TEST(Render, RunTextKeepsSpecialTokensSoEveryMemberIsShown)
     const int64_t a = tokenizer.encode("a", false).front();
     EXPECT_EQ(runText("P", {{a, kTestEndOfTextId}}, tokenizer), "P[a/<|end_of_text|>]");
     EXPECT_EQ(runText("P", {{a}, {kTestEndOfTextId}}, tokenizer), "Pa<|end_of_text|>");
+}
+
+// A SentencePiece-style tokenizer drops the leading space of a text's first token; in a run's
+// text every piece follows the prompt, so each keeps the space it has in the whole text.
+TEST(Render, RunTextKeepsTheSpaceOfSentencePieceTokensAfterThePrompt)
+{
+    for (const std::string family : {"llama2", "mistral"}) {
+        const Tokenizer tokenizer = Tokenizer::fromFile(std::filesystem::path(TEMPO_TEST_DATA_DIR) / "tokenizer-families" /
+                                                        family / "tokenizer.json");
+        const std::vector<int64_t> prompt = tokenizer.encode("The cat", true);
+        const std::vector<int64_t> whole = tokenizer.encode("The cat sat on", true);
+        ASSERT_TRUE(std::equal(prompt.begin(), prompt.end(), whole.begin())) << family;
+        const std::vector<int64_t> generated(whole.begin() + static_cast<long>(prompt.size()), whole.end());
+        ASSERT_GE(generated.size(), 2u) << family;
+        // The text after the prompt in decode() of everything, e.g. " sat on".
+        const std::string promptText = tokenizer.decode(prompt);
+        const std::string after = tokenizer.decode(whole).substr(promptText.size());
+        ASSERT_EQ(after.front(), ' ') << family;
+        std::vector<std::vector<int64_t>> singles;
+        for (int64_t id : generated)
+            singles.push_back({id});
+        EXPECT_EQ(runText("The cat", singles, tokenizer), "The cat" + after) << family;
+        // A set's members each keep their space too.
+        std::vector<int64_t> withFirst = prompt, withLast = prompt;
+        withFirst.push_back(generated.front());
+        withLast.push_back(generated.back());
+        const std::string first = tokenizer.decode(withFirst).substr(promptText.size());
+        const std::string last = tokenizer.decode(withLast).substr(promptText.size());
+        EXPECT_EQ(runText("The cat", {{generated.front(), generated.back()}}, tokenizer),
+                  "The cat[" + first + "/" + last + "]")
+            << family;
+    }
 }
 
 } // namespace

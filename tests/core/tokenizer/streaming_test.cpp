@@ -2,7 +2,8 @@
 // own decode (the "decoded" texts of the family cases, tests/data/tokenizer-families): pushing
 // the ids one by one and flushing must give exactly the reference text, first-token rules
 // included (Metaspace drops the "▁" of the first token, Llama 2's Strip the leading space), and
-// a stream that continues a context (a prompt) must give the text that follows the context's.
+// a stream that continues a context (a prompt) must give the text that follows the context's, as
+// must decodeContinuation of the ids after it.
 
 #include <filesystem>
 #include <fstream>
@@ -84,10 +85,20 @@ void expectStreamingMatches(const Tokenizer& tokenizer, const std::filesystem::p
                 continue; // the cut is inside a character: the head's text is not where the whole text begins
             ++cuts;
             const std::string rest = streamed(tokenizer, tail, head);
-            if (rest != whole.substr(headText.size())) {
+            // decodeContinuation cannot know what came before, so it is checked where the head is
+            // complete: where a stream of the head holds nothing back (no character cut in two,
+            // no run of <0xNN> tokens that the tail could continue).
+            IncrementalDecoder headStream(tokenizer);
+            std::string headStreamed;
+            for (int64_t id : head)
+                headStreamed += headStream.push(id);
+            const std::string continuation = headStreamed == headText ? tokenizer.decodeContinuation(tail) : rest;
+            if (rest != whole.substr(headText.size()) || continuation != rest) {
                 ok = false;
                 EXPECT_EQ(quoted(rest), quoted(whole.substr(headText.size())))
                     << where << " (the first " << cut << " ids as context, the rest streamed)";
+                EXPECT_EQ(quoted(continuation), quoted(whole.substr(headText.size())))
+                    << where << " (decodeContinuation of the ids after the first " << cut << ")";
             }
         }
         failures += ok ? 0 : 1;
