@@ -150,6 +150,26 @@ GgufVocabulary ggufVocabularyFromTokenizer(const std::filesystem::path& tokenize
     for (const auto& [left, right] : tables.merges)
         vocabulary.merges.push_back(left + " " + right);
     if (sentencePiece) {
+        // What llama.cpp's SentencePiece tokenizer cannot follow (tests/parity/llamacpp_tokenizer.mjs):
+        // it falls back to <0xNN> tokens whenever they exist, and aborts when one is missing.
+        size_t byteTokens = 0;
+        for (const auto& [token, id] : tables.vocab)
+            byteTokens += isByteToken(token) ? 1 : 0;
+        const bool byteFallback = model.value("byte_fallback", false);
+        if (byteFallback && byteTokens < 256)
+            vocabulary.notes.push_back("byte_fallback with " + std::to_string(byteTokens) +
+                                       " of the 256 <0xNN> tokens: llama.cpp aborts on text that needs a missing one");
+        if (!byteFallback && byteTokens > 0)
+            vocabulary.notes.push_back("byte_fallback false, but llama.cpp falls back to the " + std::to_string(byteTokens) +
+                                       " <0xNN> tokens where Hugging Face gives the unknown token");
+        const json preTokenizer = root.value("pre_tokenizer", json());
+        std::vector<const json*> preTokenizers;
+        collectPreTokenizers(preTokenizer, preTokenizers);
+        for (const json* pre : preTokenizers)
+            if (pre->value("type", "") == "Metaspace" && pre->value("prepend_scheme", "always") != "never")
+                vocabulary.notes.push_back("Metaspace prepend_scheme \"" + pre->value("prepend_scheme", "always") +
+                                           "\": llama.cpp also puts \"▁\" before a text that starts with a space and "
+                                           "after a special token");
         // llama.cpp's SentencePiece tokenizer merges the pair whose result scores highest: the
         // token made by merge rank r scores -r, tokens no merge makes score below every merge.
         const float unmerged = -static_cast<float>(tables.merges.size()) - 1.0f;

@@ -36,7 +36,9 @@ struct GgufVocabulary {
     bool addEos = false;
     bool addSpacePrefix = true;        // model "llama": the tokenizer puts "▁" before a text (false for
                                        // Gemma, add_prefix_space false, Metaspace prepend_scheme never)
-    std::vector<std::string> notes;    // what could not be matched exactly (printed by the tool)
+    std::vector<std::string> notes;    // what could not be matched exactly (printed by the tool): an
+                                       // unknown split pattern; for model "llama" missing <0xNN> tokens,
+                                       // byte_fallback false, Metaspace's prepend rules
 };
 
 // Reads `tokenizerJson` (and tokenizer_config.json beside it) for a model whose embedding has

@@ -33,5 +33,24 @@ TEST(GgufVocabularyTest, SpacePrefixOnlyWhereTheTokenizerPrependsOne)
     }
 }
 
+// What llama.cpp's tokenizer cannot follow is said in the notes tempo_make_gguf prints; a
+// tokenizer it follows exactly has none.
+TEST(GgufVocabularyTest, NotesNameWhatLlamaCppTokenizesDifferently)
+{
+    auto notesOf = [](const std::string& family) {
+        std::string all;
+        for (const std::string& note : familyVocabulary(family).notes)
+            all += note + "\n";
+        return all;
+    };
+    EXPECT_EQ(notesOf("llama2"), "");
+    EXPECT_EQ(notesOf("gemma"), "");
+    EXPECT_NE(notesOf("llama2-bytes-unk-fused").find("251 of the 256 <0xNN> tokens"), std::string::npos)
+        << notesOf("llama2-bytes-unk-fused");
+    EXPECT_NE(notesOf("llama2-unk-fused").find("byte_fallback false"), std::string::npos) << notesOf("llama2-unk-fused");
+    EXPECT_NE(notesOf("mistral").find("prepend_scheme \"first\""), std::string::npos) << notesOf("mistral");
+    EXPECT_NE(notesOf("mistral-metaspace-split").find("prepend_scheme \"always\""), std::string::npos);
+}
+
 } // namespace
 } // namespace tempo
