@@ -19,6 +19,7 @@
 
 #include "core/common/errors.h"
 #include "core/model/allocation.h"
+#include "core/model/fewrowattention.h"
 #include "core/model/shapetext.h"
 #include "core/model/rope.h"
 #include "core/model/rowprojection.h"
@@ -333,12 +334,11 @@ ForwardOutputs LlamaModel::forward(const ForwardInputs& inputs, KVCache& cache, 
     if (c.usesRope())
         rope = ropeTables(positions, w.inverseFrequencies, dtype, device); // [n, D] each
     // false -> -inf before the softmax: a masked slot gets exactly zero probability.
-    const at::Tensor allowed = inputs.attentionMask.to(at::kCPU);               // [n, T] bool
+    const at::Tensor allowed = inputs.attentionMask.to(at::kCPU).contiguous();  // [n, T] bool
     const auto biasOf = [&](const at::Tensor& allowedSlots) {
         return at::zeros({n, total}, at::TensorOptions().dtype(dtype).device(device))
             .masked_fill_(allowedSlots.to(device).logical_not(), -std::numeric_limits<double>::infinity()); // [n, T]
     };
-    const at::Tensor maskBias = biasOf(allowed);
     // Sliding-window layers: a row at logical position p sees slot s only if p - position(s) < window
     // (transformers' sliding_window_overlay), on top of the caller's mask.
     const std::vector<int64_t> positionList = [&] {
@@ -346,12 +346,12 @@ ForwardOutputs LlamaModel::forward(const ForwardInputs& inputs, KVCache& cache, 
         return std::vector<int64_t>(cpu.data_ptr<int64_t>(), cpu.data_ptr<int64_t>() + n);
     }();
     cache.writePositions(positionList);
-    at::Tensor windowBias;
+    at::Tensor windowed; // [n, T] bool: `allowed` within the sliding window (sliding layers only)
     if (c.slidingWindow > 0 && std::find(c.slidingLayers.begin(), c.slidingLayers.end(), true) != c.slidingLayers.end()) {
         const at::Tensor slotPositions = at::tensor(cache.slotPositions(n), at::kLong);      // [T]
         const at::Tensor rowPositions = at::tensor(positionList, at::kLong);                 // [n]
         const at::Tensor inWindow = (rowPositions.unsqueeze(1) - slotPositions.unsqueeze(0)) < c.slidingWindow; // [n, T]
-        const at::Tensor windowed = allowed.logical_and(inWindow);
+        windowed = allowed.logical_and(inWindow).contiguous();
         const at::Tensor rowHasSlot = windowed.any(1);
         if (!rowHasSlot.all().item<bool>()) {
             const int64_t row = at::logical_not(rowHasSlot).nonzero()[0][0].item<int64_t>();
@@ -359,8 +359,19 @@ ForwardOutputs LlamaModel::forward(const ForwardInputs& inputs, KVCache& cache, 
                                                     " within the sliding window of " + std::to_string(c.slidingWindow),
                                                 "at least one slot it may attend to", "every slot outside the window"));
         }
-        windowBias = biasOf(windowed);
     }
+    // The additive masks of the general attention path, made when a layer first needs them.
+    at::Tensor maskBias, windowBias; // [n, T]
+    const auto biasFor = [&](int64_t layer) -> const at::Tensor& {
+        if (c.isSlidingLayer(layer)) {
+            if (!windowBias.defined())
+                windowBias = biasOf(windowed);
+            return windowBias;
+        }
+        if (!maskBias.defined())
+            maskBias = biasOf(allowed);
+        return maskBias;
+    };
 
     ForwardOutputs out;
     std::vector<at::Tensor> attentionPerLayer, keysBeforePerLayer, keysAfterPerLayer;
@@ -396,21 +407,31 @@ ForwardOutputs LlamaModel::forward(const ForwardInputs& inputs, KVCache& cache, 
         const at::Tensor keys = cache.keys(l, n);     // [Hkv, T, D]
         const at::Tensor values = cache.values(l, n); // [Hkv, T, D]
 
-        // Grouped-query attention without repeating keys: query heads j*group .. j*group+group-1
-        // share key/value head j (transformers' repeat_kv order), so [Hq, n, D] regroups as
-        // [Hkv, group*n, D] and multiplies the cached keys directly.
-        const at::Tensor grouped = qRotated.reshape({kvHeads, group * n, headDim});                      // [Hkv, g*n, D]
-        at::Tensor scores = (at::matmul(grouped, keys.transpose(1, 2)) * scaling).view({heads, n, total}); // [Hq, n, T]
-        if (c.attnLogitSoftcap > 0.0)
-            scores = softcap(scores, c.attnLogitSoftcap);
-        scores = scores + (c.isSlidingLayer(l) ? windowBias : maskBias);
-        const at::Tensor probabilities = at::softmax(scores, -1, at::kFloat); // [Hq, n, T] f32
-        if (capture.attention)
-            attentionPerLayer.push_back(probabilities.to(at::kCPU));
-        const at::Tensor context = at::matmul(probabilities.to(dtype).view({kvHeads, group * n, total}), values)
-                                       .view({heads, n, headDim})
-                                       .transpose(0, 1)
-                                       .reshape({n, heads * headDim}); // [n, Hq*D]
+        at::Tensor context; // [n, Hq*D]
+        if (fewRowAttentionApplies(qRotated, keys, values)) {
+            // A decode step or one parallel set on CPU: one pass per head (fewrowattention.h).
+            FewRowAttention attention = fewRowAttention(qRotated, keys, values, c.isSlidingLayer(l) ? windowed : allowed,
+                                                        scaling, c.attnLogitSoftcap, capture.attention);
+            context = attention.context;
+            if (capture.attention)
+                attentionPerLayer.push_back(attention.probabilities); // [Hq, n, T] f32
+        } else {
+            // Grouped-query attention without repeating keys: query heads j*group .. j*group+group-1
+            // share key/value head j (transformers' repeat_kv order), so [Hq, n, D] regroups as
+            // [Hkv, group*n, D] and multiplies the cached keys directly.
+            const at::Tensor grouped = qRotated.reshape({kvHeads, group * n, headDim});                      // [Hkv, g*n, D]
+            at::Tensor scores = (at::matmul(grouped, keys.transpose(1, 2)) * scaling).view({heads, n, total}); // [Hq, n, T]
+            if (c.attnLogitSoftcap > 0.0)
+                scores = softcap(scores, c.attnLogitSoftcap);
+            scores = scores + biasFor(l);
+            const at::Tensor probabilities = at::softmax(scores, -1, at::kFloat); // [Hq, n, T] f32
+            if (capture.attention)
+                attentionPerLayer.push_back(probabilities.to(at::kCPU));
+            context = at::matmul(probabilities.to(dtype).view({kvHeads, group * n, total}), values)
+                          .view({heads, n, headDim})
+                          .transpose(0, 1)
+                          .reshape({n, heads * headDim}); // [n, Hq*D]
+        }
         at::Tensor attended = projectBiased(context, lw.o, lw.oBias); // [n, H]
         if (lw.postAttentionNorm.defined())
             attended = norm(attended, lw.postAttentionNorm, at::Tensor());
