@@ -150,6 +150,75 @@ __attribute__((target("avx512f,fma"))) void projectRowRangeAvx512(const float* x
 }
 #endif
 
+#ifdef TEMPO_HAS_AVX512_KERNEL
+// bf16 with AVX512_BF16 (AMD Zen 4 and later, Intel Cooper Lake and Sapphire Rapids): one
+// VDPBF16PS multiplies 32 bf16 weights by 32 bf16 activations in pairs and adds each pair's two
+// products into one of 16 f32 lanes. Weights and activations are both contiguous along the inner
+// dimension, so both load straight from memory (no repacking). Same R x C register blocking as the
+// f32 kernel (6 x 4: 24 accumulators); each output is one f32 sum in a fixed order, rounded to bf16
+// once. Inner sizes are whole 32-input chunks (rowProjectionApplies checks).
+template <int R, int C>
+__attribute__((target("avx512f,avx512bf16"), always_inline)) inline void
+dotBlockBf16(const at::BFloat16* x, int64_t in, const at::BFloat16* w, at::BFloat16* y, int64_t out)
+{
+    __m512 acc[R][C];
+    for (int r = 0; r < R; ++r)
+        for (int c = 0; c < C; ++c)
+            acc[r][c] = _mm512_setzero_ps();
+    for (int64_t k = 0; k < in; k += 32) {
+        __m512bh weights[R];
+        for (int r = 0; r < R; ++r)
+            weights[r] = (__m512bh)_mm512_loadu_si512(w + r * in + k);
+        for (int c = 0; c < C; ++c) {
+            const __m512bh activations = (__m512bh)_mm512_loadu_si512(x + c * in + k);
+            for (int r = 0; r < R; ++r)
+                acc[r][c] = _mm512_dpbf16_ps(acc[r][c], weights[r], activations);
+        }
+    }
+    for (int r = 0; r < R; ++r)
+        for (int c = 0; c < C; ++c)
+            y[c * out + r] = at::BFloat16(_mm512_reduce_add_ps(acc[r][c])); // rounded to nearest even
+}
+
+template <int R>
+__attribute__((target("avx512f,avx512bf16"))) void dotRowsBf16(const at::BFloat16* x, int64_t n, int64_t in,
+                                                              const at::BFloat16* w, int64_t o, at::BFloat16* y,
+                                                              int64_t out)
+{
+    const at::BFloat16* wo = w + o * in;
+    int64_t j = 0;
+    for (; j + 4 <= n; j += 4)
+        dotBlockBf16<R, 4>(x + j * in, in, wo, y + j * out + o, out);
+    switch (n - j) {
+    case 3: dotBlockBf16<R, 3>(x + j * in, in, wo, y + j * out + o, out); break;
+    case 2: dotBlockBf16<R, 2>(x + j * in, in, wo, y + j * out + o, out); break;
+    case 1: dotBlockBf16<R, 1>(x + j * in, in, wo, y + j * out + o, out); break;
+    default: break;
+    }
+}
+
+__attribute__((target("avx512f,avx512bf16"))) void projectRowRangeBf16(const at::BFloat16* x, int64_t n, int64_t in,
+                                                                      const at::BFloat16* w, int64_t rowBegin,
+                                                                      int64_t rowEnd, at::BFloat16* y, int64_t out)
+{
+    int64_t o = rowBegin;
+    for (; o + 6 <= rowEnd; o += 6)
+        dotRowsBf16<6>(x, n, in, w, o, y, out);
+    for (; o < rowEnd; ++o)
+        dotRowsBf16<1>(x, n, in, w, o, y, out);
+}
+#endif
+
+bool cpuHasAvx512Bf16()
+{
+#ifdef TEMPO_HAS_AVX512_KERNEL
+    static const bool has = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bf16");
+    return has;
+#else
+    return false;
+#endif
+}
+
 bool cpuHasAvx512()
 {
 #ifdef TEMPO_HAS_AVX512_KERNEL
@@ -283,8 +352,9 @@ bool rowProjectionApplies(const at::Tensor& x, const at::Tensor& weight)
         return false;
     if (x.scalar_type() == at::kFloat)
         return true;
-    // bf16 only where AMX runs it, and for inner sizes in whole 32-input tiles (every Llama size).
-    return x.scalar_type() == at::kBFloat16 && x.size(1) % 32 == 0 && cpuHasAmxBf16();
+    // bf16 only where AMX or AVX512_BF16 runs it, and for inner sizes in whole 32-input chunks
+    // (every Llama size).
+    return x.scalar_type() == at::kBFloat16 && x.size(1) % 32 == 0 && (cpuHasAmxBf16() || cpuHasAvx512Bf16());
 }
 
 bool rowKernelAvailable(RowKernel kernel)
@@ -292,16 +362,36 @@ bool rowKernelAvailable(RowKernel kernel)
     switch (kernel) {
     case RowKernel::Avx512: return cpuHasAvx512();
     case RowKernel::AmxBf16: return cpuHasAmxBf16();
+    case RowKernel::Avx512Bf16: return cpuHasAvx512Bf16();
     default: return true;
     }
 }
 
 at::Tensor projectRows(const at::Tensor& x, const at::Tensor& weight, RowKernel kernel)
 {
-#ifdef TEMPO_HAS_AMX_KERNEL
     if (x.scalar_type() == at::kBFloat16) {
-        if (kernel != RowKernel::Best && kernel != RowKernel::AmxBf16)
-            throw std::logic_error("projectRows: bf16 rows go through the AMX kernel only");
+        if (kernel == RowKernel::Best)
+            kernel = cpuHasAmxBf16() ? RowKernel::AmxBf16 : RowKernel::Avx512Bf16;
+        if (kernel != RowKernel::AmxBf16 && kernel != RowKernel::Avx512Bf16)
+            throw std::logic_error("projectRows: bf16 rows go through the AMX or AVX512_BF16 kernel only");
+        if (!rowKernelAvailable(kernel))
+            throw std::logic_error("projectRows: a bf16 kernel was asked for on a CPU without it");
+    }
+#ifdef TEMPO_HAS_AVX512_KERNEL
+    if (kernel == RowKernel::Avx512Bf16) {
+        const int64_t n = x.size(0), in = x.size(1), out = weight.size(0);
+        at::Tensor y = at::empty({n, out}, x.options()); // [n, out] bf16
+        const at::BFloat16* xData = x.data_ptr<at::BFloat16>();
+        const at::BFloat16* wData = weight.data_ptr<at::BFloat16>();
+        at::BFloat16* yData = y.data_ptr<at::BFloat16>();
+        at::parallel_for(0, out, 64, [&](int64_t begin, int64_t end) {
+            projectRowRangeBf16(xData, n, in, wData, begin, end, yData, out);
+        });
+        return y;
+    }
+#endif
+#ifdef TEMPO_HAS_AMX_KERNEL
+    if (kernel == RowKernel::AmxBf16) {
         const int64_t n = x.size(0), in = x.size(1), out = weight.size(0);
         const std::vector<at::BFloat16> pairs = activationPairs(x.data_ptr<at::BFloat16>(), n, in);
         at::Tensor y = at::empty({n, out}, x.options()); // [n, out] bf16
@@ -316,8 +406,8 @@ at::Tensor projectRows(const at::Tensor& x, const at::Tensor& weight, RowKernel 
         return y;
     }
 #endif
-    if (kernel == RowKernel::AmxBf16)
-        throw std::logic_error("projectRows: the AMX kernel takes bf16 rows and weights");
+    if (kernel == RowKernel::AmxBf16 || kernel == RowKernel::Avx512Bf16)
+        throw std::logic_error("projectRows: the bf16 kernels take bf16 rows and weights");
     if (kernel == RowKernel::Best)
         kernel = cpuHasAvx512() ? RowKernel::Avx512 : RowKernel::Portable;
     if (!rowKernelAvailable(kernel))

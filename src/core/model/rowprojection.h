@@ -17,16 +17,17 @@ namespace tempo {
 constexpr int64_t kMaxKernelRows = 16;
 
 // True when projectRows handles x with this weight: CPU, both contiguous, 1..16 rows, and either
-// float32 or bfloat16 with an inner size divisible by 32 on a CPU with AMX.
+// float32 or bfloat16 with an inner size divisible by 32 on a CPU with AMX or AVX512_BF16.
 bool rowProjectionApplies(const at::Tensor& x, const at::Tensor& weight);
 
 // Which code computes the product. For float32, Best picks Avx512 when the CPU has it, else
-// Portable (4x2 blocking vectorised by the compiler for AVX-512, AVX2 or SSE2). bfloat16 runs only
-// on AmxBf16 (Intel AMX tiles, f32 sums rounded to bf16); elsewhere bf16 goes to LibTorch.
+// Portable (4x2 blocking vectorised by the compiler for AVX-512, AVX2 or SSE2). bfloat16 runs on
+// AmxBf16 (Intel AMX tiles) where the CPU has it, else on Avx512Bf16 (VDPBF16PS: AMD Zen 4, Intel
+// Cooper Lake); both sum in f32 and round to bf16 once. Elsewhere bf16 goes to LibTorch.
 // Tests run every kernel the CPU has.
-enum class RowKernel { Best, Portable, Avx512, AmxBf16 };
+enum class RowKernel { Best, Portable, Avx512, AmxBf16, Avx512Bf16 };
 
-// False for Avx512 / AmxBf16 on a CPU (or a build, or a Linux kernel for AMX) without them.
+// False for Avx512 / AmxBf16 / Avx512Bf16 on a CPU (or a build, or a Linux kernel for AMX) without them.
 bool rowKernelAvailable(RowKernel kernel);
 
 // x [n, in] times weight [out, in]^T -> [n, out], in x's dtype. Each output element is one dot product

@@ -48,6 +48,7 @@ const char* kernelName(RowKernel kernel)
     case RowKernel::Avx512: return "avx512";
     case RowKernel::Portable: return "portable";
     case RowKernel::AmxBf16: return "amx-bf16";
+    case RowKernel::Avx512Bf16: return "avx512-bf16";
     default: return "best";
     }
 }
@@ -103,55 +104,63 @@ TEST(RowProjection, SameBitsWhateverTheThreadCount)
     at::set_num_threads(previous);
 }
 
-// bf16 on AMX tiles against the float64 product of the same bf16 values: f32 sums, one rounding to
-// bf16 at the end. Output sizes around the 16- and 32-row passes exercise the f32 tail loop.
-TEST(RowProjection, AmxBf16MatchesNaiveProductOfTheRoundedValues)
+// bf16 kernels (AMX tiles, AVX512_BF16) against the float64 product of the same bf16 values: f32
+// sums, one rounding to bf16 at the end. Output sizes around the 16- and 32-row passes exercise
+// AMX's f32 tail loop and the 6-row blocks' remainders.
+TEST(RowProjection, Bf16KernelsMatchNaiveProductOfTheRoundedValues)
 {
-    if (!rowKernelAvailable(RowKernel::AmxBf16)) {
-        std::printf("this CPU (or kernel) has no AMX: bf16 rows go to LibTorch, nothing to compare\n");
+    std::vector<RowKernel> kernels;
+    for (RowKernel kernel : {RowKernel::AmxBf16, RowKernel::Avx512Bf16})
+        if (rowKernelAvailable(kernel))
+            kernels.push_back(kernel);
+    if (kernels.empty()) {
+        std::printf("this CPU (or kernel) has neither AMX nor AVX512_BF16: bf16 rows go to LibTorch, nothing to compare\n");
         EXPECT_FALSE(rowProjectionApplies(at::randn({2, 64}).to(at::kBFloat16), at::randn({10, 64}).to(at::kBFloat16)));
         return;
     }
-    at::manual_seed(5);
-    double worst = 0.0;
-    for (int64_t in : {32, 64, 320})
-        for (int64_t out : {1, 15, 16, 17, 31, 32, 33, 100, 130})
-            for (int64_t n = 1; n <= kMaxKernelRows; ++n) {
-                const at::Tensor x = at::randn({n, in}).to(at::kBFloat16);   // [n, in]
-                const at::Tensor w = at::randn({out, in}).to(at::kBFloat16); // [out, in]
-                ASSERT_TRUE(rowProjectionApplies(x, w));
-                const at::Tensor y = projectRows(x, w); // [n, out] bf16
-                ASSERT_EQ(y.scalar_type(), at::kBFloat16);
-                const std::vector<double> expected = naiveProduct(x.to(at::kFloat), w.to(at::kFloat));
-                const at::Tensor y32 = y.to(at::kFloat).contiguous();
-                const float* yd = y32.data_ptr<float>();
-                for (size_t i = 0; i < expected.size(); ++i) {
-                    // Rounding to bf16 (8 significant bits) is off by at most 2^-8 of the value.
-                    const double tolerance = std::ldexp(std::fabs(expected[i]), -8) +
-                                             1e-5 * std::sqrt(static_cast<double>(in)) * (1.0 + std::fabs(expected[i]));
-                    const double diff = std::fabs(yd[i] - expected[i]);
-                    worst = std::max(worst, diff);
-                    ASSERT_LE(diff, tolerance) << "n=" << n << " in=" << in << " out=" << out << " element " << i;
+    for (RowKernel kernel : kernels) {
+        at::manual_seed(5);
+        double worst = 0.0;
+        for (int64_t in : {32, 64, 320})
+            for (int64_t out : {1, 5, 6, 7, 15, 16, 17, 31, 32, 33, 100, 130})
+                for (int64_t n = 1; n <= kMaxKernelRows; ++n) {
+                    const at::Tensor x = at::randn({n, in}).to(at::kBFloat16);   // [n, in]
+                    const at::Tensor w = at::randn({out, in}).to(at::kBFloat16); // [out, in]
+                    ASSERT_TRUE(rowProjectionApplies(x, w));
+                    const at::Tensor y = projectRows(x, w, kernel); // [n, out] bf16
+                    ASSERT_EQ(y.scalar_type(), at::kBFloat16);
+                    const std::vector<double> expected = naiveProduct(x.to(at::kFloat), w.to(at::kFloat));
+                    const at::Tensor y32 = y.to(at::kFloat).contiguous();
+                    const float* yd = y32.data_ptr<float>();
+                    for (size_t i = 0; i < expected.size(); ++i) {
+                        // Rounding to bf16 (8 significant bits) is off by at most 2^-8 of the value.
+                        const double tolerance = std::ldexp(std::fabs(expected[i]), -8) +
+                                                 1e-5 * std::sqrt(static_cast<double>(in)) * (1.0 + std::fabs(expected[i]));
+                        const double diff = std::fabs(yd[i] - expected[i]);
+                        worst = std::max(worst, diff);
+                        ASSERT_LE(diff, tolerance) << kernelName(kernel) << " n=" << n << " in=" << in << " out=" << out
+                                                   << " element " << i;
+                    }
                 }
-            }
-    std::printf("amx bf16 row projection vs float64 reference: max abs diff %.3g\n", worst);
+        std::printf("%s row projection vs float64 reference: max abs diff %.3g\n", kernelName(kernel), worst);
 
-    const int previous = at::get_num_threads(); // the same bits whatever the split
-    const at::Tensor x = at::randn({8, 256}).to(at::kBFloat16);
-    const at::Tensor w = at::randn({1000, 256}).to(at::kBFloat16);
-    at::set_num_threads(1);
-    const at::Tensor one = projectRows(x, w);
-    at::set_num_threads(3);
-    const at::Tensor three = projectRows(x, w);
-    at::set_num_threads(previous);
-    EXPECT_TRUE(at::equal(one, three));
+        const int previous = at::get_num_threads(); // the same bits whatever the split
+        const at::Tensor x = at::randn({8, 256}).to(at::kBFloat16);
+        const at::Tensor w = at::randn({1000, 256}).to(at::kBFloat16);
+        at::set_num_threads(1);
+        const at::Tensor one = projectRows(x, w, kernel);
+        at::set_num_threads(3);
+        const at::Tensor three = projectRows(x, w, kernel);
+        at::set_num_threads(previous);
+        EXPECT_TRUE(at::equal(one, three)) << kernelName(kernel);
+    }
 }
 
 TEST(RowProjection, RefusesWhatItDoesNotHandle)
 {
     const at::Tensor w = at::randn({10, 6});
     EXPECT_FALSE(rowProjectionApplies(at::randn({kMaxKernelRows + 1, 6}), w)); // prefill goes to gemm
-    // bf16 with an inner size that is not whole 32-input tiles (and on CPUs without AMX, any bf16)
+    // bf16 with an inner size that is not whole 32-input chunks (and on CPUs without AMX or AVX512_BF16, any bf16)
     EXPECT_FALSE(rowProjectionApplies(at::randn({2, 6}).to(at::kBFloat16), w.to(at::kBFloat16)));
     EXPECT_FALSE(rowProjectionApplies(at::randn({2, 64}), at::randn({10, 64}).to(at::kBFloat16))); // mixed dtypes
     EXPECT_FALSE(rowProjectionApplies(at::randn({6, 2}).t(), w));              // not contiguous
