@@ -1,7 +1,8 @@
 // bench_forward: our side of bench_vs_llamacpp.mjs, one measurement round per process, printed as
 // one JSON line. The same three figures the driver takes from llama.cpp, measured the same way:
 //
-//   prefill  one forward of P token ids from an empty cache (a causal mask); tokens per second.
+//   prefill  one forward of P token ids from an empty cache (a causal mask), logits of the last row
+//            only (as llama.cpp and `tempo-lab-cli generate`); tokens per second.
 //   decode   after the prefill, S greedy steps of one token each (forward + argmax of the logits
 //            + the next id), after 2 untimed warm-up steps; milliseconds per token.
 //   width    a TEMPO step of W rows: W ids (the next W of the seeded ids) at one shared logical
@@ -140,7 +141,8 @@ int main(int argc, char** argv)
             std::vector<int64_t> positions(prompt.size());
             for (size_t i = 0; i < positions.size(); ++i)
                 positions[i] = int64_t(i);
-            return model.forward({longTensor(prompt), longTensor(positions), causalMask(o.prompt, 0)}, cache);
+            // The next token's logits only, as llama.cpp computes them (and `tempo-lab-cli generate`).
+            return model.forward({longTensor(prompt), longTensor(positions), causalMask(o.prompt, 0), true}, cache);
         };
         prefillOnce();
         const auto prefillStart = Clock::now();
@@ -148,7 +150,7 @@ int main(int argc, char** argv)
         const double prefillMs = msSince(prefillStart);
 
         // Greedy decode.
-        int64_t next = argmaxOf(prefilled.logits[o.prompt - 1]);
+        int64_t next = argmaxOf(prefilled.logits[0]);
         const auto decodeStep = [&] {
             const int64_t position = cache.length();
             const ForwardOutputs out =

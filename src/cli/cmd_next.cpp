@@ -38,12 +38,12 @@ ComputeOptions computeOptionsFrom(const Args& args)
     return options;
 }
 
-// Prefill `ids` at positions 0..n-1 with a causal mask; returns the logits of every row [n, V].
+// Prefill `ids` at positions 0..n-1 with a causal mask; returns the logits of the last row [1, V].
 at::Tensor prefill(const LlamaModel& model, KVCache& cache, const std::vector<int64_t>& ids)
 {
     const int64_t n = static_cast<int64_t>(ids.size());
     return model
-        .forward({at::tensor(ids, at::kLong), at::arange(n, at::kLong), at::ones({n, n}, at::kBool).tril()}, cache)
+        .forward({at::tensor(ids, at::kLong), at::arange(n, at::kLong), at::ones({n, n}, at::kBool).tril(), true}, cache)
         .logits;
 }
 

@@ -448,8 +448,9 @@ ForwardOutputs LlamaModel::forward(const ForwardInputs& inputs, KVCache& cache, 
     }
     cache.advance(n);
 
-    const at::Tensor normedFinal = norm(hidden, w.finalNorm, w.finalNormBias); // [n, H]
-    at::Tensor logits = project(normedFinal, w.lmHead);                         // [n, V]
+    const at::Tensor finalRows = inputs.lastRowLogitsOnly ? hidden.narrow(0, n - 1, 1).contiguous() : hidden; // [n or 1, H]
+    const at::Tensor normedFinal = norm(finalRows, w.finalNorm, w.finalNormBias); // [n or 1, H]
+    at::Tensor logits = project(normedFinal, w.lmHead);                           // [n or 1, V]
     if (c.finalLogitSoftcap > 0.0)
         logits = softcap(logits, c.finalLogitSoftcap);
     out.logits = logits.to(at::kCPU, at::kFloat);

@@ -29,10 +29,13 @@ struct ForwardInputs {
     at::Tensor tokenIds;      // [n] int64
     at::Tensor positionIds;   // [n] int64, logical positions (RoPE ids, or rows of a learned position table)
     at::Tensor attentionMask; // [n, cached + n] bool, true = may attend
+    // Logits of the last row only (a prompt prefill that only needs the next token's distribution):
+    // the LM head then reads its weights for one row instead of n.
+    bool lastRowLogitsOnly = false;
 };
 
 struct ForwardOutputs {
-    at::Tensor logits;          // [n, vocab] float32 on CPU
+    at::Tensor logits;          // [n, vocab] float32 on CPU ([1, vocab] with lastRowLogitsOnly)
     at::Tensor positionIdsUsed; // [n] int64 on CPU: the ids handed to RoPE or the position table (always filled)
     at::Tensor positionEmbeddings; // [n, H] float32 on CPU: the rows added by a learned position table (gpt2); else undefined
     // Filled only when captured (undefined tensors otherwise), all float32 on CPU:

@@ -266,6 +266,23 @@ TEST(ForwardTest, MatchesNaiveReferenceAcrossVariants)
     }
 }
 
+// A prompt prefill that asks for the last row's logits only gets exactly that row of the reference.
+TEST(ForwardTest, LastRowLogitsOnlyIsTheLastRowOfTheReference)
+{
+    const Checkpoint ck = makeTestCheckpoint(TestModelSpec{});
+    const LlamaModel model(ck, cpuOptions());
+    const int64_t n = int64_t(kPromptIds.size());
+    std::vector<int64_t> positions(kPromptIds.size());
+    for (size_t i = 0; i < positions.size(); ++i)
+        positions[i] = int64_t(i);
+    const Reference ref = referenceForward(ck, kPromptIds, positions, causalMask(n));
+    KVCache cache = model.makeCache(n);
+    const ForwardOutputs out = model.forward({longs(kPromptIds), longs(positions), maskTensor(causalMask(n)), true}, cache);
+    ASSERT_EQ(out.logits.sizes(), (std::vector<int64_t>{1, ref.logits.size(1)}));
+    EXPECT_LT(maxAbsDiff(out.logits[0], ref.logits[n - 1]), kF32LogitTolerance);
+    EXPECT_EQ(cache.length(), n); // every row still went through the layers and into the cache
+}
+
 TEST(ForwardTest, ReducedPrecisionCheckpointConvertsToF32)
 {
     for (const char* diskDtype : {"BF16", "F16"}) {
