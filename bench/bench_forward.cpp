@@ -68,6 +68,21 @@ at::Tensor causalMask(int64_t n, int64_t cached)
     return at::cat({at::ones({n, cached}, at::kBool), at::ones({n, n}, at::kBool).tril()}, 1);
 }
 
+// How much of this process sits on 2 MiB pages (the weights should: hugepages.h), in MB.
+double anonymousHugePagesMb()
+{
+    FILE* file = std::fopen("/proc/self/smaps_rollup", "r");
+    if (!file)
+        return -1;
+    char line[256];
+    double kb = -1;
+    while (std::fgets(line, sizeof line, file))
+        if (std::sscanf(line, "AnonHugePages: %lf kB", &kb) == 1)
+            break;
+    std::fclose(file);
+    return kb / 1024.0;
+}
+
 int64_t argmaxOf(const at::Tensor& row) { return row.argmax().item<int64_t>(); }
 
 struct Options {
@@ -130,6 +145,7 @@ int main(int argc, char** argv)
         const auto loadStart = Clock::now();
         const LlamaModel model(loadCheckpoint(o.model), compute);
         const double loadMs = msSince(loadStart);
+        const double hugeMb = anonymousHugePagesMb();
         const LlamaConfig& c = model.config();
         const std::vector<int64_t> ids = promptIds(o.prompt + o.width, c.vocabSize);
         const std::vector<int64_t> prompt(ids.begin(), ids.begin() + o.prompt);
@@ -182,9 +198,9 @@ int main(int argc, char** argv)
             widthStep();
         const double widthMs = msSince(widthStart) / double(o.steps);
 
-        std::printf("{\"dtype\": \"%s\", \"threads\": %d, \"load_ms\": %.1f, \"prompt\": %lld, \"prefill_ms\": %.2f, "
+        std::printf("{\"dtype\": \"%s\", \"threads\": %d, \"load_ms\": %.1f, \"huge_pages_mb\": %.0f, \"prompt\": %lld, \"prefill_ms\": %.2f, "
                     "\"prefill_tps\": %.2f, \"steps\": %lld, \"decode_ms\": %.3f, \"width\": %lld, \"width_ms\": %.3f}\n",
-                    o.dtype.c_str(), at::get_num_threads(), loadMs, (long long)o.prompt, prefillMs,
+                    o.dtype.c_str(), at::get_num_threads(), loadMs, hugeMb, (long long)o.prompt, prefillMs,
                     double(o.prompt) / (prefillMs / 1000.0), (long long)o.steps, decodeMs, (long long)o.width, widthMs);
         return 0;
     } catch (const std::exception& error) {
