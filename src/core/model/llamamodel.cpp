@@ -62,10 +62,10 @@ at::Tensor softcap(const at::Tensor& x, double cap)
     return at::tanh(x / cap) * cap;
 }
 
-// x [n, in] times weight [out, in]^T -> [n, out]. A few rows on CPU in f32 (decode steps, TEMPO
-// parallel sets) stream each weight once through projectRows (rowprojection.h explains why BLAS
-// is slow there); one row otherwise is BLAS gemv; many rows (prefill) and GPUs use gemm. All read
-// the weight in place (no transpose copy).
+// x [n, in] times weight [out, in]^T -> [n, out]. On CPU, up to 256 rows in f32 (decode steps,
+// TEMPO parallel sets, prompts) and up to 16 in bf16 stream each weight once through projectRows
+// (rowprojection.h explains why BLAS is slow there); one row otherwise is BLAS gemv; longer inputs
+// and GPUs use gemm. All read the weight in place (no transpose copy).
 at::Tensor project(const at::Tensor& x, const at::Tensor& weight)
 {
     if (rowProjectionApplies(x, weight))

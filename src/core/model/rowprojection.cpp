@@ -345,7 +345,8 @@ bool cpuHasAmxBf16()
 
 bool rowProjectionApplies(const at::Tensor& x, const at::Tensor& weight)
 {
-    const bool shapes = x.dim() == 2 && weight.dim() == 2 && x.size(0) >= 1 && x.size(0) <= kMaxKernelRows &&
+    const int64_t maxRows = x.scalar_type() == at::kFloat ? kMaxKernelRowsFloat : kMaxKernelRows;
+    const bool shapes = x.dim() == 2 && weight.dim() == 2 && x.size(0) >= 1 && x.size(0) <= maxRows &&
                         x.size(1) == weight.size(1) && x.device().is_cpu() && weight.device().is_cpu() &&
                         x.is_contiguous() && weight.is_contiguous();
     if (!shapes || x.scalar_type() != weight.scalar_type())

@@ -13,11 +13,16 @@
 
 namespace tempo {
 
-// The most activation rows the kernel takes; more rows go to BLAS gemm, where packing pays off.
+// The most activation rows the kernel takes: 16 in bf16 (longer bf16 prefills go to oneDNN's
+// AVX512_BF16 gemm, which is faster); 256 in f32, where Debian's OpenBLAS sgemm ran a 64-token prefill
+// at 36-42 tokens/s on a 0.5B shape against the kernel's 86-116 (llama.cpp: 87-115). Longer inputs
+// go to BLAS gemm.
 constexpr int64_t kMaxKernelRows = 16;
+constexpr int64_t kMaxKernelRowsFloat = 256;
 
-// True when projectRows handles x with this weight: CPU, both contiguous, 1..16 rows, and either
-// float32 or bfloat16 with an inner size divisible by 32 on a CPU with AMX or AVX512_BF16.
+// True when projectRows handles x with this weight: CPU, both contiguous, the same dtype, and either
+// 1..256 rows of float32, or 1..16 rows of bfloat16 with an inner size divisible by 32 on a CPU with
+// AMX or AVX512_BF16.
 bool rowProjectionApplies(const at::Tensor& x, const at::Tensor& weight);
 
 // Which code computes the product. For float32, Best picks Avx512 when the CPU has it, else

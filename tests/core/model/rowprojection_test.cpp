@@ -60,9 +60,15 @@ TEST(RowProjection, MatchesNaiveProductForEveryRowCountAndRemainder)
         double worst = 0.0;
         // Inner sizes around the 16-lane vector (15, 16, 17, 33) exercise the masked tail; output
         // sizes not divisible by 4 or 6 exercise the leftover weight rows of both blockings.
+        // Rows 1..16 (decode steps and parallel sets) and a few prefill lengths up to the f32 limit.
+        std::vector<int64_t> rowCounts;
+        for (int64_t n = 1; n <= kMaxKernelRows; ++n)
+            rowCounts.push_back(n);
+        for (int64_t n : {int64_t(17), int64_t(63), kMaxKernelRowsFloat})
+            rowCounts.push_back(n);
         for (int64_t in : {1, 7, 15, 16, 17, 33, 45, 256})
             for (int64_t out : {1, 3, 4, 6, 37, 130})
-                for (int64_t n = 1; n <= kMaxKernelRows; ++n) {
+                for (int64_t n : rowCounts) {
                     const at::Tensor x = at::randn({n, in});        // [n, in]
                     const at::Tensor w = at::randn({out, in});      // [out, in]
                     ASSERT_TRUE(rowProjectionApplies(x, w));
@@ -159,7 +165,9 @@ TEST(RowProjection, Bf16KernelsMatchNaiveProductOfTheRoundedValues)
 TEST(RowProjection, RefusesWhatItDoesNotHandle)
 {
     const at::Tensor w = at::randn({10, 6});
-    EXPECT_FALSE(rowProjectionApplies(at::randn({kMaxKernelRows + 1, 6}), w)); // prefill goes to gemm
+    EXPECT_FALSE(rowProjectionApplies(at::randn({kMaxKernelRowsFloat + 1, 6}), w)); // long prefills go to gemm
+    EXPECT_TRUE(rowProjectionApplies(at::randn({kMaxKernelRowsFloat, 6}), w));
+    EXPECT_FALSE(rowProjectionApplies(at::randn({kMaxKernelRows + 1, 64}).to(at::kBFloat16), at::randn({10, 64}).to(at::kBFloat16)));
     // bf16 with an inner size that is not whole 32-input chunks (and on CPUs without AMX or AVX512_BF16, any bf16)
     EXPECT_FALSE(rowProjectionApplies(at::randn({2, 6}).to(at::kBFloat16), w.to(at::kBFloat16)));
     EXPECT_FALSE(rowProjectionApplies(at::randn({2, 64}), at::randn({10, 64}).to(at::kBFloat16))); // mixed dtypes
