@@ -445,21 +445,23 @@ LlamaConfig LlamaConfig::fromJson(const json& root, const std::string& source)
     return config;
 }
 
-LlamaConfig LlamaConfig::fromFile(const std::filesystem::path& configJson)
+json LlamaConfig::readJson(const std::filesystem::path& configJson, const std::string& shownAs, const std::string& readable)
 {
     std::ifstream in(configJson, std::ios::binary);
     if (!in)
-        throw ConfigError(expectedFound(configJson.string(), "a readable config.json", "no such file or unreadable"));
+        throw ConfigError(expectedFound(shownAs, readable, "no such file or unreadable"));
     std::stringstream text;
     text << in.rdbuf();
-    json root;
     try {
-        root = json::parse(text.str());
+        return json::parse(text.str());
     } catch (const json::exception& error) {
-        throw ConfigError(expectedFound(configJson.string(), "well-formed JSON",
-                                        std::string("malformed JSON (") + error.what() + ")"));
+        throw ConfigError(expectedFound(shownAs, "well-formed JSON", std::string("malformed JSON (") + error.what() + ")"));
     }
-    return fromJson(root, configJson.string());
+}
+
+LlamaConfig LlamaConfig::fromFile(const std::filesystem::path& configJson)
+{
+    return fromJson(readJson(configJson, configJson.string(), "a readable config.json"), configJson.string());
 }
 
 json LlamaConfig::toJson() const

@@ -87,6 +87,11 @@ struct LlamaConfig {
     // `source` names the file in error messages.
     static LlamaConfig fromJson(const nlohmann::json& json, const std::string& source = "config.json");
     static LlamaConfig fromFile(const std::filesystem::path& configJson);
+    // The parsed JSON of a config.json, or ConfigError: "<shownAs>: expected <readable>, found no such
+    // file or unreadable" / "expected well-formed JSON, found malformed JSON (...)". Shared with the
+    // model catalog, which reads a snapshot's model_type and torch_dtype before any full parse.
+    static nlohmann::json readJson(const std::filesystem::path& configJson, const std::string& shownAs,
+                                   const std::string& readable);
     // config.json in the family's Hugging Face names (what the test-model generator writes).
     nlohmann::json toJson() const;
 };

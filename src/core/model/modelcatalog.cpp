@@ -95,18 +95,7 @@ void describeWeights(ModelCatalogEntry& entry)
 
 void describeConfig(ModelCatalogEntry& entry)
 {
-    const fs::path path = entry.folder / "config.json";
-    std::ifstream in(path, std::ios::binary);
-    if (!in)
-        throw ConfigError(expectedFound("config.json", "a readable file", "no such file or unreadable"));
-    std::stringstream text;
-    text << in.rdbuf();
-    json root;
-    try {
-        root = json::parse(text.str());
-    } catch (const json::exception& error) {
-        throw ConfigError(expectedFound("config.json", "well-formed JSON", std::string("malformed JSON (") + error.what() + ")"));
-    }
+    const json root = LlamaConfig::readJson(entry.folder / "config.json", "config.json", "a readable file");
     if (root.is_object()) {
         if (root.contains("model_type") && root.at("model_type").is_string())
             entry.modelType = root.at("model_type").get<std::string>();
