@@ -14,6 +14,7 @@
 
 #include "core/common/errors.h"
 #include "core/tokenizer/tokenizer.h"
+#include "familycases.h"
 #include "llama3data.h"
 
 namespace tempo {
@@ -24,39 +25,9 @@ using testing::firstMismatch;
 using testing::idsText;
 using testing::quoted;
 
-std::filesystem::path familiesDir() { return std::filesystem::path(TEMPO_TEST_DATA_DIR) / "tokenizer-families"; }
-
-struct FamilyCase {
-    int line = 0;
-    std::string text;
-    std::vector<int64_t> ids, idsWithSpecials;
-    std::string decoded, decodedSkip;
-};
-
-std::vector<FamilyCase> readFamilyCases(const std::filesystem::path& file)
-{
-    std::ifstream stream(file);
-    if (!stream)
-        throw std::runtime_error("cannot open " + file.string());
-    std::vector<FamilyCase> cases;
-    std::string line;
-    int lineNumber = 0;
-    while (std::getline(stream, line)) {
-        ++lineNumber;
-        if (line.empty())
-            continue;
-        const json entry = json::parse(line);
-        FamilyCase familyCase;
-        familyCase.line = lineNumber;
-        familyCase.text = entry.at("text").get<std::string>();
-        familyCase.ids = entry.at("ids").get<std::vector<int64_t>>();
-        familyCase.idsWithSpecials = entry.at("ids_with_specials").get<std::vector<int64_t>>();
-        familyCase.decoded = entry.at("decoded").get<std::string>();
-        familyCase.decodedSkip = entry.at("decoded_skip").get<std::string>();
-        cases.push_back(std::move(familyCase));
-    }
-    return cases;
-}
+using testing::FamilyCase;
+using testing::familiesDir;
+using testing::readFamilyCases;
 
 void expectFamilyMatches(const Tokenizer& tokenizer, const std::filesystem::path& casesFile)
 {

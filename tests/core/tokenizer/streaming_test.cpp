@@ -13,6 +13,7 @@
 
 #include "core/tokenizer/tokenizer.h"
 #include "core/tokenizer/utf8.h"
+#include "familycases.h"
 #include "llama3data.h"
 
 namespace tempo {
@@ -21,31 +22,8 @@ namespace {
 using nlohmann::json;
 using testing::quoted;
 
-struct StreamCase {
-    int line = 0;
-    std::string text;
-    std::vector<int64_t> ids, idsWithSpecials;
-    std::string decoded; // the reference's decode(ids), special tokens kept
-};
-
-std::vector<StreamCase> readStreamCases(const std::filesystem::path& file)
-{
-    std::ifstream stream(file);
-    if (!stream)
-        throw std::runtime_error("cannot open " + file.string());
-    std::vector<StreamCase> cases;
-    std::string line;
-    int lineNumber = 0;
-    while (std::getline(stream, line)) {
-        ++lineNumber;
-        if (line.empty())
-            continue;
-        const json entry = json::parse(line);
-        cases.push_back({lineNumber, entry.at("text").get<std::string>(), entry.at("ids").get<std::vector<int64_t>>(),
-                         entry.at("ids_with_specials").get<std::vector<int64_t>>(), entry.at("decoded").get<std::string>()});
-    }
-    return cases;
-}
+using StreamCase = testing::FamilyCase;
+using testing::readFamilyCases;
 
 // The ids pushed one by one, then flushed; every piece must be valid UTF-8.
 std::string streamed(const Tokenizer& tokenizer, const std::vector<int64_t>& ids, const std::vector<int64_t>& context = {})
@@ -65,7 +43,7 @@ std::string streamed(const Tokenizer& tokenizer, const std::vector<int64_t>& ids
 // whole text, the head as context then the tail streamed give the rest of the text.
 void expectStreamingMatches(const Tokenizer& tokenizer, const std::filesystem::path& casesFile)
 {
-    const std::vector<StreamCase> cases = readStreamCases(casesFile);
+    const std::vector<StreamCase> cases = readFamilyCases(casesFile);
     ASSERT_GE(cases.size(), 100u) << casesFile;
     size_t failures = 0, cuts = 0;
     for (const StreamCase& c : cases) {
@@ -107,13 +85,13 @@ void expectStreamingMatches(const Tokenizer& tokenizer, const std::filesystem::p
                 failures);
 }
 
-std::filesystem::path familiesFolder() { return std::filesystem::path(TEMPO_TEST_DATA_DIR) / "tokenizer-families"; }
+using testing::familiesDir;
 
 class TokenizerStreaming : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(TokenizerStreaming, StreamEqualsReferenceDecode)
 {
-    const std::filesystem::path dir = familiesFolder() / GetParam();
+    const std::filesystem::path dir = familiesDir() / GetParam();
     expectStreamingMatches(Tokenizer::fromFile(dir / "tokenizer.json"), dir / "cases.jsonl");
 }
 
@@ -139,7 +117,7 @@ TEST(TokenizerStreamingLlama3, StreamEqualsReferenceDecode)
 TEST(TokenizerStreaming, FirstTokenRuleOnlyAtTheStart)
 {
     for (const std::string family : {"llama2", "mistral"}) {
-        const Tokenizer tokenizer = Tokenizer::fromFile(familiesFolder() / family / "tokenizer.json");
+        const Tokenizer tokenizer = Tokenizer::fromFile(familiesDir() / family / "tokenizer.json");
         const std::vector<int64_t> hello = tokenizer.encode("Hello", false);
         const std::vector<int64_t> ids = tokenizer.encode("Hello world", false);
         ASSERT_GT(ids.size(), hello.size()) << family;
@@ -162,7 +140,7 @@ TEST(TokenizerStreaming, FirstTokenRuleOnlyAtTheStart)
 // so the stream holds it until a token that is not a byte ends it.
 TEST(TokenizerStreaming, ByteRunHeldUntilItEnds)
 {
-    const Tokenizer tokenizer = Tokenizer::fromFile(familiesFolder() / "llama2" / "tokenizer.json");
+    const Tokenizer tokenizer = Tokenizer::fromFile(familiesDir() / "llama2" / "tokenizer.json");
     const int64_t e4 = *tokenizer.tokenId("<0xE4>"), b8 = *tokenizer.tokenId("<0xB8>"), ad = *tokenizer.tokenId("<0xAD>");
     const int64_t ff = *tokenizer.tokenId("<0xFF>"), a = *tokenizer.tokenId("a");
     IncrementalDecoder decoder(tokenizer);
@@ -181,7 +159,7 @@ TEST(TokenizerStreaming, ByteRunHeldUntilItEnds)
 // followed piece by piece: held to the end).
 TEST(TokenizerStreaming, OtherDecoderChainsEqualWholeDecode)
 {
-    std::ifstream file(familiesFolder() / "llama2" / "tokenizer.json");
+    std::ifstream file(familiesDir() / "llama2" / "tokenizer.json");
     const json base = json::parse(file);
     json stripBoth = base;
     stripBoth["decoder"]["decoders"][3] = {{"type", "Strip"}, {"content", " "}, {"start", 2}, {"stop", 1}};
@@ -190,7 +168,7 @@ TEST(TokenizerStreaming, OtherDecoderChainsEqualWholeDecode)
     for (const auto& [name, root] : {std::pair<std::string, json>{"strip start 2 stop 1", stripBoth},
                                      std::pair<std::string, json>{"replace after fuse", replaceAfterFuse}}) {
         const Tokenizer tokenizer = Tokenizer::fromJsonText(root.dump(), name);
-        for (const StreamCase& c : readStreamCases(familiesFolder() / "llama2" / "cases.jsonl"))
+        for (const StreamCase& c : readFamilyCases(familiesDir() / "llama2" / "cases.jsonl"))
             EXPECT_EQ(quoted(streamed(tokenizer, c.idsWithSpecials)), quoted(tokenizer.decode(c.idsWithSpecials)))
                 << name << ", text " << quoted(c.text);
         const std::vector<int64_t> ids = tokenizer.encode("  hello  world  ", false);
