@@ -34,13 +34,6 @@ double seconds()
     return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
 
-// The read-bandwidth probe (bandwidth.h): `threads` threads, best of 5 passes over 2 GiB.
-double readBandwidth(int threads)
-{
-    const bench::BandwidthProbe probe = bench::probeReadBandwidth(threads);
-    return probe.gbPerSecondByThreads.empty() ? 0.0 : probe.gbPerSecondByThreads.back();
-}
-
 // Bytes of weights one decoded token reads: every matrix once (the LM head included; with tied
 // embeddings that is the embedding matrix), one embedding row, the norms.
 double weightBytesPerToken(const Checkpoint& checkpoint)
@@ -140,8 +133,9 @@ int main(int argc, char** argv)
     }
 
     std::printf("memory read bandwidth (bandwidth.h: a 2 GiB array summed in one slice per thread, best of 5):\n");
-    const double one = readBandwidth(1);
-    const double all = threads > 1 ? readBandwidth(threads) : one;
+    // One probe of 1..threads threads (bandwidth.h): the first and the last figure.
+    const bench::BandwidthProbe probe = bench::probeReadBandwidth(threads);
+    const double one = probe.gbPerSecondByThreads.front(), all = probe.gbPerSecondByThreads.back();
     std::printf("  1 thread: %.2f GB/s, %d threads: %.2f GB/s\n", one, threads, all);
     // The roofline is the fastest read rate seen: on a shared machine the all-thread figure can come
     // out below the single-thread one (other processes hold cores), and a ratio against the lower
