@@ -135,6 +135,10 @@ int main(int argc, char** argv)
     std::printf("memory read bandwidth (bandwidth.h: a 2 GiB array summed in one slice per thread, best of 5):\n");
     // One probe of 1..threads threads (bandwidth.h): the first and the last figure.
     const bench::BandwidthProbe probe = bench::probeReadBandwidth(threads);
+    if (probe.gbPerSecondByThreads.empty()) {
+        std::fprintf(stderr, "bench_decode: could not allocate the 2 GiB probe buffer\n");
+        return 2;
+    }
     const double one = probe.gbPerSecondByThreads.front(), all = probe.gbPerSecondByThreads.back();
     std::printf("  1 thread: %.2f GB/s, %d threads: %.2f GB/s\n", one, threads, all);
     // The roofline is the fastest read rate seen: on a shared machine the all-thread figure can come
