@@ -1,11 +1,16 @@
 #include "core/tempo/selection.h"
 
 #include <algorithm>
+#include <limits>
 #include <optional>
 
 #include <ATen/ATen.h>
 
 #include "core/common/errors.h"
+
+#if defined(__GNUC__) && defined(__x86_64__)
+#include <immintrin.h>
+#endif
 
 namespace tempo {
 
@@ -25,6 +30,48 @@ at::Tensor contiguousFloatVector(const at::Tensor& probabilities, const char* wh
     return probabilities.to(at::kCPU, at::kFloat).contiguous();
 }
 
+// Puts entry v into `best` (sorted by moreProbable, at most k) if it belongs there. False on NaN:
+// moreProbable does not order NaN.
+inline bool rankCandidate(std::vector<Candidate>& best, int64_t v, float value, int64_t k)
+{
+    if (value != value)
+        return false;
+    const Candidate candidate{v, value};
+    if (static_cast<int64_t>(best.size()) == k && !moreProbable(candidate, best.back()))
+        return true;
+    best.insert(std::upper_bound(best.begin(), best.end(), candidate, moreProbable), candidate);
+    if (static_cast<int64_t>(best.size()) > k)
+        best.pop_back();
+    return true;
+}
+
+#if defined(__GNUC__) && defined(__x86_64__)
+// The same ranking, 16 entries at a time: once k entries are held, an entry can only enter if it
+// is at least the k-th value (an equal one has a larger id and stays out) or NaN, and most of a
+// vocabulary is neither, so one comparison skips 16 of them. Returns false on NaN.
+__attribute__((target("avx512f"))) bool rankCandidatesAvx512(std::vector<Candidate>& best, const float* data,
+                                                              int64_t vocab, int64_t k)
+{
+    int64_t v = 0;
+    for (; v + 16 <= vocab; v += 16) {
+        const float floor = static_cast<int64_t>(best.size()) == k ? static_cast<float>(best.back().probability)
+                                                                   : -std::numeric_limits<float>::infinity();
+        // not (value < floor): true for value >= floor and for NaN
+        __mmask16 maybe = _mm512_cmp_ps_mask(_mm512_loadu_ps(data + v), _mm512_set1_ps(floor), _CMP_NLT_UQ);
+        while (maybe) {
+            const int lane = __builtin_ctz(maybe);
+            maybe &= static_cast<__mmask16>(maybe - 1);
+            if (!rankCandidate(best, v + lane, data[v + lane], k))
+                return false;
+        }
+    }
+    for (; v < vocab; ++v)
+        if (!rankCandidate(best, v, data[v], k))
+            return false;
+    return true;
+}
+#endif
+
 // The k most probable entries in moreProbable's order, in one pass over the vocabulary (no
 // topk call, no copies: this runs for every row of every forward that captures logits). nullopt
 // when an entry is NaN: moreProbable does not order NaN, and the topk path below keeps what it
@@ -34,17 +81,17 @@ std::optional<std::vector<Candidate>> topCandidatesWithoutNaN(const float* data,
 {
     std::vector<Candidate> best; // sorted by moreProbable, at most k
     best.reserve(static_cast<size_t>(k) + 1);
-    for (int64_t v = 0; v < vocab; ++v) {
-        const float value = data[v];
-        if (value != value)
+#if defined(__GNUC__) && defined(__x86_64__)
+    static const bool avx512 = __builtin_cpu_supports("avx512f");
+    if (avx512) {
+        if (!rankCandidatesAvx512(best, data, vocab, k))
             return std::nullopt;
-        const Candidate candidate{v, value};
-        if (static_cast<int64_t>(best.size()) == k && !moreProbable(candidate, best.back()))
-            continue;
-        best.insert(std::upper_bound(best.begin(), best.end(), candidate, moreProbable), candidate);
-        if (static_cast<int64_t>(best.size()) > k)
-            best.pop_back();
+        return best;
     }
+#endif
+    for (int64_t v = 0; v < vocab; ++v)
+        if (!rankCandidate(best, v, data[v], k))
+            return std::nullopt;
     return best;
 }
 
@@ -81,18 +128,23 @@ std::vector<Candidate> selectParallelSet(const at::Tensor& probabilities, double
 std::vector<Candidate> topCandidates(const at::Tensor& probabilities, int64_t k)
 {
     at::Tensor p = contiguousFloatVector(probabilities, "top-k probabilities");
-    const int64_t vocab = p.size(0);
+    return topCandidates(p.data_ptr<float>(), p.size(0), k);
+}
+
+std::vector<Candidate> topCandidates(const float* probabilities, int64_t vocab, int64_t k)
+{
     k = std::min(k, vocab);
     if (k <= 0)
         return {};
-    if (auto ranked = topCandidatesWithoutNaN(p.data_ptr<float>(), vocab, k))
+    if (auto ranked = topCandidatesWithoutNaN(probabilities, vocab, k))
         return std::move(*ranked);
     // topk ties are not ordered by id: take a few extra and sort exactly.
+    const at::Tensor p = at::from_blob(const_cast<float*>(probabilities), {vocab}, at::kFloat); // [V], not owned
     const int64_t extra = std::min(vocab, k + 8);
     auto [values, indices] = at::topk(p, extra, /*dim=*/0, /*largest=*/true, /*sorted=*/true);
     const float kth = values[k - 1].item<float>();
     std::vector<Candidate> out;
-    const float* data = p.data_ptr<float>();
+    const float* data = probabilities;
     if (values[extra - 1].item<float>() >= kth && extra < vocab) {
         // Ties reach past the extra entries: scan everything at or above the k-th value.
         for (int64_t v = 0; v < vocab; ++v)

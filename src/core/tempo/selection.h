@@ -22,5 +22,7 @@ std::vector<Candidate> selectParallelSet(const float* probabilities, int64_t voc
 
 // The k most probable tokens of `probabilities` [V], ties by id (member top-20 of the logits capture).
 std::vector<Candidate> topCandidates(const at::Tensor& probabilities, int64_t k);
+// The same on a plain vector of `vocab` float32 probabilities (the decoder's readout runs on this).
+std::vector<Candidate> topCandidates(const float* probabilities, int64_t vocab, int64_t k);
 
 } // namespace tempo

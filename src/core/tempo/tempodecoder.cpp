@@ -105,24 +105,18 @@ public:
         // The prefill's distribution comes from the last prompt row; a set's from its members.
         // Softmax and mean in float64 (readout.h); the sum the finite check sees is the float64 one.
         const at::Tensor readRows = step < 0 ? out.logits.narrow(0, rows - 1, 1) : out.logits; // [r, V]
-        const ReadoutDistributions read = readOutDistribution(readRows, step < 0 ? Readout::Mean : config_.readout);
-        readoutSums_.push_back(read.distribution.sum().item<double>());
-        const at::Tensor distribution = read.distribution.to(at::kFloat); // [V]
-
-        if (captures_.logits) {
-            const at::Tensor rowProbabilities = read.rows.to(at::kFloat); // [r, V]
-            ReadoutRecord readout{forward, distribution, {}};
-            for (int64_t r = 0; r < rowProbabilities.size(0); ++r)
-                readout.rowTop.push_back(topCandidates(rowProbabilities[r], captures_.topK));
-            run_.captures.readouts.push_back(std::move(readout));
-        }
+        StepReadout read = readOutStep(readRows, step < 0 ? Readout::Mean : config_.readout,
+                                       captures_.logits ? captures_.topK : 0);
+        readoutSums_.push_back(read.distributionSum);
+        if (captures_.logits)
+            run_.captures.readouts.push_back({forward, read.distribution, std::move(read.rowTop)});
         if (captures_.rowLogits)
             run_.captures.rowLogits.push_back({forward, firstSlot, out.logits});
         if (captures_.kv) {
             run_.captures.kv.positionIdsUsed.push_back(fedPositions_.back().used);
             run_.captures.kv.cacheLengths.push_back(cacheLength);
         }
-        return distribution.contiguous();
+        return read.distribution; // [V] float32
     }
 
     void finish(const LlamaModel& model, const KVCache& cache, const SlotLayout& layout)
