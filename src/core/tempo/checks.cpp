@@ -128,24 +128,40 @@ CheckResult checkSiblingAttention(SiblingMode mode, const std::vector<SiblingAtt
     double laterMax = 0.0; // visible: attention to later siblings must stay 0
     int64_t extremeStep = -1;
     for (const auto* s : multi) {
-        const at::Tensor a = s->probabilities.to(at::kDouble); // [L, H, w, w]
+        // One copy to CPU float64, then plain loops: masked_select and max per set cost a dozen
+        // operators each, more than the few hundred weights they look at.
+        const at::Tensor a = s->probabilities.to(at::kCPU, at::kDouble).contiguous(); // [L, H, w, w]
         const int64_t w = a.size(-1);
-        const at::Tensor eye = at::eye(w, at::kBool);
-        const at::Tensor earlier = at::ones({w, w}, at::kBool).tril(-1);
-        const at::Tensor later = at::ones({w, w}, at::kBool).triu(1);
+        const int64_t blocks = a.numel() / (w * w);
+        const double* weights = a.data_ptr<double>();
+        // max / min over the sibling entries where `select`(i, j) holds, NaN when any is NaN
+        // (as max() and min() of masked_select).
+        auto extremeOf = [&](auto select, bool largest) {
+            double found = largest ? -std::numeric_limits<double>::infinity() : std::numeric_limits<double>::infinity();
+            for (int64_t b = 0; b < blocks; ++b)
+                for (int64_t i = 0; i < w; ++i)
+                    for (int64_t j = 0; j < w; ++j) {
+                        if (!select(i, j))
+                            continue;
+                        const double x = weights[(b * w + i) * w + j];
+                        if (x != x || (largest ? x > found : x < found))
+                            found = x;
+                    }
+            return found;
+        };
         if (mode == SiblingMode::Isolated) {
-            const double m = a.masked_select(~eye).max().item<double>();
+            const double m = extremeOf([](int64_t i, int64_t j) { return i != j; }, true);
             if (extremeStep < 0 || m > extreme) {
                 extreme = m;
                 extremeStep = s->step;
             }
         } else {
-            const double m = a.masked_select(earlier).min().item<double>();
+            const double m = extremeOf([](int64_t i, int64_t j) { return j < i; }, false);
             if (m < extreme) {
                 extreme = m;
                 extremeStep = s->step;
             }
-            laterMax = std::max(laterMax, a.masked_select(later).max().item<double>());
+            laterMax = std::max(laterMax, extremeOf([](int64_t i, int64_t j) { return j > i; }, true));
         }
     }
     r.value = extreme;
@@ -175,8 +191,9 @@ at::Tensor referenceRope(const at::Tensor& x, const std::vector<int64_t>& positi
                                                 + std::to_string(positions.size()) + " positions, "
                                                 + std::to_string(inverseFrequencies.numel()) + " frequencies"));
     at::Tensor pos = at::empty({s, 1}, at::kDouble); // [S, 1]
+    double* positionData = pos.data_ptr<double>();    // filled directly: indexing costs operators per slot
     for (int64_t i = 0; i < s; ++i)
-        pos[i][0] = static_cast<double>(positions[static_cast<size_t>(i)]);
+        positionData[i] = static_cast<double>(positions[static_cast<size_t>(i)]);
     const at::Tensor angles = pos * inverseFrequencies.to(at::kDouble).reshape({1, d / 2}); // [S, D/2]
     const at::Tensor cos = at::cat({angles.cos(), angles.cos()}, -1);                        // [S, D]
     const at::Tensor sin = at::cat({angles.sin(), angles.sin()}, -1);                        // [S, D]

@@ -92,11 +92,32 @@ __attribute__((target("avx512f,fma"), always_inline)) inline __m512d expAvx512(_
     return _mm512_mask_blend_pd(nan, result, x);
 }
 
-// softmaxRowFloat64 with AVX-512: max, then exp(x - max) in 8 lanes with 8 partial sums, then
-// one scaling pass.
-__attribute__((target("avx512f,fma"))) void softmaxRowAvx512(const float* logits, int64_t vocab, double* probabilities)
+// The row's largest logit as readoutRowMaximum, 16 at a time.
+__attribute__((target("avx512f"))) double readoutRowMaximumAvx512(const float* logits, int64_t vocab)
 {
-    const double highest = readoutRowMaximum(logits, vocab);
+    __m512 highest = _mm512_set1_ps(-std::numeric_limits<float>::infinity());
+    __mmask16 nan = 0;
+    int64_t v = 0;
+    for (; v + 16 <= vocab; v += 16) {
+        const __m512 x = _mm512_loadu_ps(logits + v);
+        nan |= _mm512_cmp_ps_mask(x, x, _CMP_UNORD_Q);
+        highest = _mm512_max_ps(highest, x);
+    }
+    if (nan)
+        return std::numeric_limits<double>::quiet_NaN();
+    const double rest = readoutRowMaximum(logits + v, vocab - v); // -inf when no entry is left
+    if (rest != rest)
+        return rest;
+    return std::max(static_cast<double>(_mm512_reduce_max_ps(highest)), rest);
+}
+
+// softmaxRowFloat64 with AVX-512: max, then exp(x - max) in 8 lanes with 8 partial sums, then
+// one scaling pass that also adds the row into `addTo` [V] and writes it rounded to float32
+// into `rounded` [V] (either may be null): the readout's other passes over the row, fused.
+__attribute__((target("avx512f,fma"))) void softmaxRowAvx512(const float* logits, int64_t vocab, double* probabilities,
+                                                              double* addTo, float* rounded)
+{
+    const double highest = readoutRowMaximumAvx512(logits, vocab);
     const __m512d shiftBy = _mm512_set1_pd(highest);
     __m512d sums = _mm512_setzero_pd();
     int64_t v = 0;
@@ -108,7 +129,7 @@ __attribute__((target("avx512f,fma"))) void softmaxRowAvx512(const float* logits
     }
     if (v < vocab) {
         const __mmask8 tail = static_cast<__mmask8>((1u << (vocab - v)) - 1u);
-        alignas(64) float rest[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+        alignas(32) float rest[8] = {0, 0, 0, 0, 0, 0, 0, 0};
         for (int64_t i = v; i < vocab; ++i)
             rest[i - v] = logits[i];
         const __m512d e = expAvx512(_mm512_sub_pd(_mm512_cvtps_pd(_mm256_load_ps(rest)), shiftBy));
@@ -118,12 +139,46 @@ __attribute__((target("avx512f,fma"))) void softmaxRowAvx512(const float* logits
     alignas(64) double lanes[8];
     _mm512_store_pd(lanes, sums);
     const double sum = ((lanes[0] + lanes[1]) + (lanes[2] + lanes[3])) + ((lanes[4] + lanes[5]) + (lanes[6] + lanes[7]));
-    const __m512d inverse = _mm512_set1_pd(1.0 / sum);
+    const double inverse = 1.0 / sum;
     v = 0;
-    for (; v + 8 <= vocab; v += 8)
-        _mm512_storeu_pd(probabilities + v, _mm512_mul_pd(_mm512_loadu_pd(probabilities + v), inverse));
-    for (; v < vocab; ++v)
-        probabilities[v] *= 1.0 / sum;
+    for (; v + 8 <= vocab; v += 8) {
+        const __m512d p = _mm512_mul_pd(_mm512_loadu_pd(probabilities + v), _mm512_set1_pd(inverse));
+        _mm512_storeu_pd(probabilities + v, p);
+        if (addTo)
+            _mm512_storeu_pd(addTo + v, _mm512_add_pd(_mm512_loadu_pd(addTo + v), p));
+        if (rounded)
+            _mm256_storeu_ps(rounded + v, _mm512_cvtpd_ps(p));
+    }
+    for (; v < vocab; ++v) {
+        const double p = probabilities[v] * inverse;
+        probabilities[v] = p;
+        if (addTo)
+            addTo[v] += p;
+        if (rounded)
+            rounded[v] = static_cast<float>(p);
+    }
+}
+
+// values[v] / divisor rounded to float32 into `rounded` [V]; returns the float64 sum of the
+// quotients in readoutSum's order.
+__attribute__((target("avx512f"))) double divideRoundAndSumAvx512(const double* values, int64_t count, double divisor,
+                                                                   float* rounded)
+{
+    __m512d sums = _mm512_setzero_pd();
+    int64_t i = 0;
+    for (; i + 8 <= count; i += 8) {
+        const __m512d q = _mm512_div_pd(_mm512_loadu_pd(values + i), _mm512_set1_pd(divisor));
+        sums = _mm512_add_pd(sums, q);
+        _mm256_storeu_ps(rounded + i, _mm512_cvtpd_ps(q));
+    }
+    alignas(64) double lanes[8];
+    _mm512_store_pd(lanes, sums);
+    for (int l = 0; i < count; ++i, ++l) {
+        const double q = values[i] / divisor;
+        lanes[l] += q;
+        rounded[i] = static_cast<float>(q);
+    }
+    return ((lanes[0] + lanes[1]) + (lanes[2] + lanes[3])) + ((lanes[4] + lanes[5]) + (lanes[6] + lanes[7]));
 }
 
 #pragma GCC diagnostic pop
@@ -143,17 +198,21 @@ bool hasAvx512Softmax()
 
 #endif
 
-// The float64 sum of `values` in 8 interleaved partial sums (fixed order, so the same bits on
-// every machine; a single running sum would wait on each addition's latency).
-double readoutSum(const double* values, int64_t count)
+// values[v] / divisor rounded to float32 into `rounded` [V]; returns the float64 sum of the
+// quotients in 8 interleaved partial sums (a fixed order, the same in divideRoundAndSumAvx512, so
+// both give the same bits; a single running sum would also wait on each addition's latency).
+double divideRoundAndSum(const double* values, int64_t count, double divisor, float* rounded, bool avx512)
 {
+#ifdef TEMPO_READOUT_AVX512
+    if (avx512)
+        return divideRoundAndSumAvx512(values, count, divisor, rounded);
+#endif
     double lanes[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-    int64_t i = 0;
-    for (; i + 8 <= count; i += 8)
-        for (int l = 0; l < 8; ++l)
-            lanes[l] += values[i + l];
-    for (int l = 0; i < count; ++i, ++l)
-        lanes[l] += values[i];
+    for (int64_t i = 0; i < count; ++i) {
+        const double q = values[i] / divisor;
+        lanes[i % 8] += q;
+        rounded[i] = static_cast<float>(q);
+    }
     return ((lanes[0] + lanes[1]) + (lanes[2] + lanes[3])) + ((lanes[4] + lanes[5]) + (lanes[6] + lanes[7]));
 }
 
@@ -190,7 +249,7 @@ void softmaxRowFloat64(const float* logits, int64_t vocab, double* probabilities
         throw InvalidArgument(expectedFound("softmax row", "at least 1 logit", std::to_string(vocab)));
 #ifdef TEMPO_READOUT_AVX512
     if (kernel == SoftmaxKernel::Fastest && hasAvx512Softmax()) {
-        softmaxRowAvx512(logits, vocab, probabilities);
+        softmaxRowAvx512(logits, vocab, probabilities, nullptr, nullptr);
         return;
     }
 #endif
@@ -200,7 +259,7 @@ void softmaxRowFloat64(const float* logits, int64_t vocab, double* probabilities
     at::from_blob(probabilities, {vocab}, at::kDouble).copy_(at::softmax(row.to(at::kDouble), -1));
 }
 
-StepReadout readOutStep(const at::Tensor& rowLogits, Readout readout, int64_t rowTopK)
+StepReadout readOutStep(const at::Tensor& rowLogits, Readout readout, int64_t rowTopK, SoftmaxKernel kernel)
 {
     requireReadoutLogits(rowLogits);
     if (!rowLogits.device().is_cpu() || rowLogits.scalar_type() != at::kFloat || !rowLogits.is_contiguous())
@@ -208,44 +267,39 @@ StepReadout readOutStep(const at::Tensor& rowLogits, Readout readout, int64_t ro
 
     const int64_t rows = rowLogits.size(0);
     const int64_t vocab = rowLogits.size(1);
+    const size_t v = static_cast<size_t>(vocab);
     const float* logits = rowLogits.data_ptr<float>(); // [r, V]
+    const bool mean = readout == Readout::Mean;
     // Without AVX-512 every row's softmax in one LibTorch call; with it, row by row below.
-    const bool ownKernel = hasAvx512Softmax();
+    const bool ownKernel = kernel == SoftmaxKernel::Fastest && hasAvx512Softmax();
     const at::Tensor allRows = ownKernel ? at::Tensor() : at::softmax(rowLogits.to(at::kDouble), -1).contiguous(); // [r, V]
-    std::vector<double> row(ownKernel ? static_cast<size_t>(vocab) : 0);    // [V] one row's probabilities
-    std::vector<double> mean(readout == Readout::Mean ? static_cast<size_t>(vocab) : 0, 0.0); // [V]
-    std::vector<float> rowFloat(rowTopK > 0 ? static_cast<size_t>(vocab) : 0); // [V]
-    const double* last = nullptr;
+    std::vector<double> row(ownKernel ? v : 0);          // [V] one row's probabilities
+    std::vector<double> rowSum(mean ? v : 0, 0.0);       // [V] sum of the rows' probabilities, rows in order
+    std::vector<float> rounded(rowTopK > 0 ? v : 0);     // [V] one row's probabilities in float32
 
     StepReadout out;
+    const double* last = nullptr; // [V] the last row's probabilities
     for (int64_t r = 0; r < rows; ++r) {
-        const double* p = nullptr;
         if (ownKernel) {
-            softmaxRowFloat64(logits + r * vocab, vocab, row.data());
-            p = row.data();
+#ifdef TEMPO_READOUT_AVX512
+            softmaxRowAvx512(logits + r * vocab, vocab, row.data(), mean ? rowSum.data() : nullptr,
+                             rowTopK > 0 ? rounded.data() : nullptr);
+#endif
+            last = row.data();
         } else {
-            p = allRows.data_ptr<double>() + r * vocab;
+            last = allRows.data_ptr<double>() + r * vocab;
+            for (size_t i = 0; mean && i < v; ++i)
+                rowSum[i] += last[i];
+            for (size_t i = 0; rowTopK > 0 && i < v; ++i)
+                rounded[i] = static_cast<float>(last[i]);
         }
-        if (readout == Readout::Mean)
-            for (int64_t v = 0; v < vocab; ++v)
-                mean[static_cast<size_t>(v)] += p[v]; // rows in order, as mean(0) sums them
-        if (rowTopK > 0) {
-            for (int64_t v = 0; v < vocab; ++v)
-                rowFloat[static_cast<size_t>(v)] = static_cast<float>(p[v]);
-            out.rowTop.push_back(topCandidates(rowFloat.data(), vocab, rowTopK));
-        }
-        last = p; // the last row stays valid: `row` is only rewritten by a later row
+        if (rowTopK > 0)
+            out.rowTop.push_back(topCandidates(rounded.data(), vocab, rowTopK));
     }
-    if (readout == Readout::Mean) {
-        for (double& value : mean)
-            value /= static_cast<double>(rows);
-        last = mean.data();
-    }
-    out.distributionSum = readoutSum(last, vocab);
+    // Mean: the rows' sum over their count, as mean(0); Last: the last row itself.
     out.distribution = at::empty({vocab}, at::kFloat); // [V]
-    float* distribution = out.distribution.data_ptr<float>();
-    for (int64_t v = 0; v < vocab; ++v)
-        distribution[v] = static_cast<float>(last[v]);
+    out.distributionSum = divideRoundAndSum(mean ? rowSum.data() : last, vocab, mean ? static_cast<double>(rows) : 1.0,
+                                            out.distribution.data_ptr<float>(), ownKernel);
     return out;
 }
 

@@ -35,16 +35,18 @@ struct StepReadout {
     std::vector<std::vector<Candidate>> rowTop;
 };
 
-// readOutDistribution, then its sum, its float32 rounding and each row's top-k. CPU float32
-// contiguous logits (every run on CPU) take one plain pass per row (softmaxRowFloat64): LibTorch's
-// operators cost more in dispatch and temporaries than in arithmetic on a few thousand entries.
-// Any other device or dtype goes through readOutDistribution's operators. The two agree to the
-// last bits of float64 (the exponential differs by ~1 ulp). Throws as readOutDistribution.
-StepReadout readOutStep(const at::Tensor& rowLogits, Readout readout, int64_t rowTopK);
-
-// Which code computes softmaxRowFloat64: the fastest the CPU has (our AVX-512 loop where the CPU has
-// AVX-512, else LibTorch's), or LibTorch's at::softmax (tests compare the two).
+// Which code computes a row's float64 softmax: the fastest the CPU has (our AVX-512 loop where the
+// CPU has AVX-512, else LibTorch's), or LibTorch's at::softmax (tests compare the two).
 enum class SoftmaxKernel { Fastest, LibTorch };
+
+// readOutDistribution, then its sum, its float32 rounding and each row's top-k. CPU float32
+// contiguous logits (every run on CPU) take one plain pass per row (softmaxRowFloat64, the mean,
+// the float32 rounding fused): LibTorch's operators cost more in dispatch and temporaries than in
+// arithmetic on a few thousand entries. Any other device or dtype goes through
+// readOutDistribution's operators. All paths agree to the last bits of float64 (the exponential
+// differs by ~1 ulp). Throws as readOutDistribution.
+StepReadout readOutStep(const at::Tensor& rowLogits, Readout readout, int64_t rowTopK,
+                        SoftmaxKernel kernel = SoftmaxKernel::Fastest);
 
 // probabilities[v] = exp(logits[v] - max) / sum_u exp(logits[u] - max), in float64, for one row
 // of `vocab` >= 1 float32 logits. As at::softmax: a NaN logit, a +inf logit or a row of -inf

@@ -1,5 +1,7 @@
 #include "core/tempo/slotlayout.h"
 
+#include <algorithm>
+
 #include <ATen/ATen.h>
 
 #include "core/common/errors.h"
@@ -49,25 +51,40 @@ at::Tensor SlotLayout::positionIds(int64_t firstSlot, int64_t n) const
     return ids;
 }
 
+namespace {
+
+// [width, cachedSlots + width] bool: every row sees the cached slots; among the `width` new slots,
+// row i sees slot j when j == i (isolated) or j <= i (causal). Written element by element: a
+// handful of operators (ones, eye or tril, narrow, copy) cost more than filling a few hundred bools.
+at::Tensor newSlotsMask(int64_t cachedSlots, int64_t width, bool causal)
+{
+    const int64_t columns = cachedSlots + width;
+    at::Tensor mask = at::empty({width, columns}, at::kBool); // [w, cached + w]
+    bool* out = mask.data_ptr<bool>();
+    for (int64_t i = 0; i < width; ++i) {
+        bool* row = out + i * columns;
+        std::fill(row, row + cachedSlots, true);
+        for (int64_t j = 0; j < width; ++j)
+            row[cachedSlots + j] = causal ? j <= i : j == i;
+    }
+    return mask;
+}
+
+} // namespace
+
 at::Tensor causalMask(int64_t length)
 {
-    return at::ones({length, length}, at::kBool).tril(); // [P, P]
+    return newSlotsMask(0, length, true); // [P, P]
 }
 
 at::Tensor parallelSetMask(int64_t cachedSlots, int64_t width, SiblingMode mode)
 {
-    at::Tensor mask = at::ones({width, cachedSlots + width}, at::kBool); // [w, cached + w]
-    at::Tensor siblings = mode == SiblingMode::Isolated ? at::eye(width, at::kBool)
-                                                        : at::ones({width, width}, at::kBool).tril(); // [w, w]
-    mask.narrow(1, cachedSlots, width).copy_(siblings);
-    return mask;
+    return newSlotsMask(cachedSlots, width, mode == SiblingMode::Visible); // [w, cached + w]
 }
 
 at::Tensor appendedCausalMask(int64_t cachedSlots, int64_t width)
 {
-    at::Tensor mask = at::ones({width, cachedSlots + width}, at::kBool); // [w, cached + w]
-    mask.narrow(1, cachedSlots, width).copy_(at::ones({width, width}, at::kBool).tril());
-    return mask;
+    return newSlotsMask(cachedSlots, width, true); // [w, cached + w]
 }
 
 } // namespace tempo

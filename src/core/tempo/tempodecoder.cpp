@@ -40,6 +40,16 @@ at::Tensor idTensor(const std::vector<int64_t>& ids)
     return at::tensor(ids, at::kLong); // [n]
 }
 
+// first, first + 1, ..., first + n - 1: [n] int64, written directly (at::arange is an operator call).
+at::Tensor consecutiveIds(int64_t first, int64_t n)
+{
+    at::Tensor ids = at::empty({n}, at::kLong); // [n]
+    int64_t* out = ids.data_ptr<int64_t>();
+    for (int64_t i = 0; i < n; ++i)
+        out[i] = first + i;
+    return ids;
+}
+
 // The slot of each selected member: fed row r sits in slot firstSlot + r; a member that was not
 // fed gets -1. Members are matched to fed rows by id, each row used once (a set has no repeats).
 std::vector<int64_t> memberSlotsOf(const std::vector<int64_t>& members, const std::vector<int64_t>& fed, int64_t firstSlot)
@@ -261,7 +271,7 @@ TempoRun TempoDecoder::run(const std::vector<int64_t>& promptIds, const TempoCon
         //    advance per fed token) under a plain causal mask, whatever the mode.
         const int64_t cachedSlots = layout.slotCount();
         const int64_t firstSlot = layout.appendSet(step, width);
-        const at::Tensor physicalIds = at::arange(firstSlot, firstSlot + width, at::kLong); // [w]
+        const at::Tensor physicalIds = consecutiveIds(firstSlot, width); // [w]
         const at::Tensor logicalIds = artifactControl ? physicalIds : layout.positionIds(firstSlot, width); // [w]
         at::Tensor positionIds = logicalIds;
         if (faults.spreadSiblingPositions)

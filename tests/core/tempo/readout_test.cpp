@@ -187,8 +187,9 @@ TEST(Readout, StepReadoutEqualsTheOperatorReadoutOnOneRowEightRowsTiesAndNonFini
     nonFinite[3][999] = INFINITY;
     cases.push_back({"NaN, -inf and +inf rows", nonFinite});
     for (const Case& c : cases) {
-        for (Readout readout : {Readout::Mean, Readout::Last}) {
-            const StepReadout got = readOutStep(c.logits, readout, 20);
+        for (Readout readout : {Readout::Mean, Readout::Last})
+            for (SoftmaxKernel kernel : {SoftmaxKernel::Fastest, SoftmaxKernel::LibTorch}) {
+            const StepReadout got = readOutStep(c.logits, readout, 20, kernel);
             const StepReadout expected = operatorReadout(c.logits, readout, 20);
             const int64_t vocab = c.logits.size(1);
             ASSERT_EQ(got.distribution.scalar_type(), at::kFloat);
@@ -223,8 +224,9 @@ TEST(Readout, StepReadoutEqualsTheOperatorReadoutOnOneRowEightRowsTiesAndNonFini
                         << c.what << " row " << r << " rank " << i;
                 }
             }
-            std::printf("step readout %s, %s: %lld of %lld float32 entries one ulp off the operator path, |sum diff| %.3g\n",
-                        c.what, readoutName(readout).c_str(), static_cast<long long>(offByOneUlp),
+            std::printf("step readout %s, %s, %s kernel: %lld of %lld float32 entries one ulp off the operator path, |sum diff| %.3g\n",
+                        c.what, readoutName(readout).c_str(), kernel == SoftmaxKernel::Fastest ? "fastest" : "LibTorch",
+                        static_cast<long long>(offByOneUlp),
                         static_cast<long long>(vocab), std::abs(got.distributionSum - expected.distributionSum));
         }
     }
