@@ -1,6 +1,7 @@
 // Distribution comparison on hand-computed examples. Every float input below is a dyadic fraction
 // (exact in float32), so the only rounding is in the double arithmetic (tolerance 1e-12).
 #include <cmath>
+#include <cstdio>
 #include <random>
 #include <string>
 
@@ -200,6 +201,71 @@ TEST(DistributionComparison, OverlapsAndTopProbabilityMatchTheStandaloneFunction
             EXPECT_EQ(s.topProbabilityB, q[static_cast<size_t>(topKTokens(q, 1).front())]) << "forward " << s.step;
         }
     }
+}
+
+TEST(DistributionComparison, DivergencesMatchTheStandaloneFunctions)
+{
+    // compareDistributions takes each token's logs once for the entropies, both KLs and JS; the
+    // standalone functions are the reference. Softmax-like distributions over 4096 tokens (tails
+    // below the KL floor, exact zeros, tokens equal in both runs), one step with a NaN in run B,
+    // one step identical in both runs. Entropies are the same sums of the same logs (exact); KL and
+    // JS take ln a - ln b for ln(a / b), within 1e-13 nats.
+    std::mt19937 random(4);
+    std::normal_distribution<double> logit(0.0, 6.0);
+    RunDistributions a, b;
+    for (int64_t forward = 0; forward < 10; ++forward) {
+        std::vector<float> p(4096), q(4096);
+        double sumP = 0.0, sumQ = 0.0;
+        for (size_t i = 0; i < p.size(); ++i) {
+            const double x = logit(random);
+            p[i] = static_cast<float>(std::exp(x));
+            q[i] = random() % 3 == 0 ? p[i] : static_cast<float>(std::exp(x + 0.3 * logit(random)));
+            if (random() % 50 == 0)
+                (random() % 2 ? p[i] : q[i]) = 0.0f;
+            sumP += p[i];
+            sumQ += q[i];
+        }
+        for (size_t i = 0; i < p.size(); ++i) {
+            p[i] = static_cast<float>(p[i] / sumP);
+            q[i] = static_cast<float>(q[i] / sumQ);
+        }
+        if (forward == 4)
+            q = p;
+        if (forward == 7)
+            q[100] = std::nanf("");
+        a.readouts.push_back({forward, p});
+        b.readouts.push_back({forward, q});
+    }
+    const DistributionComparison c = compareDistributions(a, b);
+    ASSERT_EQ(c.steps.size(), 10u);
+    double maxDiff = 0.0;
+    auto same = [&](double got, double expected, const char* what, int64_t step) {
+        if (std::isnan(expected)) {
+            EXPECT_TRUE(std::isnan(got)) << what << " step " << step << ": " << got;
+            return;
+        }
+        maxDiff = std::max(maxDiff, std::abs(got - expected));
+        EXPECT_NEAR(got, expected, 1e-13) << what << " step " << step;
+    };
+    bool tailBelowFloor = false;
+    for (const StepDistributionComparison& s : c.steps) {
+        const std::vector<float>& p = a.readouts[static_cast<size_t>(s.step)].probabilities;
+        const std::vector<float>& q = b.readouts[static_cast<size_t>(s.step)].probabilities;
+        for (float v : q)
+            tailBelowFloor = tailBelowFloor || (v > 0.0f && v < kKlProbabilityFloor);
+        const double hA = entropy(p);
+        const double hB = entropy(q);
+        EXPECT_TRUE(s.entropyA == hA || (std::isnan(hA) && std::isnan(s.entropyA))) << "step " << s.step;
+        EXPECT_TRUE(s.entropyB == hB || (std::isnan(hB) && std::isnan(s.entropyB))) << "step " << s.step;
+        same(s.klAB, klDivergence(p, q), "kl_ab", s.step);
+        same(s.klBA, klDivergence(q, p), "kl_ba", s.step);
+        same(s.jensenShannon, jensenShannon(p, q), "js", s.step);
+    }
+    EXPECT_TRUE(tailBelowFloor); // the floor was exercised
+    EXPECT_TRUE(std::isnan(c.steps[7].entropyB) && std::isnan(c.steps[7].klAB) && std::isnan(c.steps[7].jensenShannon));
+    EXPECT_FALSE(std::isnan(c.steps[7].entropyA));
+    EXPECT_EQ(c.steps[4].jensenShannon, 0.0); // identical step (its KL is not 0: the floor)
+    std::printf("DIVERGENCES OK, maxdiff %.3g nats\n", maxDiff);
 }
 
 TEST(DistributionComparison, MetricsCarryStepAndNames)
