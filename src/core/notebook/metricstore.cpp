@@ -2,24 +2,67 @@
 
 #include "core/notebook/metricstore.h"
 
+#include <iterator>
 #include <limits>
 
 #include "core/notebook/database.h"
 
 namespace tempo::notebook {
 
+namespace {
+
+// "INSERT INTO metrics ... VALUES (?1, ?2, ..., ?6), (?1, ?7, ..., ?11), ...": `rows` metrics of
+// one run per execution. A run records ~400 metrics (cross_parallel.by_head.*); one execution per
+// row was most of MetricStore's time on the bundled model (issue 18 point 4).
+std::string metricInsertSql(std::size_t rows)
+{
+    std::string sql = "INSERT INTO metrics (run_id, name, value, step, layer, head) VALUES ";
+    for (std::size_t r = 0; r < rows; ++r) {
+        const std::size_t first = 2 + 5 * r;
+        sql += r ? ", (?1" : "(?1";
+        for (std::size_t c = 0; c < 5; ++c)
+            sql += ", ?" + std::to_string(first + c);
+        sql += ")";
+    }
+    return sql;
+}
+
+// Rows per execution: chunks of the largest size that fits, so a run's metrics take a handful of
+// executions and the connection keeps only these four statements (64 rows: 321 parameters, under
+// SQLite's oldest limit of 999).
+constexpr std::size_t kMetricRowsPerInsert[] = {64, 16, 4, 1};
+
+const std::string& metricInsertSqlOf(std::size_t chunk)
+{
+    static const std::string sql[] = {metricInsertSql(kMetricRowsPerInsert[0]), metricInsertSql(kMetricRowsPerInsert[1]),
+                                      metricInsertSql(kMetricRowsPerInsert[2]), metricInsertSql(kMetricRowsPerInsert[3])};
+    return sql[chunk];
+}
+
+} // namespace
+
 void MetricStore::record(std::int64_t runId, const std::vector<MetricRecord>& metrics)
 {
     requireWritable("recording metrics");
     Transaction transaction(database());
     requireRunExists(runId);
-    Statement insert = database().prepare(
-        "INSERT INTO metrics (run_id, name, value, step, layer, head) VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
-    for (const MetricRecord& metric : metrics) {
-        insert.reset();
-        insert.bind(1, runId).bind(2, metric.name).bind(3, metric.value).bind(4, metric.step).bind(5, metric.layer)
-            .bind(6, metric.head);
-        insert.run();
+    std::size_t next = 0;
+    for (std::size_t chunk = 0; chunk < std::size(kMetricRowsPerInsert); ++chunk) {
+        const std::size_t rows = kMetricRowsPerInsert[chunk];
+        if (metrics.size() - next < rows)
+            continue;
+        Statement insert = database().prepare(metricInsertSqlOf(chunk));
+        while (metrics.size() - next >= rows) {
+            insert.reset();
+            insert.bind(1, runId);
+            for (std::size_t r = 0; r < rows; ++r, ++next) {
+                const MetricRecord& metric = metrics[next];
+                const int first = static_cast<int>(2 + 5 * r);
+                insert.bind(first, metric.name).bind(first + 1, metric.value).bind(first + 2, metric.step)
+                    .bind(first + 3, metric.layer).bind(first + 4, metric.head);
+            }
+            insert.run();
+        }
     }
     transaction.commit();
 }

@@ -5,7 +5,9 @@
 
 #include <sys/stat.h>
 
+#include <cmath>
 #include <cstring>
+#include <limits>
 
 #include "core/common/errors.h"
 #include "core/notebook/database.h"
@@ -69,6 +71,48 @@ TEST(NotebookRuns, RunWithStepsChecksMetricsRoundTrips)
     EXPECT_EQ(stored->provenance.gitCommit, "abc123def456");
     EXPECT_EQ(notebook.models().find(*stored->modelId)->weightsSha256, std::string(64, 'a'));
     EXPECT_EQ(notebook.models().upsert(testing::sampleModel()), *stored->modelId) << "same folder and hashes: same row";
+}
+
+TEST(NotebookRuns, ManyMetricsRoundTripInOrder)
+{
+    // MetricStore::record inserts 64, 16, 4 and 1 rows per statement: 64 + 16 + 4 * 3 + 3 rows use
+    // every size (and 3 single rows) and must read back in recording order, field for field, next
+    // to another run's metrics that must stay its own.
+    test::TempDir dir;
+    Notebook notebook((dir / "n.sqlite").string());
+    const std::int64_t id = notebook.runs().create(sampleRun("p"));
+    const std::int64_t other = notebook.runs().create(sampleRun("q"));
+    notebook.metrics().record(other, {{"other", 1.0, std::nullopt, std::nullopt, std::nullopt}});
+    std::vector<MetricRecord> written;
+    for (int i = 0; i < 64 + 16 + 4 * 3 + 3; ++i) {
+        MetricRecord m{"m." + std::to_string(i % 7) + "." + std::to_string(i), 0.25 * i - 3.0, std::nullopt,
+                       std::nullopt, std::nullopt};
+        if (i % 3 == 0)
+            m.step = i;
+        if (i % 5 == 0)
+            m.layer = i / 5;
+        if (i % 2 == 0)
+            m.head = -i;
+        written.push_back(m);
+    }
+    written[77].value = std::numeric_limits<double>::quiet_NaN(); // kept as NULL
+    notebook.metrics().record(id, written);
+    notebook.metrics().record(id, {written[5]}); // one row after, recorded last
+
+    const std::vector<MetricRecord> read = notebook.metrics().withPrefix(id, "m.");
+    ASSERT_EQ(read.size(), written.size() + 1);
+    for (std::size_t i = 0; i < written.size(); ++i) {
+        EXPECT_EQ(read[i].name, written[i].name) << "row " << i;
+        EXPECT_TRUE(read[i].value == written[i].value || (std::isnan(read[i].value) && std::isnan(written[i].value)))
+            << "row " << i << ": " << read[i].value;
+        EXPECT_EQ(read[i].step, written[i].step) << "row " << i;
+        EXPECT_EQ(read[i].layer, written[i].layer) << "row " << i;
+        EXPECT_EQ(read[i].head, written[i].head) << "row " << i;
+    }
+    EXPECT_EQ(read.back().name, written[5].name);
+    EXPECT_EQ(notebook.metrics().ofRun(id).size(), written.size() + 1);
+    ASSERT_EQ(notebook.metrics().ofRun(other).size(), 1u);
+    EXPECT_EQ(notebook.metrics().ofRun(other)[0].name, "other");
 }
 
 TEST(NotebookRuns, StepWithMismatchedMembersIsRefusedAndNothingWritten)
