@@ -136,22 +136,60 @@ bool StoredRun::allChecksPassed() const
     return true;
 }
 
+namespace {
+
+void requireDecodedConfig(const notebook::RunRecord& record, const std::string& notebookPath)
+{
+    if (!record.config.decoded())
+        throw NotebookError(expectedFound("config of run " + std::to_string(record.id) + " in '" + notebookPath + "'",
+                                          "the TEMPO settings and prompt ids of a decoded run",
+                                          "a run refused before decoding (no \"tempo\", no \"prompt_token_ids\")"));
+}
+
+} // namespace
+
 StoredRun readStoredRun(notebook::Notebook& notebook, int64_t runId)
 {
     auto record = notebook.runs().find(runId);
     if (!record)
         throw NotebookError(expectedFound("run " + std::to_string(runId) + " in '" + notebook.path() + "'",
                                           "a stored run", "no such run"));
+    requireDecodedConfig(*record, notebook.path());
     StoredRun run;
     run.record = *record;
-    if (!record->config.decoded())
-        throw NotebookError(expectedFound("config of run " + std::to_string(runId) + " in '" + notebook.path() + "'",
-                                          "the TEMPO settings and prompt ids of a decoded run",
-                                          "a run refused before decoding (no \"tempo\", no \"prompt_token_ids\")"));
     run.promptLength = static_cast<int64_t>(record->config.promptTokenIds.size());
     run.steps = notebook.steps().ofRun(runId);
     run.checks = notebook.checks().ofRun(runId);
     return run;
+}
+
+std::vector<notebook::CheckRecord> checkRecordsOf(const TempoRun& run)
+{
+    std::vector<notebook::CheckRecord> checks;
+    checks.reserve(run.checks.size());
+    for (const CheckResult& check : run.checks)
+        checks.push_back({check.name, check.passed, check.value, check.detail});
+    return checks;
+}
+
+StoredRun recordedStoredRun(const notebook::RunRecord& record, const TempoRun& run, const std::string& notebookPath)
+{
+    requireDecodedConfig(record, notebookPath);
+    StoredRun stored;
+    stored.record = record;
+    stored.promptLength = static_cast<int64_t>(record.config.promptTokenIds.size());
+    stored.steps.reserve(run.steps.size());
+    for (const StepRecord& step : run.steps) {
+        notebook::StepRecord row;
+        row.step = static_cast<int>(step.step);
+        row.logicalPosition = static_cast<int>(step.logicalPosition);
+        row.tokenIds = step.tokenIds;
+        row.probabilities = step.probabilities;
+        row.physicalSlots = step.memberSlots;
+        stored.steps.push_back(std::move(row));
+    }
+    stored.checks = checkRecordsOf(run);
+    return stored;
 }
 
 std::optional<TensorBlob> readTensor(notebook::Notebook& notebook, int64_t runId, const std::string& name,
@@ -173,37 +211,68 @@ std::vector<int64_t> blobInt64(const TensorBlob& blob)
     return values;
 }
 
-RunAttention readRunAttention(notebook::Notebook& notebook, const StoredRun& run)
+namespace {
+
+// Step -> the step's first fed row: its lowest slot (-1: not fed); the prefill starts at slot 0.
+std::map<int, int64_t> firstSlotOfSteps(const StoredRun& run)
 {
-    RunAttention attention;
-    attention.slotSteps = run.slotSteps();
     std::map<int, int64_t> firstSlotOfStep{{-1, 0}};
     for (const auto& step : run.steps)
-        for (int64_t slot : step.physicalSlots) { // the step's first fed row: its lowest slot (-1: not fed)
+        for (int64_t slot : step.physicalSlots) {
             if (slot < 0)
                 continue;
             auto known = firstSlotOfStep.find(step.step);
             if (known == firstSlotOfStep.end() || slot < known->second)
                 firstSlotOfStep[step.step] = slot;
         }
-    for (const auto& info : notebook.tensors().infosOfRun(run.record.id)) {
-        if (info.name != tensorname::kAttention || !info.step)
-            continue;
-        const TensorBlob blob = notebook.tensors().load(info.id);
-        if (blob.shape.size() != 4)
-            throw NotebookError(expectedFound("stored attention of run " + std::to_string(run.record.id) + " step " +
-                                                  std::to_string(*info.step),
-                                              "4 dimensions", std::to_string(blob.shape.size())));
-        AttentionForward forward;
-        forward.step = *info.step;
-        forward.forward = forward.step + 1;
-        auto slot = firstSlotOfStep.find(*info.step);
-        forward.firstSlot = slot == firstSlotOfStep.end() ? 0 : slot->second;
-        forward.probabilities = Tensor4({blob.shape[0], blob.shape[1], blob.shape[2], blob.shape[3]}, blobFloats(blob));
-        attention.forwards.push_back(std::move(forward));
-    }
+    return firstSlotOfStep;
+}
+
+// One "attention" blob (with a step) as an analysis reads it.
+AttentionForward attentionForwardOf(const TensorBlob& blob, const std::map<int, int64_t>& firstSlotOfStep, int64_t runId)
+{
+    if (blob.shape.size() != 4)
+        throw NotebookError(expectedFound("stored attention of run " + std::to_string(runId) + " step " +
+                                              std::to_string(*blob.step),
+                                          "4 dimensions", std::to_string(blob.shape.size())));
+    AttentionForward forward;
+    forward.step = *blob.step;
+    forward.forward = forward.step + 1;
+    auto slot = firstSlotOfStep.find(*blob.step);
+    forward.firstSlot = slot == firstSlotOfStep.end() ? 0 : slot->second;
+    forward.probabilities = Tensor4({blob.shape[0], blob.shape[1], blob.shape[2], blob.shape[3]}, blobFloats(blob));
+    return forward;
+}
+
+void sortByForward(RunAttention& attention)
+{
     std::sort(attention.forwards.begin(), attention.forwards.end(),
               [](const AttentionForward& a, const AttentionForward& b) { return a.forward < b.forward; });
+}
+
+} // namespace
+
+RunAttention readRunAttention(notebook::Notebook& notebook, const StoredRun& run)
+{
+    RunAttention attention;
+    attention.slotSteps = run.slotSteps();
+    const std::map<int, int64_t> firstSlotOfStep = firstSlotOfSteps(run);
+    for (const auto& info : notebook.tensors().infosOfRun(run.record.id))
+        if (info.name == tensorname::kAttention && info.step) // one blob in memory at a time
+            attention.forwards.push_back(attentionForwardOf(notebook.tensors().load(info.id), firstSlotOfStep, run.record.id));
+    sortByForward(attention);
+    return attention;
+}
+
+RunAttention runAttentionOfBlobs(const StoredRun& run, const std::vector<TensorBlob>& blobs)
+{
+    RunAttention attention;
+    attention.slotSteps = run.slotSteps();
+    const std::map<int, int64_t> firstSlotOfStep = firstSlotOfSteps(run);
+    for (const TensorBlob& blob : blobs)
+        if (blob.name == tensorname::kAttention && blob.step)
+            attention.forwards.push_back(attentionForwardOf(blob, firstSlotOfStep, run.record.id));
+    sortByForward(attention);
     return attention;
 }
 

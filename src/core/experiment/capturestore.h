@@ -66,8 +66,20 @@ struct StoredRun {
 // Throws NotebookError when the run does not exist or never decoded (no TEMPO settings, no prompt ids).
 StoredRun readStoredRun(notebook::Notebook& notebook, int64_t runId);
 
+// What readStoredRun reads back of a run this process has just stored (the sink's end of a run,
+// issue 18 point 4: reading back what was just written cost more than the analysis): `record` as
+// created (its id and config), the steps' sets and slots and the checks as stored from `run`
+// (token texts and step times left out: no analysis reads them). Throws as readStoredRun when the
+// config is not a decoded run's; `notebookPath` names the notebook in that message.
+StoredRun recordedStoredRun(const notebook::RunRecord& record, const TempoRun& run, const std::string& notebookPath);
+// The checks of `run` as CheckStore stores them.
+std::vector<notebook::CheckRecord> checkRecordsOf(const TempoRun& run);
+
 // Stored "attention" blobs as the analyses read them. Empty forwards when none were stored.
 RunAttention readRunAttention(notebook::Notebook& notebook, const StoredRun& run);
+// The same from blobs in memory (the "attention" ones of `blobs`, e.g. captureBlobs' before they
+// are stored), through the same conversion of each blob as readRunAttention's.
+RunAttention runAttentionOfBlobs(const StoredRun& run, const std::vector<notebook::TensorBlob>& blobs);
 // Stored readout distributions (p_0, p_1, ...) and the selected sets.
 RunDistributions readRunDistributions(notebook::Notebook& notebook, const StoredRun& run);
 // One stored tensor by name and step (nullopt: no step); nullopt when absent.

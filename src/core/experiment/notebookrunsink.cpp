@@ -1,5 +1,8 @@
 #include "core/experiment/notebookrunsink.h"
 
+#include <algorithm>
+#include <optional>
+
 #include <nlohmann/json.hpp>
 
 #include "core/experiment/modelcache.h"
@@ -21,14 +24,6 @@ std::string runTimingsJson(const TempoRun& run)
     timings["steps"] = run.steps.size();
     timings["stop_reason"] = stopReasonName(run.stopReason);
     return timings.dump();
-}
-
-std::vector<notebook::CheckRecord> runCheckRecords(const TempoRun& run)
-{
-    std::vector<notebook::CheckRecord> checks;
-    for (const CheckResult& check : run.checks)
-        checks.push_back({check.name, check.passed, check.value, check.detail});
-    return checks;
 }
 
 } // namespace
@@ -61,6 +56,8 @@ int64_t NotebookRunSink::started(const RunStart& start)
     row.provenance = runProvenance(start.model, start.options);
     row.config = runConfigFor(start.model, start.options, start.request, start.promptIds);
     runId_ = notebook_.runs().create(row);
+    record_ = std::move(row);
+    record_.id = runId_;
     pendingSteps_.clear();
     lastFlush_ = std::chrono::steady_clock::now();
     return runId_;
@@ -92,16 +89,27 @@ void NotebookRunSink::finished(const RunEnd& end)
     const auto blobs = captureBlobs(end.run, stored_);
     if (!blobs.empty())
         notebook_.tensors().add(runId_, blobs);
-    notebook_.checks().record(runId_, runCheckRecords(end.run));
+    notebook_.checks().record(runId_, checkRecordsOf(end.run));
+    // The run as just stored, for the analyses below, from memory: reading it back cost more than
+    // analysing it (issue 18 point 4); the numbers are the stored path's (runsink_test).
+    std::optional<StoredRun> stored;
+    auto storedRun = [&]() -> const StoredRun& {
+        if (!stored)
+            stored = recordedStoredRun(record_, end.run, notebook_.path());
+        return *stored;
+    };
     // Analyses every run gets, stored before the run reads as finished (a report built on the
     // finished status finds them).
-    const AnalysisMetrics analyses = analyseRecordedRun(notebook_, runId_);
+    const bool attentionStored = std::any_of(blobs.begin(), blobs.end(), [](const notebook::TensorBlob& blob) {
+        return blob.name == tensorname::kAttention;
+    });
+    const AnalysisMetrics analyses = attentionStored ? analyseRecordedRun(storedRun(), blobs) : AnalysisMetrics{};
     if (!analyses.empty())
         notebook_.metrics().record(runId_, toMetricRecords(analyses));
     // The run's own verdict (inconclusive: nothing to compare with yet), decided once here; a
     // pair's verdict replaces it when the run is compared (recordVerdict).
     if (storesVerdict_ && end.status == notebook::RunStatus::Finished)
-        notebook_.metrics().record(runId_, toMetricRecords(metrics(singleRunVerdict(notebook_, runId_))));
+        notebook_.metrics().record(runId_, toMetricRecords(metrics(singleRunVerdict(storedRun()))));
     notebook_.runs().finish(runId_, end.status, end.text, runTimingsJson(end.run), "");
 }
 

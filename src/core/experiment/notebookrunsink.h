@@ -53,6 +53,7 @@ private:
     StepCommits commits_;
     const LoadedModel* model_ = nullptr;
     StoredCaptureSelection stored_;
+    notebook::RunRecord record_; // as created (id, config): the end-of-run analyses read it
     bool storesVerdict_ = false; // a plain run, or its preset asks for a verdict; and it has a prompt
     int64_t runId_ = 0;
     double previousElapsedMs_ = 0.0;

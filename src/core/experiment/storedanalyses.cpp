@@ -176,6 +176,16 @@ AnalysisMetrics analyseRecordedRun(notebook::Notebook& notebook, int64_t runId)
     return metrics(analyseCrossParallelAttention(readRunAttention(notebook, run)));
 }
 
+AnalysisMetrics analyseRecordedRun(const StoredRun& run, const std::vector<notebook::TensorBlob>& storedBlobs)
+{
+    const bool attentionStored = std::any_of(storedBlobs.begin(), storedBlobs.end(), [](const notebook::TensorBlob& blob) {
+        return blob.name == tensorname::kAttention;
+    });
+    if (!attentionStored || !hasMultiMemberStep(run))
+        return {};
+    return metrics(analyseCrossParallelAttention(runAttentionOfBlobs(run, storedBlobs)));
+}
+
 AnalysisMetrics analyseStoredRun(notebook::Notebook& notebook, int64_t runId, const Preset& preset)
 {
     const StoredRun run = readStoredRun(notebook, runId);
@@ -266,7 +276,11 @@ std::string singleRunReason(const std::vector<std::string>& failed, bool checksR
 
 Verdict singleRunVerdict(notebook::Notebook& notebook, int64_t runId)
 {
-    const StoredRun run = readStoredRun(notebook, runId);
+    return singleRunVerdict(readStoredRun(notebook, runId));
+}
+
+Verdict singleRunVerdict(const StoredRun& run)
+{
     // The criteria (all unmeasured without a second run) come from the one decision procedure; the
     // reason names what is missing here, plus the run's own failed preconditions.
     Verdict verdict = decideScenario(verdictInputs(DistributionComparison{}, nullptr, static_cast<int64_t>(run.checks.size()),

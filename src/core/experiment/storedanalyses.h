@@ -1,6 +1,8 @@
 #pragma once
 // A preset's analyses run over the records read back from the notebook (never from the decoder's
-// memory), so what is analysed is exactly what a reader of the notebook can see.
+// memory), so what is analysed is exactly what a reader of the notebook can see. The analyses of
+// a run's end (analyseRecordedRun, singleRunVerdict) take the records the sink has just stored
+// from memory instead of reading them back: the same values, the same conversions.
 //
 // Single-run analyses (cross_parallel, rope_inspection, parallelism, and the basic run.* numbers)
 // are stored as metrics of the run. Pair analyses (attention_comparison, distribution_comparison)
@@ -24,6 +26,7 @@ namespace tempo {
 namespace notebook {
 class Notebook;
 }
+struct StoredRun; // core/experiment/capturestore.h
 
 std::vector<notebook::MetricRecord> toMetricRecords(const AnalysisMetrics& metrics);
 
@@ -31,6 +34,10 @@ std::vector<notebook::MetricRecord> toMetricRecords(const AnalysisMetrics& metri
 // them as metrics before the run is marked finished; reports read them, never recompute):
 // cross_parallel.* when attention was stored and a set had 2 or more members. Empty otherwise.
 AnalysisMetrics analyseRecordedRun(notebook::Notebook& notebook, int64_t runId);
+// The same for a run this process has just stored, without reading it back: `run` as
+// recordedStoredRun makes it and `storedBlobs` the blobs just stored (captureBlobs). The numbers
+// are the stored path's (runsink_test compares the two).
+AnalysisMetrics analyseRecordedRun(const StoredRun& run, const std::vector<notebook::TensorBlob>& storedBlobs);
 
 // run.{steps, max_width, multi_member_steps, total_ms} plus the preset's single-run analyses
 // (an analysis analyseRecordedRun already stored for the run is not computed again).
@@ -52,6 +59,7 @@ PairAnalysis analyseStoredPair(notebook::Notebook& notebook, int64_t isolatedRun
 // Computed once when the run ends (NotebookRunSink, for a plain run or a preset that asks for a
 // verdict) and stored as metrics verdict.*; reports read it back (storedSingleRunVerdict).
 Verdict singleRunVerdict(notebook::Notebook& notebook, int64_t runId);
+Verdict singleRunVerdict(const StoredRun& run); // of a run read (readStoredRun) or just stored (recordedStoredRun)
 
 // The single-run verdict stored on a run (its verdict.* metrics), read back as singleRunVerdict
 // made it: the criteria from the stored numbers (NaN kept), their tests and meanings from the one

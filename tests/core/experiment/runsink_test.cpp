@@ -3,6 +3,7 @@
 // that feeds fewer tokens than it selects is stored with the slots it really used; and the text
 // `tempo-lab-cli run --notebook` prints is the text the notebook stores.
 
+#include <algorithm>
 #include <cmath>
 #include <string>
 #include <vector>
@@ -14,6 +15,7 @@
 #include "core/experiment/notebookrunsink.h"
 #include "core/experiment/runsink.h"
 #include "core/experiment/runwriter.h"
+#include "core/experiment/storedanalyses.h"
 #include "core/tempo/render.h"
 #include "support/testsupport.h"
 
@@ -143,6 +145,67 @@ TEST_F(ExperimentTest, ARunThatFeedsFewerTokensThanItSelectsIsStoredWithTheSlots
     const auto slotMap = readTensor(book(), recorded.runId, tensorname::kSlotSteps);
     ASSERT_TRUE(slotMap);
     EXPECT_EQ(blobInt64(*slotMap), recorded.run.slotSteps);
+}
+
+// A metric as stored: the same value (NaN is kept as NULL and read back as NaN by withPrefix).
+bool sameMetric(const notebook::MetricRecord& a, const notebook::MetricRecord& b)
+{
+    return a.name == b.name && (a.value == b.value || (std::isnan(a.value) && std::isnan(b.value))) && a.step == b.step &&
+           a.layer == b.layer && a.head == b.head;
+}
+
+// The sink analyses a run's end (cross_parallel.*, the single-run verdict) from the records it has
+// just stored, in memory; re-analysing the stored records must give the very same metrics. Two
+// runs: a plain one, and one that feeds only the last member of each set (failed checks, slots
+// of -1), both with attention stored and sets of 2+.
+TEST_F(ExperimentTest, EndOfRunAnalysesFromMemoryEqualTheStoredRecordsAnalyses)
+{
+    const auto model = cache_.get(peakedModelFolder(), ComputeOptions{});
+    for (const bool feedOnlyLast : {false, true}) {
+        TempoRunRequest request = peakedRequest();
+        request.stored.attention = true;
+        request.config.faultsForTesting.feedOnlyLastMember = feedOnlyLast;
+        NotebookRunSink sink(book());
+        const RecordedRun recorded = runTempo(*model, request, sink);
+        const int64_t runId = recorded.runId;
+        const StoredRun stored = readStoredRun(book(), runId);
+        ASSERT_TRUE(std::any_of(stored.steps.begin(), stored.steps.end(),
+                                [](const notebook::StepRecord& step) { return step.tokenIds.size() >= 2; }))
+            << "precondition: a set of 2+ (cross_parallel.* needs one)";
+
+        // The run as the sink saw it equals the run read back, in what the analyses read.
+        const StoredRun fromMemory = recordedStoredRun(*book().runs().find(runId), recorded.run, book().path());
+        EXPECT_EQ(fromMemory.promptLength, stored.promptLength);
+        EXPECT_EQ(fromMemory.slotSteps(), stored.slotSteps());
+        EXPECT_EQ(fromMemory.sets(), stored.sets());
+        ASSERT_EQ(fromMemory.steps.size(), stored.steps.size());
+        for (size_t s = 0; s < stored.steps.size(); ++s) {
+            EXPECT_EQ(fromMemory.steps[s].step, stored.steps[s].step);
+            EXPECT_EQ(fromMemory.steps[s].physicalSlots, stored.steps[s].physicalSlots) << "step " << s;
+        }
+        ASSERT_EQ(fromMemory.checks.size(), stored.checks.size());
+        for (size_t c = 0; c < stored.checks.size(); ++c) {
+            EXPECT_EQ(fromMemory.checks[c].name, stored.checks[c].name);
+            EXPECT_EQ(fromMemory.checks[c].passed, stored.checks[c].passed) << stored.checks[c].name;
+        }
+        if (feedOnlyLast) {
+            EXPECT_FALSE(stored.allChecksPassed()) << "precondition: a failed check for the verdict to name";
+        }
+
+        const auto expectedCross = toMetricRecords(analyseRecordedRun(book(), runId));
+        const auto expectedVerdict = toMetricRecords(metrics(singleRunVerdict(book(), runId)));
+        const auto cross = book().metrics().withPrefix(runId, "cross_parallel.");
+        const auto verdict = book().metrics().withPrefix(runId, "verdict.");
+        ASSERT_FALSE(expectedCross.empty());
+        ASSERT_EQ(cross.size(), expectedCross.size());
+        for (size_t m = 0; m < cross.size(); ++m)
+            EXPECT_TRUE(sameMetric(cross[m], expectedCross[m]))
+                << cross[m].name << " " << cross[m].value << " vs " << expectedCross[m].name << " " << expectedCross[m].value;
+        ASSERT_EQ(verdict.size(), expectedVerdict.size());
+        for (size_t m = 0; m < verdict.size(); ++m)
+            EXPECT_TRUE(sameMetric(verdict[m], expectedVerdict[m]))
+                << verdict[m].name << " " << verdict[m].value << " vs " << expectedVerdict[m].value;
+    }
 }
 
 TEST_F(ExperimentTest, AnAttemptThatFailsBeforeItStartsGoesToEitherSink)
