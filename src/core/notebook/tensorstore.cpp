@@ -10,9 +10,55 @@
 
 namespace tempo::notebook {
 
+namespace {
+
+// The shape text TensorStore writes ("[4096]", "[2,4,3,9]": what nlohmann's dump() of the sizes
+// gives) read without a JSON parser; nullopt for any other text, which parseShape hands to the
+// parser. Reading a run's tensor infos parsed every shape with nlohmann (issue 18 point 4).
+std::optional<std::vector<std::int64_t>> plainShape(const std::string& text)
+{
+    if (text.size() < 2 || text.front() != '[' || text.back() != ']')
+        return std::nullopt;
+    std::vector<std::int64_t> shape;
+    std::size_t i = 1;
+    const std::size_t end = text.size() - 1;
+    if (i == end)
+        return shape; // "[]"
+    while (true) {
+        std::int64_t size = 0;
+        std::size_t digits = 0;
+        for (; i < end && text[i] >= '0' && text[i] <= '9' && digits < 18; ++i, ++digits)
+            size = size * 10 + (text[i] - '0');
+        if (digits == 0 || (digits > 1 && text[i - digits] == '0'))
+            return std::nullopt; // not a plain size (or a leading zero, which JSON refuses)
+        shape.push_back(size);
+        if (i == end)
+            return shape;
+        if (text[i] != ',')
+            return std::nullopt; // spaces, signs, fractions, 18+ digits: the parser decides
+        ++i;
+    }
+}
+
+std::string shapeJsonText(const std::vector<std::int64_t>& shape)
+{
+    std::string text = "[";
+    for (std::size_t d = 0; d < shape.size(); ++d) {
+        if (d)
+            text += ',';
+        text += std::to_string(shape[d]);
+    }
+    text += ']';
+    return text;
+}
+
+} // namespace
+
 std::vector<std::int64_t> parseShape(const std::string& json, const std::string& notebookPath,
                                      const std::string& tensorName)
 {
+    if (auto plain = plainShape(json))
+        return std::move(*plain);
     try {
         auto parsed = nlohmann::json::parse(json);
         std::vector<std::int64_t> shape;
@@ -39,7 +85,7 @@ void insertTensorRows(Database& database, std::int64_t runId, const std::vector<
             .bind(2, blob.name)
             .bind(3, blob.step ? blob.step : defaultStep)
             .bind(4, blob.dtype)
-            .bind(5, nlohmann::json(blob.shape).dump())
+            .bind(5, shapeJsonText(blob.shape))
             .bind(6, blob.byteOrder)
             .bind(7, blob.compression)
             .bind(8, static_cast<std::int64_t>(blob.data.size()))

@@ -2,16 +2,19 @@
 // deletion that frees space.
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include <sys/stat.h>
 
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <optional>
 
 #include "core/common/errors.h"
 #include "core/notebook/database.h"
 #include "core/notebook/notebook.h"
+#include "core/notebook/notebookrows.h"
 #include "notebookfixtures.h"
 #include "support/testsupport.h"
 
@@ -177,6 +180,52 @@ TEST(NotebookTensors, F32AndBF16BlobsRoundTripWithShapes)
     EXPECT_EQ(bf16.toF32(), bf16Widened);
     EXPECT_EQ(notebook.tensors().load(infos[2].id).toF32(), std::vector<float>{42.0f});
     EXPECT_TRUE(notebook.tensors().load(infos[3].id).data.empty());
+}
+
+TEST(NotebookTensors, ShapesReadAsTheJsonParserReadsThem)
+{
+    // parseShape reads the text TensorStore writes without a JSON parser and hands anything else
+    // to nlohmann: every text must give what nlohmann gives (the reference below), or fail as it does.
+    auto reference = [](const std::string& text) {
+        std::vector<std::int64_t> shape;
+        for (const auto& d : nlohmann::json::parse(text))
+            shape.push_back(d.get<std::int64_t>());
+        return shape;
+    };
+    for (const std::string text : {"[]", "[0]", "[4096]", "[2,4,3,9]", "[10,0,7]", "[ 2, 3 ]", "[-1]", "[1.5]",
+                                   "[123456789012345678]", "[1234567890123456789]", "[02]", "[1,2,]", "[,]", "[1 2]",
+                                   "{}", "x", "[", "]", "[1],"}) {
+        std::optional<std::vector<std::int64_t>> expected;
+        try {
+            expected = reference(text);
+        } catch (const nlohmann::json::exception&) {
+        }
+        if (expected)
+            EXPECT_EQ(parseShape(text, "n.sqlite", "t"), *expected) << text;
+        else
+            EXPECT_THROW(parseShape(text, "n.sqlite", "t"), NotebookError) << text;
+    }
+
+    // What TensorStore writes is what nlohmann writes.
+    test::TempDir dir;
+    Notebook notebook((dir / "n.sqlite").string());
+    const std::int64_t id = notebook.runs().create(sampleRun("shapes"));
+    const std::vector<std::vector<std::int64_t>> shapes = {{}, {3}, {2, 1, 3}, {0, 5}};
+    std::vector<TensorBlob> blobs;
+    for (const auto& shape : shapes) {
+        std::int64_t count = 1;
+        for (std::int64_t d : shape)
+            count *= d;
+        blobs.push_back(TensorBlob::fromF32("t", std::nullopt, shape, std::vector<float>(static_cast<std::size_t>(count), 1.0f)));
+    }
+    notebook.tensors().add(id, blobs);
+    Database raw((dir / "n.sqlite").string(), Database::Mode::ReadOnly);
+    Statement query = raw.prepare("SELECT shape_json FROM tensors WHERE run_id = ?1 ORDER BY id");
+    query.bind(1, id);
+    for (const auto& shape : shapes) {
+        ASSERT_TRUE(query.step());
+        EXPECT_EQ(query.text(0), nlohmann::json(shape).dump());
+    }
 }
 
 TEST(NotebookTensors, InconsistentBlobsAreRefused)
