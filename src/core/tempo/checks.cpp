@@ -4,6 +4,7 @@
 #include <cmath>
 #include <limits>
 #include <sstream>
+#include <utility>
 
 #include <ATen/ATen.h>
 
@@ -180,16 +181,68 @@ CheckResult checkSiblingAttention(SiblingMode mode, const std::vector<SiblingAtt
     return r;
 }
 
+namespace {
+
+void requireRopeInputs(int64_t s, int64_t d, size_t positions, int64_t frequencies)
+{
+    if (static_cast<int64_t>(positions) != s || d % 2 != 0 || frequencies != d / 2)
+        throw InvalidArgument(expectedFound("reference RoPE inputs",
+                                            "x [.., S, D] with S positions and D/2 inverse frequencies",
+                                            "S=" + std::to_string(s) + ", D=" + std::to_string(d) + ", "
+                                                + std::to_string(positions) + " positions, "
+                                                + std::to_string(frequencies) + " frequencies"));
+}
+
+// cos and sin of position * frequency for every slot: [S, D/2] float64 each, by the same
+// operators as referenceRope (so the same bits).
+std::pair<at::Tensor, at::Tensor> ropeCosSin(const std::vector<int64_t>& positions, const at::Tensor& frequencies)
+{
+    const int64_t s = static_cast<int64_t>(positions.size());
+    at::Tensor pos = at::empty({s, 1}, at::kDouble); // [S, 1]
+    double* positionData = pos.data_ptr<double>();
+    for (int64_t i = 0; i < s; ++i)
+        positionData[i] = static_cast<double>(positions[static_cast<size_t>(i)]);
+    const at::Tensor angles = pos * frequencies.reshape({1, frequencies.numel()}); // [S, D/2]
+    return {angles.cos().contiguous(), angles.sin().contiguous()};
+}
+
+// Per slot, max over heads and dimensions of |cached - R(position) k| in float64, with
+// referenceRope's arithmetic (x cos + rotate_half(x) sin, same tables) in plain loops: its
+// operators (cat, negation, products) cost more than the few thousand products. NaN when any
+// difference is NaN. before, cached: [H, S, D] float64 contiguous; cosines, sines: [S, D/2].
+std::vector<double> ropeErrorPerSlot(const double* before, const double* cached, int64_t heads, int64_t slots,
+                                     int64_t dim, const double* cosines, const double* sines)
+{
+    const int64_t half = dim / 2;
+    std::vector<double> worst(static_cast<size_t>(slots), 0.0);
+    for (int64_t i = 0; i < slots; ++i) {
+        const double* c = cosines + i * half; // [D/2]
+        const double* sn = sines + i * half;  // [D/2]
+        double w = 0.0;
+        for (int64_t h = 0; h < heads; ++h) {
+            const double* x = before + (h * slots + i) * dim; // [D]
+            const double* k = cached + (h * slots + i) * dim; // [D]
+            for (int64_t d = 0; d < dim; ++d) {
+                const int64_t j = d < half ? d : d - half;
+                const double rotated = d < half ? -x[d + half] : x[d - half];
+                const double product = x[d] * c[j];
+                const double diff = std::abs(k[d] - (product + rotated * sn[j]));
+                if (diff != diff || diff > w) // a NaN stays
+                    w = diff;
+            }
+        }
+        worst[static_cast<size_t>(i)] = w;
+    }
+    return worst;
+}
+
+} // namespace
+
 at::Tensor referenceRope(const at::Tensor& x, const std::vector<int64_t>& positions, const at::Tensor& inverseFrequencies)
 {
     const int64_t d = x.size(-1);
     const int64_t s = x.size(-2);
-    if (static_cast<int64_t>(positions.size()) != s || d % 2 != 0 || inverseFrequencies.numel() != d / 2)
-        throw InvalidArgument(expectedFound("reference RoPE inputs",
-                                            "x [.., S, D] with S positions and D/2 inverse frequencies",
-                                            "S=" + std::to_string(s) + ", D=" + std::to_string(d) + ", "
-                                                + std::to_string(positions.size()) + " positions, "
-                                                + std::to_string(inverseFrequencies.numel()) + " frequencies"));
+    requireRopeInputs(s, d, positions.size(), inverseFrequencies.numel());
     at::Tensor pos = at::empty({s, 1}, at::kDouble); // [S, 1]
     double* positionData = pos.data_ptr<double>();    // filled directly: indexing costs operators per slot
     for (int64_t i = 0; i < s; ++i)
@@ -220,10 +273,22 @@ CheckResult checkRopeRotation(const at::Tensor& keysBeforeRope, const at::Tensor
             + " are missing or disagree in shape with the " + std::to_string(logicalPositions.size()) + " slots";
         return r;
     }
+    const int64_t heads = cachedKeys.size(0);
     const int64_t slots = cachedKeys.size(1);
-    const at::Tensor cached = cachedKeys.to(at::kDouble); // [H_kv, S, D]
-    const at::Tensor byLogical = referenceRope(keysBeforeRope, logicalPositions, inverseFrequencies);
-    const double error = (cached - byLogical).abs().max().item<double>();
+    const int64_t dim = cachedKeys.size(2);
+    requireRopeInputs(slots, dim, logicalPositions.size(), inverseFrequencies.numel());
+    const at::Tensor before = keysBeforeRope.to(at::kCPU, at::kDouble).contiguous();     // [H_kv, S, D]
+    const at::Tensor cached = cachedKeys.to(at::kCPU, at::kDouble).contiguous();         // [H_kv, S, D]
+    const at::Tensor frequencies = inverseFrequencies.to(at::kCPU, at::kDouble).contiguous(); // [D/2]
+    auto perSlotError = [&](const std::vector<int64_t>& positions) {
+        const auto [cosines, sines] = ropeCosSin(positions, frequencies);
+        return ropeErrorPerSlot(before.data_ptr<double>(), cached.data_ptr<double>(), heads, slots, dim,
+                                cosines.data_ptr<double>(), sines.data_ptr<double>());
+    };
+    double error = 0.0;
+    for (double e : perSlotError(logicalPositions))
+        if (e != e || e > error) // NaN stays, as max() of a tensor
+            error = e;
     r.value = error;
     const bool logicalOk = error <= tolerance;
 
@@ -237,10 +302,15 @@ CheckResult checkRopeRotation(const at::Tensor& keysBeforeRope, const at::Tensor
     bool physicalDistinct = true;
     std::string physicalText = "every slot equals its logical position, so rotation by slot is indistinguishable";
     if (!differing.empty()) {
-        const at::Tensor byPhysical = referenceRope(keysBeforeRope, physical, inverseFrequencies);
-        const at::Tensor perSlot = (cached - byPhysical).abs().amax({0, 2}); // [S]
-        const at::Tensor idx = at::tensor(differing, at::kLong);
-        const double minDiff = perSlot.index_select(0, idx).min().item<double>();
+        const std::vector<double> byPhysical = perSlotError(physical);
+        double minDiff = std::numeric_limits<double>::infinity();
+        for (int64_t i : differing) {
+            const double e = byPhysical[static_cast<size_t>(i)];
+            if (e != e || e < minDiff) // NaN stays, as min() of a tensor
+                minDiff = e;
+            if (minDiff != minDiff)
+                break;
+        }
         physicalDistinct = minDiff > 2.0 * tolerance;
         physicalText = "min over " + std::to_string(differing.size()) + " slots whose slot != position of max |cached - R(slot) k| = "
             + sci(minDiff) + (physicalDistinct ? " (differs)" : " (must exceed " + sci(2.0 * tolerance) + ")");

@@ -143,6 +143,30 @@ TEST(Checks, RopeRotationPassesForLogicalRotationAndFailsForPhysicalRotation)
     EXPECT_FALSE(checkRopeRotation(at::Tensor(), cachedLogical, logical, freq, tol, 0).passed);
 }
 
+TEST(Checks, RopeRotationValueIsTheOperatorReferenceErrorAndANaNKeyFails)
+{
+    // checkRopeRotation computes in plain loops; referenceRope (LibTorch operators) is the
+    // independent reference for its value: max |cached - R(logical) k| over heads, slots, dims.
+    at::manual_seed(11);
+    const at::Tensor before = at::randn({3, 7, 16}, at::kFloat); // [H_kv, S, D]
+    const at::Tensor freq = at::pow(10000.0, -at::arange(0, 16, 2, at::kDouble) / 16.0);
+    const std::vector<int64_t> logical{0, 1, 2, 3, 3, 3, 4}; // a set of 3 at slots 3..5
+    const at::Tensor exact = referenceRope(before, logical, freq); // [H_kv, S, D] float64
+    const at::Tensor cached = (exact + at::randn({3, 7, 16}, at::kDouble) * 1e-6).to(at::kFloat);
+    const double expected = (cached.to(at::kDouble) - exact).abs().max().item<double>();
+    auto r = checkRopeRotation(before, cached, logical, freq, 1e-4, 0);
+    std::printf("rope check value %.17g, operator reference %.17g (must be equal: same arithmetic)\n", r.value, expected);
+    EXPECT_TRUE(r.passed) << r.detail;
+    EXPECT_EQ(r.value, expected);
+
+    at::Tensor broken = cached.clone();
+    broken[1][4][5] = std::numeric_limits<float>::quiet_NaN();
+    r = checkRopeRotation(before, broken, logical, freq, 1e-4, 0);
+    EXPECT_FALSE(r.passed) << r.detail;
+    EXPECT_TRUE(std::isnan(r.value)) << r.value;
+    EXPECT_ANY_THROW(checkRopeRotation(before, cached, logical, at::tensor({1.0, 0.5}, at::kDouble), 1e-4, 0));
+}
+
 TEST(Checks, RopeRotationFailsWhenKeysWereNotRotatedAtAll)
 {
     at::manual_seed(8);
