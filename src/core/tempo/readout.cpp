@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <memory>
 #include <string>
 
 #include <ATen/ATen.h>
@@ -273,19 +274,20 @@ StepReadout readOutStep(const at::Tensor& rowLogits, Readout readout, int64_t ro
     // Without AVX-512 every row's softmax in one LibTorch call; with it, row by row below.
     const bool ownKernel = kernel == SoftmaxKernel::Fastest && hasAvx512Softmax();
     const at::Tensor allRows = ownKernel ? at::Tensor() : at::softmax(rowLogits.to(at::kDouble), -1).contiguous(); // [r, V]
-    std::vector<double> row(ownKernel ? v : 0);          // [V] one row's probabilities
+    // Scratch rows left uninitialised (every entry is written before it is read).
+    const std::unique_ptr<double[]> row(new double[ownKernel ? v : 0]);  // [V] one row's probabilities
     std::vector<double> rowSum(mean ? v : 0, 0.0);       // [V] sum of the rows' probabilities, rows in order
-    std::vector<float> rounded(rowTopK > 0 ? v : 0);     // [V] one row's probabilities in float32
+    const std::unique_ptr<float[]> rounded(new float[rowTopK > 0 ? v : 0]); // [V] one row's probabilities in float32
 
     StepReadout out;
     const double* last = nullptr; // [V] the last row's probabilities
     for (int64_t r = 0; r < rows; ++r) {
         if (ownKernel) {
 #ifdef TEMPO_READOUT_AVX512
-            softmaxRowAvx512(logits + r * vocab, vocab, row.data(), mean ? rowSum.data() : nullptr,
-                             rowTopK > 0 ? rounded.data() : nullptr);
+            softmaxRowAvx512(logits + r * vocab, vocab, row.get(), mean ? rowSum.data() : nullptr,
+                             rowTopK > 0 ? rounded.get() : nullptr);
 #endif
-            last = row.data();
+            last = row.get();
         } else {
             last = allRows.data_ptr<double>() + r * vocab;
             for (size_t i = 0; mean && i < v; ++i)
@@ -294,7 +296,7 @@ StepReadout readOutStep(const at::Tensor& rowLogits, Readout readout, int64_t ro
                 rounded[i] = static_cast<float>(last[i]);
         }
         if (rowTopK > 0)
-            out.rowTop.push_back(topCandidates(rounded.data(), vocab, rowTopK));
+            out.rowTop.push_back(topCandidates(rounded.get(), vocab, rowTopK));
     }
     // Mean: the rows' sum over their count, as mean(0); Last: the last row itself.
     out.distribution = at::empty({vocab}, at::kFloat); // [V]

@@ -1,6 +1,7 @@
 #include "core/tempo/selection.h"
 
 #include <algorithm>
+#include <functional>
 #include <limits>
 #include <optional>
 
@@ -46,16 +47,35 @@ inline bool rankCandidate(std::vector<Candidate>& best, int64_t v, float value, 
 }
 
 #if defined(__GNUC__) && defined(__x86_64__)
-// The same ranking, 16 entries at a time: once k entries are held, an entry can only enter if it
-// is at least the k-th value (an equal one has a larger id and stays out) or NaN, and most of a
-// vocabulary is neither, so one comparison skips 16 of them. Returns false on NaN.
+// GCC 12's _mm512_reduce_max_ps starts from _mm512_undefined_ps and trips this warning falsely.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+// The same ranking, 16 entries at a time. An entry below `floor` cannot enter: `floor` starts as
+// the k-th largest of the 16-entry blocks' maxima (those are k distinct entries, each at least
+// `floor`, so anything smaller has k entries strictly above it) and rises to the k-th value held
+// (an equal entry comes later, has a larger id and stays out). Most of a vocabulary is below it,
+// so one comparison skips 16 entries, and few entries are inserted. Returns false on NaN.
 __attribute__((target("avx512f"))) bool rankCandidatesAvx512(std::vector<Candidate>& best, const float* data,
                                                               int64_t vocab, int64_t k)
 {
+    const int64_t blocks = vocab / 16;
+    float blockFloor = -std::numeric_limits<float>::infinity();
+    if (blocks >= k) {
+        std::vector<float> maxima(static_cast<size_t>(blocks));
+        for (int64_t b = 0; b < blocks; ++b) {
+            const __m512 x = _mm512_loadu_ps(data + b * 16);
+            if (_mm512_cmp_ps_mask(x, x, _CMP_UNORD_Q))
+                return false;
+            maxima[static_cast<size_t>(b)] = _mm512_reduce_max_ps(x);
+        }
+        std::nth_element(maxima.begin(), maxima.begin() + (k - 1), maxima.end(), std::greater<float>());
+        blockFloor = maxima[static_cast<size_t>(k - 1)];
+    }
     int64_t v = 0;
     for (; v + 16 <= vocab; v += 16) {
-        const float floor = static_cast<int64_t>(best.size()) == k ? static_cast<float>(best.back().probability)
-                                                                   : -std::numeric_limits<float>::infinity();
+        const float floor = static_cast<int64_t>(best.size()) == k
+                                ? std::max(blockFloor, static_cast<float>(best.back().probability))
+                                : blockFloor;
         // not (value < floor): true for value >= floor and for NaN
         __mmask16 maybe = _mm512_cmp_ps_mask(_mm512_loadu_ps(data + v), _mm512_set1_ps(floor), _CMP_NLT_UQ);
         while (maybe) {
@@ -70,6 +90,7 @@ __attribute__((target("avx512f"))) bool rankCandidatesAvx512(std::vector<Candida
             return false;
     return true;
 }
+#pragma GCC diagnostic pop
 #endif
 
 // The k most probable entries in moreProbable's order, in one pass over the vocabulary (no

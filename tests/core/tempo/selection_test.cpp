@@ -113,6 +113,41 @@ TEST(Selection, TopCandidatesEqualTheFullSortOnRandomTiedDistributions)
     }
 }
 
+TEST(Selection, TopCandidatesEqualTheFullSortOnVocabulariesWithManyBlocks)
+{
+    // Vocabularies of at least k blocks of 16 start from the k-th largest block maximum: tied
+    // levels, one dominant level, values rounded like float32 probabilities, and a tail that
+    // is not a whole block.
+    std::mt19937 random(5);
+    for (int64_t vocab : {int64_t{319}, int64_t{320}, int64_t{4096}, int64_t{4101}}) {
+        for (int shape = 0; shape < 3; ++shape) {
+            std::vector<float> values(static_cast<size_t>(vocab));
+            for (float& v : values) {
+                if (shape == 0)
+                    v = static_cast<float>(random() % 6) * 0.01f; // few levels, ties everywhere
+                else if (shape == 1)
+                    v = random() % 200 == 0 ? 0.2f : 1e-6f * static_cast<float>(random() % 3);
+                else
+                    v = static_cast<float>(std::exp(-static_cast<double>(random() % 100000) / 3000.0) / 4096.0);
+            }
+            std::vector<Candidate> all;
+            for (int64_t v = 0; v < vocab; ++v)
+                all.push_back({v, values[static_cast<size_t>(v)]});
+            std::stable_sort(all.begin(), all.end(), [](const Candidate& a, const Candidate& b) {
+                return a.probability > b.probability;
+            });
+            for (int64_t k : {1, 20, 21}) {
+                const auto top = topCandidates(values.data(), vocab, k);
+                ASSERT_EQ(top.size(), static_cast<size_t>(k));
+                for (size_t i = 0; i < top.size(); ++i) {
+                    EXPECT_EQ(top[i].tokenId, all[i].tokenId) << "V " << vocab << " shape " << shape << " k " << k << " rank " << i;
+                    EXPECT_EQ(top[i].probability, all[i].probability) << "V " << vocab << " shape " << shape << " k " << k;
+                }
+            }
+        }
+    }
+}
+
 TEST(Selection, TopCandidatesWithANaNEntryStillReturnK)
 {
     // A NaN row takes the topk path (the one-pass ranking needs an ordered vocabulary): k entries,
