@@ -27,6 +27,11 @@ void requireReadoutLogits(const at::Tensor& rowLogits)
                                             rowLogits.defined() ? shapeText(rowLogits.sizes()) : "an undefined tensor"));
 }
 
+#ifdef TEMPO_READOUT_AVX512
+// GCC 12's AVX-512 intrinsics start from _mm512_undefined_pd and trip this warning falsely.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+
 // The row's largest logit, NaN when any logit is NaN (at::softmax's max propagates NaN).
 double readoutRowMaximum(const float* logits, int64_t vocab)
 {
@@ -39,11 +44,6 @@ double readoutRowMaximum(const float* logits, int64_t vocab)
     }
     return sawNaN ? std::numeric_limits<double>::quiet_NaN() : static_cast<double>(highest);
 }
-
-#ifdef TEMPO_READOUT_AVX512
-// GCC 12's AVX-512 intrinsics start from _mm512_undefined_pd and trip this warning falsely.
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 
 // exp(x) = 2^n exp(r): n = round(x log2 e), r = x - n ln 2 in [-ln2/2, ln2/2] with ln 2 in two
 // parts (n * kLn2High is exact), exp(r) by its Taylor series to r^13 (truncation < 5e-18
