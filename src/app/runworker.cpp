@@ -33,6 +33,8 @@ void RunWorker::flushPending(bool force)
         hasPendingProgress_ = false;
     }
     if (!pendingSteps_.isEmpty()) {
+        if (runner_)
+            runner_->commitSteps(); // the run page reads back what it is told about
         const QList<StepUpdate> steps = std::exchange(pendingSteps_, {});
         emit stepFinished(steps);
     }
@@ -73,7 +75,15 @@ void RunWorker::runJob(const ExperimentRequest& request, const QString& notebook
         // folder, device and dtype is reused), and records a failed load as a failed run.
         notebook::Notebook notebook(notebookPath.toStdString());
         ExperimentRunner runner(notebook, cache_);
-        ExperimentResult result = runner.run(request, callbacks);
+        runner_ = &runner;
+        ExperimentResult result;
+        try {
+            result = runner.run(request, callbacks);
+        } catch (...) {
+            runner_ = nullptr;
+            throw;
+        }
+        runner_ = nullptr;
         flushPending(true);
         if (result.status == notebook::RunStatus::Cancelled) {
             emit cancelled();

@@ -11,7 +11,9 @@
 // otherwise it waits and goes out with the next emission (or the final flush before
 // finished/cancelled/failed). That keeps the UI at <= ~30 updates a second however fast steps are.
 // Progress goes out with each step batch, before the steps (the last value wins; the final value
-// is always sent), so a receiver that has seen N steps has seen progress for at least N.
+// is always sent), so a receiver that has seen N steps has seen progress for at least N. The
+// notebook commits a batch's steps right before it goes out (ExperimentRunner::commitSteps): a
+// receiver reads back from the notebook every step it is told about.
 //
 // Exceptions stop at the thread edge: anything thrown by the loader, decoder or notebook becomes
 // failed(message) with the thrower's words.
@@ -73,6 +75,7 @@ private:
     bool hasPendingProgress_ = false;
     Progress pendingProgress_;
     QElapsedTimer sinceLastEmit_;
+    ExperimentRunner* runner_ = nullptr; // the running job's runner: commits steps before they are shown
 };
 
 } // namespace tempo

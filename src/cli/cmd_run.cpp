@@ -3,8 +3,8 @@
 //
 // The command is three stages — parse the request, run, write the outputs. The run takes the one
 // path every front end takes (runTempo, runwriter.h): with --notebook F into a NotebookRunSink (the
-// run row exists before the first forward and every step is committed as it finishes), without it
-// into a MemoryRunSink. The printed text is the text the notebook stores (runText).
+// run row exists before the first forward; steps are committed at least every 0.1 s and at the
+// end), without it into a MemoryRunSink. The printed text is the text the notebook stores (runText).
 
 #include <unistd.h>
 

@@ -80,8 +80,15 @@ ExperimentResult ExperimentRunner::run(const ExperimentRequest& request, const R
         runRequest.sweepPoint = request.sweepPoint;
         runRequest.threads = request.options.threads;
         NotebookRunSink sink(notebook_, stepCommits_);
-        RecordedRun recorded =
-            runTempo(*model, runRequest, sink, callbacks, preset.maxSteps * static_cast<int64_t>(i), total);
+        runningSink_ = &sink;
+        RecordedRun recorded;
+        try {
+            recorded = runTempo(*model, runRequest, sink, callbacks, preset.maxSteps * static_cast<int64_t>(i), total);
+        } catch (...) {
+            runningSink_ = nullptr;
+            throw;
+        }
+        runningSink_ = nullptr;
         result.runIds.push_back(recorded.runId);
         result.checks[recorded.runId] = notebook_.checks().ofRun(recorded.runId);
         result.texts[recorded.runId] = recorded.text;
@@ -98,6 +105,12 @@ ExperimentResult ExperimentRunner::run(const ExperimentRequest& request, const R
         result.groupId = notebook_.groups().create({0, "", "mode-pair", cancelled, result.runIds, ""});
     }
     return result;
+}
+
+void ExperimentRunner::commitSteps()
+{
+    if (runningSink_)
+        runningSink_->commitSteps();
 }
 
 std::optional<int64_t> ExperimentRunner::analyse(const Preset& preset, const std::vector<int64_t>& runIds,

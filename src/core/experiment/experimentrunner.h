@@ -63,14 +63,20 @@ public:
     // Returns the group id when one was created.
     std::optional<int64_t> analyse(const Preset& preset, const std::vector<int64_t>& runIds, ExperimentResult& result);
 
-    // How the runs' steps are committed (NotebookRunSink): each before the next forward (default,
-    // for a run someone watches) or in batches (sweeps and studies).
+    // How the runs' steps are committed (NotebookRunSink): paced (default, for a run someone
+    // watches), each before the next forward, or in batches (sweeps and studies).
     void setStepCommits(StepCommits commits) { stepCommits_ = commits; }
+
+    // Commits the steps the running run has reported and not yet committed. For the callbacks
+    // (same thread as run()): the window's run worker calls it right before it shows steps, which
+    // its run page then reads back from the notebook. Outside a run it does nothing.
+    void commitSteps();
 
 private:
     notebook::Notebook& notebook_;
     ModelCache& cache_;
-    StepCommits stepCommits_ = StepCommits::EachStep;
+    StepCommits stepCommits_ = StepCommits::Paced;
+    NotebookRunSink* runningSink_ = nullptr; // the sink of the run being decoded, during run()
 };
 
 } // namespace tempo

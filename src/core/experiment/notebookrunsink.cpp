@@ -70,9 +70,27 @@ void NotebookRunSink::step(const StepRecord& step)
     const double stepMs = step.elapsedMs - previousElapsedMs_;
     previousElapsedMs_ = step.elapsedMs;
     pendingSteps_.push_back(notebookStep(step, *model_->tokenizer, stepMs));
-    const auto now = std::chrono::steady_clock::now();
-    if (commits_ == StepCommits::EachStep || pendingSteps_.size() >= kStepBatch ||
-        std::chrono::duration<double>(now - lastFlush_).count() >= kStepFlushSeconds)
+    const double sinceCommit =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - lastFlush_).count();
+    bool due = false;
+    switch (commits_) {
+    case StepCommits::EachStep:
+        due = true;
+        break;
+    case StepCommits::Paced:
+        due = sinceCommit >= pacedCommitSeconds_;
+        break;
+    case StepCommits::Batched:
+        due = pendingSteps_.size() >= kStepBatch || sinceCommit >= kStepFlushSeconds;
+        break;
+    }
+    if (due)
+        flushSteps();
+}
+
+void NotebookRunSink::commitSteps()
+{
+    if (!pendingSteps_.empty())
         flushSteps();
 }
 

@@ -3,8 +3,8 @@
 // experiment runner behind presets, sweeps and the window's run worker): runTempo() encodes the
 // prompt, refuses a run that cannot fit, drives the decoder and hands every step's complete
 // record to one RunSink (runsink.h): NotebookRunSink records the run in a notebook (run row
-// first, each step committed as it finishes, then captures, checks, text and status);
-// MemoryRunSink keeps it in memory. The run's text is runText() (render.h) in both cases.
+// first, steps committed as they come, by default at least every 0.1 s: notebookrunsink.h; then
+// captures, checks, text and status); MemoryRunSink keeps it in memory. The run's text is runText() (render.h) in both cases.
 
 #include <atomic>
 #include <cstdint>

@@ -12,7 +12,9 @@
 #include <nlohmann/json.hpp>
 
 #include "core/experiment/experimentfixture.h"
+#include "core/experiment/experimentrunner.h"
 #include "core/experiment/notebookrunsink.h"
+#include "core/experiment/presetcatalog.h"
 #include "core/experiment/runsink.h"
 #include "core/experiment/runwriter.h"
 #include "core/experiment/storedanalyses.h"
@@ -84,8 +86,8 @@ TEST_F(ExperimentTest, NotebookSinkStoresWhatTheMemorySinkKeeps)
     }
 }
 
-// The window's live run page reads a run's steps back as the worker reports each one: by default
-// every step is committed before it is reported. A sweep's batched commits store the same steps.
+// StepCommits::EachStep commits every step before it is reported. A sweep's batched commits store
+// the same steps.
 TEST_F(ExperimentTest, EachStepIsCommittedBeforeItIsReportedUnlessBatched)
 {
     const auto model = cache_.get(peakedModelFolder(), ComputeOptions{});
@@ -95,7 +97,7 @@ TEST_F(ExperimentTest, EachStepIsCommittedBeforeItIsReportedUnlessBatched)
     callbacks.onStep = [&](int64_t runId, const StepRecord&) {
         storedWhenReported.push_back(book().steps().ofRun(runId).size());
     };
-    NotebookRunSink eachStep(book());
+    NotebookRunSink eachStep(book(), StepCommits::EachStep);
     const RecordedRun live = runTempo(*model, request, eachStep, callbacks);
     ASSERT_EQ(storedWhenReported.size(), live.run.steps.size());
     for (size_t s = 0; s < storedWhenReported.size(); ++s)
@@ -111,6 +113,65 @@ TEST_F(ExperimentTest, EachStepIsCommittedBeforeItIsReportedUnlessBatched)
         EXPECT_EQ(sweptSteps[s].physicalSlots, liveSteps[s].physicalSlots) << "step " << s;
         EXPECT_EQ(sweptSteps[s].logicalPosition, liveSteps[s].logicalPosition) << "step " << s;
     }
+}
+
+// Paced commits (the default) wait for their pace or for the caller: with a pace of an hour no
+// step is in the notebook when it is reported, every step is there once the caller commits, and
+// the run ends with all of them; with a pace of zero every step is committed before it is reported.
+TEST_F(ExperimentTest, PacedStepsAreCommittedWhenTheirPaceComesOrTheCallerAsksAndAllAtTheEnd)
+{
+    const auto model = cache_.get(peakedModelFolder(), ComputeOptions{});
+    const TempoRunRequest request = peakedRequest();
+
+    NotebookRunSink hourly(book(), StepCommits::Paced, 3600.0);
+    std::vector<size_t> storedWhenReported;
+    RunCallbacks callbacks;
+    callbacks.onStep = [&](int64_t runId, const StepRecord& step) {
+        storedWhenReported.push_back(book().steps().ofRun(runId).size());
+        if (step.step == 2) { // as the run worker does before it shows steps
+            hourly.commitSteps();
+            EXPECT_EQ(book().steps().ofRun(runId).size(), 3u) << "commitSteps left steps uncommitted";
+            hourly.commitSteps(); // nothing pending: nothing happens
+            EXPECT_EQ(book().steps().ofRun(runId).size(), 3u);
+        }
+    };
+    const RecordedRun paced = runTempo(*model, request, hourly, callbacks);
+    ASSERT_GE(paced.run.steps.size(), 5u);
+    ASSERT_EQ(storedWhenReported.size(), paced.run.steps.size());
+    for (size_t s = 0; s < storedWhenReported.size(); ++s)
+        EXPECT_EQ(storedWhenReported[s], s < 3 ? 0u : 3u) << "step " << s << ": committed before its pace came";
+    EXPECT_EQ(book().steps().ofRun(paced.runId).size(), paced.run.steps.size());
+
+    NotebookRunSink atOnce(book(), StepCommits::Paced, 0.0);
+    storedWhenReported.clear();
+    callbacks.onStep = [&](int64_t runId, const StepRecord&) {
+        storedWhenReported.push_back(book().steps().ofRun(runId).size());
+    };
+    const RecordedRun eager = runTempo(*model, request, atOnce, callbacks);
+    ASSERT_EQ(storedWhenReported.size(), eager.run.steps.size());
+    for (size_t s = 0; s < storedWhenReported.size(); ++s)
+        EXPECT_EQ(storedWhenReported[s], s + 1) << "step " << s << " was reported before its pace committed it";
+}
+
+// The experiment runner commits the running run's steps when its caller asks (the window's run
+// worker, before it shows them); outside a run the call does nothing.
+TEST_F(ExperimentTest, TheRunnerCommitsTheRunningRunsStepsWhenAsked)
+{
+    const CatalogEntry entry{*shippedPreset("2"), true}; // both modes: two runs, two sinks
+    ExperimentRunner runner(book(), cache_);
+    runner.commitSteps();
+    int reports = 0;
+    RunCallbacks callbacks;
+    callbacks.onStep = [&](int64_t runId, const StepRecord& step) {
+        runner.commitSteps();
+        EXPECT_EQ(book().steps().ofRun(runId).size(), static_cast<size_t>(step.step + 1))
+            << "run " << runId << " step " << step.step;
+        ++reports;
+    };
+    const ExperimentResult result = runner.run({entry, peakedModelFolder(), ComputeOptions{}}, callbacks);
+    ASSERT_EQ(result.runIds.size(), 2u);
+    EXPECT_GT(reports, 2);
+    runner.commitSteps();
 }
 
 TEST_F(ExperimentTest, ARunThatFeedsFewerTokensThanItSelectsIsStoredWithTheSlotsItUsed)
