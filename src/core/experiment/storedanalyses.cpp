@@ -137,14 +137,6 @@ bool hasMultiMemberStep(const StoredRun& run)
     return std::any_of(run.steps.begin(), run.steps.end(), [](const auto& step) { return step.tokenIds.size() >= 2; });
 }
 
-bool hasStoredMetric(notebook::Notebook& notebook, int64_t runId, const std::string& prefix)
-{
-    for (const auto& metric : notebook.metrics().ofRun(runId))
-        if (metric.name.rfind(prefix, 0) == 0)
-            return true;
-    return false;
-}
-
 // The TEMPO settings with the sibling mode left out: a partner run differs in the mode only.
 std::optional<TempoConfig> tempoWithoutMode(const RunConfig& config)
 {
@@ -190,7 +182,7 @@ AnalysisMetrics analyseStoredRun(notebook::Notebook& notebook, int64_t runId, co
 {
     const StoredRun run = readStoredRun(notebook, runId);
     AnalysisMetrics out = basicRunMetrics(run);
-    if (preset.hasAnalysis(analysisname::kCrossParallel) && !hasStoredMetric(notebook, runId, "cross_parallel."))
+    if (preset.hasAnalysis(analysisname::kCrossParallel) && !notebook.metrics().hasPrefix(runId, "cross_parallel."))
         append(out, metrics(analyseCrossParallelAttention(readRunAttention(notebook, run))));
     if (preset.hasAnalysis(analysisname::kRopeInspection))
         append(out, metrics(inspectRope(ropeLayerChecks(notebook, run), slotMapInput(notebook, run))));

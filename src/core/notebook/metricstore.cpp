@@ -100,6 +100,14 @@ std::vector<MetricRecord> MetricStore::withPrefix(std::int64_t runId, const std:
     return metrics;
 }
 
+bool MetricStore::hasPrefix(std::int64_t runId, const std::string& prefix) const
+{
+    Statement query = database().prepare(
+        "SELECT 1 FROM metrics WHERE run_id = ?1 AND substr(name, 1, length(?2)) = ?2 LIMIT 1");
+    query.bind(1, runId).bind(2, prefix);
+    return query.step();
+}
+
 void MetricStore::replacePrefix(std::int64_t runId, const std::string& prefix, const std::vector<MetricRecord>& metrics)
 {
     requireWritable("replacing metrics");

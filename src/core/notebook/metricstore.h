@@ -19,6 +19,8 @@ public:
     // The run's metrics whose names start with `prefix`, in recording order. Unlike ofRun, a value
     // recorded as NaN (SQLite keeps it as NULL) reads back as NaN.
     std::vector<MetricRecord> withPrefix(std::int64_t runId, const std::string& prefix) const;
+    // Whether the run has a metric whose name starts with `prefix` (reads no values).
+    bool hasPrefix(std::int64_t runId, const std::string& prefix) const;
     // Removes the run's metrics whose names start with `prefix` and records `metrics` instead, in
     // one transaction (a pair's verdict replaces the single-run verdict stored when the run ended).
     void replacePrefix(std::int64_t runId, const std::string& prefix, const std::vector<MetricRecord>& metrics);

@@ -113,6 +113,11 @@ TEST(NotebookRuns, ManyMetricsRoundTripInOrder)
         EXPECT_EQ(read[i].head, written[i].head) << "row " << i;
     }
     EXPECT_EQ(read.back().name, written[5].name);
+    EXPECT_TRUE(notebook.metrics().hasPrefix(id, "m.3."));
+    EXPECT_TRUE(notebook.metrics().hasPrefix(id, "m.6.90"));
+    EXPECT_FALSE(notebook.metrics().hasPrefix(id, "m.7."));
+    EXPECT_FALSE(notebook.metrics().hasPrefix(id, "other")) << "another run's metric";
+    EXPECT_TRUE(notebook.metrics().hasPrefix(other, "oth"));
     EXPECT_EQ(notebook.metrics().ofRun(id).size(), written.size() + 1);
     ASSERT_EQ(notebook.metrics().ofRun(other).size(), 1u);
     EXPECT_EQ(notebook.metrics().ofRun(other)[0].name, "other");
