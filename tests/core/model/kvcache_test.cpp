@@ -119,7 +119,7 @@ TEST(KVCacheTest, AllocatesWhatIsUsedAndGrowsUpToTheCapacity)
 
 TEST(KVCacheTest, AnAllocationTheMachineCannotServeIsAOneLineResourceError)
 {
-    // Keys and values of 4096 layers x 4096 heads x 1024 slots x 4096 dims x 4 bytes = 512 TiB:
+    // Keys and values of 4096 layers x 4096 heads x 128 initial slots x 65536 dims x 4 bytes = 1 PiB:
     // past any x86-64 or arm64 user address space, so it fails whatever the overcommit setting.
 #if defined(__SANITIZE_ADDRESS__)
     GTEST_SKIP() << "AddressSanitizer aborts on a request this size instead of failing it (allocator_may_return_null=0)";
@@ -131,16 +131,17 @@ TEST(KVCacheTest, AnAllocationTheMachineCannotServeIsAOneLineResourceError)
     LlamaConfig huge;
     huge.numHiddenLayers = 4096;
     huge.numKeyValueHeads = 4096;
-    huge.headDim = 4096;
+    huge.headDim = 65536;
+    static_assert(KVCache::kInitialSlots == 128, "the sizes below assume 128 initial slots");
     try {
         KVCache cache(huge, 1000000, ComputeOptions{});
-        FAIL() << "a 512 TiB cache was allocated";
+        FAIL() << "a 1 PiB cache was allocated";
     } catch (const ResourceError& error) {
         const std::string message = error.what();
         std::printf("message: %s\n", message.c_str());
         EXPECT_EQ(message.find('\n'), std::string::npos) << message;
-        EXPECT_NE(message.find("KV cache of 1024 slots"), std::string::npos) << message;
-        EXPECT_NE(message.find("524288.0 GiB"), std::string::npos) << message;
+        EXPECT_NE(message.find("KV cache of 128 slots"), std::string::npos) << message;
+        EXPECT_NE(message.find("1048576.0 GiB"), std::string::npos) << message; // 2 x 4096 x 4096 x 128 x 65536 x 4 bytes
         EXPECT_NE(message.find("the allocation failed"), std::string::npos) << message;
     }
 }
