@@ -172,6 +172,17 @@ std::vector<notebook::CheckRecord> checkRecordsOf(const TempoRun& run)
     return checks;
 }
 
+notebook::StepRecord notebookStepRow(const StepRecord& step)
+{
+    notebook::StepRecord row;
+    row.step = static_cast<int>(step.step);
+    row.logicalPosition = static_cast<int>(step.logicalPosition);
+    row.tokenIds = step.tokenIds;
+    row.probabilities = step.probabilities;
+    row.physicalSlots = step.memberSlots;
+    return row;
+}
+
 StoredRun recordedStoredRun(const notebook::RunRecord& record, const TempoRun& run, const std::string& notebookPath)
 {
     requireDecodedConfig(record, notebookPath);
@@ -179,15 +190,8 @@ StoredRun recordedStoredRun(const notebook::RunRecord& record, const TempoRun& r
     stored.record = record;
     stored.promptLength = static_cast<int64_t>(record.config.promptTokenIds.size());
     stored.steps.reserve(run.steps.size());
-    for (const StepRecord& step : run.steps) {
-        notebook::StepRecord row;
-        row.step = static_cast<int>(step.step);
-        row.logicalPosition = static_cast<int>(step.logicalPosition);
-        row.tokenIds = step.tokenIds;
-        row.probabilities = step.probabilities;
-        row.physicalSlots = step.memberSlots;
-        stored.steps.push_back(std::move(row));
-    }
+    for (const StepRecord& step : run.steps)
+        stored.steps.push_back(notebookStepRow(step));
     stored.checks = checkRecordsOf(run);
     return stored;
 }

@@ -72,6 +72,10 @@ StoredRun readStoredRun(notebook::Notebook& notebook, int64_t runId);
 // (token texts and step times left out: no analysis reads them). Throws as readStoredRun when the
 // config is not a decoded run's; `notebookPath` names the notebook in that message.
 StoredRun recordedStoredRun(const notebook::RunRecord& record, const TempoRun& run, const std::string& notebookPath);
+
+// The notebook's row of a decoder step without token texts and time: ids, probabilities and the
+// slots as the decoder assigned them (-1 for a member that was not fed). notebookStep adds the rest.
+notebook::StepRecord notebookStepRow(const StepRecord& step);
 // The checks of `run` as CheckStore stores them.
 std::vector<notebook::CheckRecord> checkRecordsOf(const TempoRun& run);
 

@@ -30,12 +30,7 @@ std::string runTimingsJson(const TempoRun& run)
 
 notebook::StepRecord notebookStep(const StepRecord& step, const Tokenizer& tokenizer, double stepMs)
 {
-    notebook::StepRecord record;
-    record.step = static_cast<int>(step.step);
-    record.logicalPosition = static_cast<int>(step.logicalPosition);
-    record.tokenIds = step.tokenIds;
-    record.probabilities = step.probabilities;
-    record.physicalSlots = step.memberSlots;
+    notebook::StepRecord record = notebookStepRow(step);
     for (int64_t id : step.tokenIds)
         record.tokens.push_back(tokenizer.tokenText(id));
     record.elapsedMs = stepMs;
