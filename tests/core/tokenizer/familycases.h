@@ -6,12 +6,12 @@
 
 #include <cstdint>
 #include <filesystem>
-#include <fstream>
-#include <stdexcept>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
+
+#include "jsonlines.h"
 
 namespace tempo::testing {
 
@@ -26,17 +26,8 @@ struct FamilyCase {
 
 inline std::vector<FamilyCase> readFamilyCases(const std::filesystem::path& file)
 {
-    std::ifstream stream(file);
-    if (!stream)
-        throw std::runtime_error("cannot open " + file.string());
     std::vector<FamilyCase> cases;
-    std::string line;
-    int lineNumber = 0;
-    while (std::getline(stream, line)) {
-        ++lineNumber;
-        if (line.empty())
-            continue;
-        const nlohmann::json entry = nlohmann::json::parse(line);
+    forEachJsonLine(file, [&](const nlohmann::json& entry, int lineNumber) {
         FamilyCase familyCase;
         familyCase.line = lineNumber;
         familyCase.text = entry.at("text").get<std::string>();
@@ -45,7 +36,7 @@ inline std::vector<FamilyCase> readFamilyCases(const std::filesystem::path& file
         familyCase.decoded = entry.at("decoded").get<std::string>();
         familyCase.decodedSkip = entry.at("decoded_skip").get<std::string>();
         cases.push_back(std::move(familyCase));
-    }
+    });
     return cases;
 }
 

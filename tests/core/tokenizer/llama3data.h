@@ -4,13 +4,12 @@
 
 #include <cstdint>
 #include <filesystem>
-#include <fstream>
-#include <stdexcept>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
+#include "jsonlines.h"
 #include "core/tokenizer/tokenizer.h"
 
 namespace tempo::testing {
@@ -36,17 +35,8 @@ struct GoldenCase {
 
 inline std::vector<GoldenCase> readGoldenCases(const std::string& fileName)
 {
-    std::ifstream stream(llama3Dir() / fileName);
-    if (!stream)
-        throw std::runtime_error("cannot open " + (llama3Dir() / fileName).string());
     std::vector<GoldenCase> cases;
-    std::string line;
-    int lineNumber = 0;
-    while (std::getline(stream, line)) {
-        ++lineNumber;
-        if (line.empty())
-            continue;
-        const auto entry = nlohmann::json::parse(line);
+    forEachJsonLine(llama3Dir() / fileName, [&](const nlohmann::json& entry, int lineNumber) {
         GoldenCase goldenCase;
         goldenCase.file = fileName;
         goldenCase.line = lineNumber;
@@ -57,7 +47,7 @@ inline std::vector<GoldenCase> readGoldenCases(const std::string& fileName)
             goldenCase.decoded = entry.at("decoded").get<std::string>();
         }
         cases.push_back(std::move(goldenCase));
-    }
+    });
     return cases;
 }
 
