@@ -146,19 +146,12 @@ double overlapOfRanked(const std::vector<int64_t>& rankedA, const std::vector<in
 // bit the standalone functions' (same log, same order of sums); KL and JS use ln a - ln b where
 // the standalone functions take ln(a / b), which differs in the last float64 bits only
 // (distributioncomparison_test compares the two on random distributions).
-struct StepDivergences {
-    double entropyA = 0.0;
-    double entropyB = 0.0;
-    double klAB = 0.0;
-    double klBA = 0.0;
-    double jensenShannon = 0.0;
-};
-
-StepDivergences divergencesOfStep(const std::vector<float>& p, const std::vector<float>& q)
+// Sets those five fields of `d`.
+void setDivergencesOfStep(const std::vector<float>& p, const std::vector<float>& q, StepDistributionComparison& d)
 {
     requireSameSize(p, q, "divergence inputs");
     const double logFloor = std::log(kKlProbabilityFloor);
-    StepDivergences d;
+    d.entropyA = d.entropyB = d.klAB = d.klBA = d.jensenShannon = 0.0;
     bool nanP = false;
     bool nanQ = false;
     for (size_t i = 0; i < p.size(); ++i) {
@@ -195,7 +188,6 @@ StepDivergences divergencesOfStep(const std::vector<float>& p, const std::vector
         d.entropyB = kUndefined;
     if (nanP || nanQ)
         d.klAB = d.klBA = d.jensenShannon = kUndefined;
-    return d;
 }
 
 } // namespace
@@ -240,17 +232,12 @@ DistributionComparison compareDistributions(const RunDistributions& a, const Run
 
         StepDistributionComparison s;
         s.step = forward;
-        const StepDivergences divergences = divergencesOfStep(*pa, pb);
-        s.entropyA = divergences.entropyA;
-        s.entropyB = divergences.entropyB;
+        setDivergencesOfStep(*pa, pb, s);
         // Each distribution ranked once, for the largest k; smaller k are its prefixes.
         const auto topA = topKTokens(*pa, kLargestTopK);
         const auto topB = topKTokens(pb, kLargestTopK);
         s.topProbabilityA = topA.empty() ? kUndefined : (*pa)[static_cast<size_t>(topA.front())];
         s.topProbabilityB = topB.empty() ? kUndefined : pb[static_cast<size_t>(topB.front())];
-        s.klAB = divergences.klAB;
-        s.klBA = divergences.klBA;
-        s.jensenShannon = divergences.jensenShannon;
         s.cosine = cosineSimilarity(*pa, pb);
         s.maxAbsDifference = maxAbsDifference(*pa, pb);
         for (size_t k = 0; k < kTopKOverlapSizes.size(); ++k)
