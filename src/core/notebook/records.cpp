@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "core/common/errors.h"
+#include "core/runrecord/checkoutcome.h"
 
 namespace tempo::notebook {
 
@@ -84,7 +85,7 @@ bool StepRecord::operator==(const StepRecord& o) const
 
 bool CheckRecord::notApplicable() const
 {
-    return passed && std::isnan(value) && detail.rfind("not applicable", 0) == 0;
+    return isNotApplicableCheck(passed, value, detail);
 }
 
 bool CheckRecord::operator==(const CheckRecord& o) const

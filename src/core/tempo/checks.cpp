@@ -9,6 +9,7 @@
 #include <ATen/ATen.h>
 
 #include "core/common/errors.h"
+#include "core/runrecord/checkoutcome.h"
 
 namespace tempo {
 
@@ -122,7 +123,7 @@ CheckResult checkSiblingAttention(SiblingMode mode, const std::vector<SiblingAtt
         if (s.probabilities.defined() && s.probabilities.size(-1) >= 2)
             multi.push_back(&s);
     if (multi.empty()) {
-        r.detail = "not applicable: no forward fed 2 or more members of one set";
+        r.detail = std::string(kNotApplicablePrefix) + ": no forward fed 2 or more members of one set";
         return r;
     }
     double extreme = mode == SiblingMode::Isolated ? 0.0 : std::numeric_limits<double>::infinity();
@@ -324,7 +325,7 @@ CheckResult checkRopeRotation(const at::Tensor& keysBeforeRope, const at::Tensor
 CheckResult ropeRotationNotApplicable(const std::string& family)
 {
     CheckResult r{checkname::kRopeRotation, true, kNotApplicable, ""};
-    r.detail = "not applicable: " + family + " has no rotary position embedding (positions come from a learned table; "
+    r.detail = std::string(kNotApplicablePrefix) + ": " + family + " has no rotary position embedding (positions come from a learned table; "
                "shared_positions checks that every member of a set received the same position-embedding row)";
     return r;
 }

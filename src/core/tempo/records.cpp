@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <numeric>
 
+#include "core/runrecord/checkoutcome.h"
+
 namespace tempo {
 
 std::string stopReasonName(StopReason reason)
@@ -21,6 +23,8 @@ double TempoTiming::msPerStep() const
         return 0.0;
     return std::accumulate(stepMs.begin(), stepMs.end(), 0.0) / static_cast<double>(stepMs.size());
 }
+
+bool CheckResult::notApplicable() const { return isNotApplicableCheck(passed, value, detail); }
 
 bool TempoRun::allChecksPassed() const
 {

@@ -85,6 +85,9 @@ struct CheckResult {
     bool passed = false;
     double value = 0.0;
     std::string detail;
+
+    // Passed vacuously: the run gave it nothing to check (core/runrecord/checkoutcome.h).
+    bool notApplicable() const;
 };
 
 enum class StopReason { MaxSteps, EndOfSequence, Cancelled };
