@@ -22,11 +22,13 @@ void CheckStore::record(std::int64_t runId, const std::vector<CheckRecord>& chec
 
 std::vector<CheckRecord> CheckStore::ofRun(std::int64_t runId) const
 {
-    Statement query = database().prepare("SELECT name, passed, coalesce(value, 0), detail FROM checks WHERE run_id = ?1 ORDER BY id");
+    // A check that did not apply was recorded with value NaN, which SQLite keeps as NULL: read
+    // back as NaN, so that it stays "not applicable" (CheckRecord::notApplicable), not a pass of 0.
+    Statement query = database().prepare("SELECT name, passed, value, detail FROM checks WHERE run_id = ?1 ORDER BY id");
     query.bind(1, runId);
     std::vector<CheckRecord> checks;
     while (query.step())
-        checks.push_back({query.text(0), query.int64(1) != 0, query.real(2), query.text(3)});
+        checks.push_back({query.text(0), query.int64(1) != 0, query.realOrNaN(2), query.text(3)});
     return checks;
 }
 

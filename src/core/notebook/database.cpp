@@ -4,6 +4,7 @@
 
 #include <cctype>
 #include <chrono>
+#include <limits>
 #include <thread>
 
 #include "core/common/errors.h"
@@ -184,6 +185,11 @@ bool Statement::isNull(int column) const { return sqlite3_column_type(statement_
 std::int64_t Statement::int64(int column) const { return sqlite3_column_int64(statement_, column); }
 
 double Statement::real(int column) const { return sqlite3_column_double(statement_, column); }
+
+double Statement::realOrNaN(int column) const
+{
+    return isNull(column) ? std::numeric_limits<double>::quiet_NaN() : real(column);
+}
 
 std::string Statement::text(int column) const
 {

@@ -57,6 +57,9 @@ public:
     std::int64_t int64(int column) const;
     int integer(int column) const { return static_cast<int>(int64(column)); }
     double real(int column) const;
+    // A REAL column that may hold a NaN: SQLite stores a bound NaN as NULL, so NULL reads as NaN
+    // (never as the 0 that real() would give).
+    double realOrNaN(int column) const;
     std::string text(int column) const;
     std::vector<std::uint8_t> blob(int column) const;
     std::optional<std::int64_t> optionalInt64(int column) const;

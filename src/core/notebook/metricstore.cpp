@@ -3,7 +3,6 @@
 #include "core/notebook/metricstore.h"
 
 #include <iterator>
-#include <limits>
 
 #include "core/notebook/database.h"
 
@@ -39,6 +38,21 @@ const std::string& metricInsertSqlOf(std::size_t chunk)
     return sql[chunk];
 }
 
+// The rows of a "SELECT name, value, step, layer, head" query. A NaN value (an undefined statistic)
+// was stored as NULL and reads back as NaN, not as 0.
+std::vector<MetricRecord> metricRows(Statement& query)
+{
+    auto optionalInt = [&](int column) -> std::optional<int> {
+        if (query.isNull(column))
+            return std::nullopt;
+        return query.integer(column);
+    };
+    std::vector<MetricRecord> metrics;
+    while (query.step())
+        metrics.push_back({query.text(0), query.realOrNaN(1), optionalInt(2), optionalInt(3), optionalInt(4)});
+    return metrics;
+}
+
 } // namespace
 
 void MetricStore::record(std::int64_t runId, const std::vector<MetricRecord>& metrics)
@@ -69,18 +83,10 @@ void MetricStore::record(std::int64_t runId, const std::vector<MetricRecord>& me
 
 std::vector<MetricRecord> MetricStore::ofRun(std::int64_t runId) const
 {
-    Statement query = database().prepare(
-        "SELECT name, coalesce(value, 0), step, layer, head FROM metrics WHERE run_id = ?1 ORDER BY id");
+    Statement query =
+        database().prepare("SELECT name, value, step, layer, head FROM metrics WHERE run_id = ?1 ORDER BY id");
     query.bind(1, runId);
-    std::vector<MetricRecord> metrics;
-    auto optionalInt = [&](int column) -> std::optional<int> {
-        if (query.isNull(column))
-            return std::nullopt;
-        return query.integer(column);
-    };
-    while (query.step())
-        metrics.push_back({query.text(0), query.real(1), optionalInt(2), optionalInt(3), optionalInt(4)});
-    return metrics;
+    return metricRows(query);
 }
 
 std::vector<MetricRecord> MetricStore::withPrefix(std::int64_t runId, const std::string& prefix) const
@@ -88,16 +94,7 @@ std::vector<MetricRecord> MetricStore::withPrefix(std::int64_t runId, const std:
     Statement query = database().prepare("SELECT name, value, step, layer, head FROM metrics"
                                          " WHERE run_id = ?1 AND substr(name, 1, length(?2)) = ?2 ORDER BY id");
     query.bind(1, runId).bind(2, prefix);
-    std::vector<MetricRecord> metrics;
-    auto optionalInt = [&](int column) -> std::optional<int> {
-        if (query.isNull(column))
-            return std::nullopt;
-        return query.integer(column);
-    };
-    while (query.step())
-        metrics.push_back({query.text(0), query.isNull(1) ? std::numeric_limits<double>::quiet_NaN() : query.real(1),
-                           optionalInt(2), optionalInt(3), optionalInt(4)});
-    return metrics;
+    return metricRows(query);
 }
 
 bool MetricStore::hasPrefix(std::int64_t runId, const std::string& prefix) const

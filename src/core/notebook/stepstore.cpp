@@ -2,8 +2,6 @@
 
 #include "core/notebook/stepstore.h"
 
-#include <limits>
-
 #include "core/common/errors.h"
 #include "core/notebook/database.h"
 #include "core/notebook/notebookrows.h"
@@ -99,7 +97,7 @@ std::vector<StepRecord> StepStore::ofRun(std::int64_t runId) const
         step.tokenIds.push_back(query.int64(3));
         step.tokens.push_back(query.text(4));
         // NULL: a NaN probability (SQLite stores a bound NaN as NULL; db/0004).
-        step.probabilities.push_back(query.isNull(5) ? std::numeric_limits<double>::quiet_NaN() : query.real(5));
+        step.probabilities.push_back(query.realOrNaN(5));
         step.physicalSlots.push_back(query.int64(6));
     }
     return steps;
