@@ -213,7 +213,11 @@ nlohmann::json runJson(const Notebook& book, std::int64_t runId)
     out["steps"] = steps;
     nlohmann::json checks = nlohmann::json::array();
     for (const auto& check : book.checks().ofRun(runId))
-        checks.push_back({{"name", check.name}, {"passed", check.passed}, {"value", check.value}, {"detail", check.detail}});
+        checks.push_back({{"name", check.name},
+                          {"passed", check.passed},
+                          {"not_applicable", check.notApplicable()},
+                          {"value", check.value},
+                          {"detail", check.detail}});
     out["checks"] = checks;
     nlohmann::json metrics = nlohmann::json::array();
     for (const auto& metric : book.metrics().ofRun(runId)) {
@@ -291,7 +295,9 @@ int runShow(const std::vector<std::string>& words)
         std::cout << "\n";
     }
     for (const auto& check : run["checks"])
-        std::cout << "check      " << (check["passed"].get<bool>() ? "PASS " : "FAIL ") << check["name"].get<std::string>()
+        std::cout << "check      "
+                  << (check["not_applicable"].get<bool>() ? "N/A  " : check["passed"].get<bool>() ? "PASS " : "FAIL ")
+                  << check["name"].get<std::string>()
                   << " = " << check["value"].get<double>() << "  " << check["detail"].get<std::string>() << "\n";
     std::cout << "metrics    " << run["metrics"].size() << "\n"
               << "tensors    " << run["tensors"].size() << "\n";

@@ -91,6 +91,7 @@ json checksJson(const std::vector<notebook::CheckRecord>& checks)
     for (const auto& c : checks)
         list.push_back({{"name", c.name},
                         {"passed", c.passed},
+                        {"not_applicable", c.notApplicable()},
                         {"value", std::isfinite(c.value) ? json(c.value) : json(nullptr)},
                         {"detail", c.detail}});
     return list;
@@ -199,7 +200,10 @@ int presetRun(std::vector<std::string> words)
                       << run["status"].get<std::string>() << "): " << run["text"].get<std::string>() << "\n";
             for (const auto& c : run["checks"])
                 std::cout << "  check " << c["name"].get<std::string>() << ": "
-                          << (c["passed"].get<bool>() ? "passed" : "FAILED") << " - " << c["detail"].get<std::string>()
+                          << (c["not_applicable"].get<bool>() ? "not applicable"
+                              : c["passed"].get<bool>()         ? "passed"
+                                                                : "FAILED")
+                          << " - " << c["detail"].get<std::string>()
                           << "\n";
         }
         if (result.groupId)

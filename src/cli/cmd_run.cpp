@@ -68,6 +68,9 @@ const char* kUsageText =
     "                         step as it finishes, the checks, and the captures asked for with --capture\n"
     "  --json                 print one JSON object: text, steps, checks, timing, captures\n"
     "\n"
+    "The text is followed by the checks' summary, \"checks: 5/5 passed\". A check the run gave nothing\n"
+    "to check (sibling_attention when no set had 2 members) is counted apart, not among the passed\n"
+    "ones: \"checks: 4/4 passed, 1 not applicable (sibling_attention)\".\n"
     "On a terminal, progress (step N/M) goes to stderr as the steps finish. Ctrl-C (or SIGTERM) stops\n"
     "between forwards: the text so far is printed and, with --notebook, the run is kept as cancelled.\n";
 
@@ -190,7 +193,11 @@ nlohmann::json runJson(const RunRequest& request, const TempoRun& run, const Tok
     }
     nlohmann::json checks = nlohmann::json::array();
     for (const auto& c : run.checks)
-        checks.push_back({{"name", c.name}, {"passed", c.passed}, {"value", checkValue(c.value)}, {"detail", c.detail}});
+        checks.push_back({{"name", c.name},
+                          {"passed", c.passed},
+                          {"not_applicable", c.notApplicable()},
+                          {"value", checkValue(c.value)},
+                          {"detail", c.detail}});
     return {
         {"text", text},
         {"prompt", request.prompt},
@@ -212,17 +219,26 @@ nlohmann::json runJson(const RunRequest& request, const TempoRun& run, const Tok
     };
 }
 
+// "checks: 5/5 passed"; a check that did not apply is counted apart, not among the passed ones:
+// "checks: 4/4 passed, 1 not applicable (sibling_attention)".
 std::string checkSummary(const TempoRun& run)
 {
-    int passed = 0;
-    std::string failed;
+    int passed = 0, applicable = 0;
+    std::string failed, notApplicable;
     for (const auto& c : run.checks) {
+        if (c.notApplicable()) {
+            notApplicable += (notApplicable.empty() ? "" : ", ") + c.name;
+            continue;
+        }
+        ++applicable;
         if (c.passed)
             ++passed;
         else
             failed += (failed.empty() ? "" : "; ") + c.name + " (" + c.detail + ")";
     }
-    std::string line = "checks: " + std::to_string(passed) + "/" + std::to_string(run.checks.size()) + " passed";
+    std::string line = "checks: " + std::to_string(passed) + "/" + std::to_string(applicable) + " passed";
+    if (!notApplicable.empty())
+        line += ", " + std::to_string(run.checks.size() - applicable) + " not applicable (" + notApplicable + ")";
     if (!failed.empty())
         line += "; FAILED: " + failed;
     return line;

@@ -129,6 +129,34 @@ TEST_F(CliRun, PlainOutputIsTheBracketedTextAndACheckSummary)
     EXPECT_NE(r.out.find("\nchecks: 5/5 passed\n"), std::string::npos) << r.out;
 }
 
+// A check the run gave nothing to check is counted apart from the passed ones, in the summary
+// line, the JSON and the notebook's `show`: with threshold 1 every set has one member, so no
+// forward tests sibling attention.
+TEST_F(CliRun, ACheckThatDidNotApplyIsCountedApartFromThePassedOnes)
+{
+    const std::string args =
+        "--model '" + dir_->path().string() + "' --prompt 'The cat sat on the' --threshold 1 --max-steps 3";
+    const CliResult plain = runCli("run " + args);
+    ASSERT_EQ(plain.exitCode, 0) << plain.out;
+    EXPECT_NE(plain.out.find("\nchecks: 4/4 passed, 1 not applicable (sibling_attention)\n"), std::string::npos)
+        << plain.out;
+
+    test::TempDir books("tempo-cli-run-not-applicable");
+    const std::string book = (books.path() / "lab.sqlite").string();
+    const CliResult r = runCli("run " + args + " --json --notebook '" + book + "'", false);
+    ASSERT_EQ(r.exitCode, 0) << r.out;
+    const nlohmann::json printed = nlohmann::json::parse(r.out);
+    ASSERT_EQ(printed["checks"].size(), 5u) << printed["checks"].dump();
+    for (const auto& check : printed["checks"]) {
+        EXPECT_TRUE(check["passed"].get<bool>()) << check.dump();
+        EXPECT_EQ(check["not_applicable"].get<bool>(), check["name"] == "sibling_attention") << check.dump();
+    }
+    const CliResult shown = runCli("show " + std::to_string(printed["run_id"].get<int64_t>()) + " --notebook '" + book + "'");
+    ASSERT_EQ(shown.exitCode, 0) << shown.out;
+    EXPECT_NE(shown.out.find("check      N/A  sibling_attention"), std::string::npos) << shown.out;
+    EXPECT_NE(shown.out.find("check      PASS finite"), std::string::npos) << shown.out;
+}
+
 TEST_F(CliRun, BadValuesAndMissingModelsAreRefusedWithTheirExitCodes)
 {
     CliResult r = runCli("run " + modelArgs() + " --threshold 1.5");
