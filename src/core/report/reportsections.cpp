@@ -525,20 +525,33 @@ void writeChecks(DocumentWriter& w, const ReportData& data)
                     "counts above include inconclusive points whose checks failed.");
         return;
     }
+    // A check the run gave nothing to check (passed vacuously, value n/a) is listed with the others
+    // but counted apart: it shows nothing about the mechanism.
     std::vector<std::vector<std::string>> failed, passed;
+    std::int64_t notApplicable = 0;
     for (const auto& run : data.runs)
-        for (const auto& c : run.checks)
+        for (const auto& c : run.checks) {
+            notApplicable += c.notApplicable() ? 1 : 0;
             (c.passed ? passed : failed)
                 .push_back({runLabel(run), c.name, c.notApplicable() ? "n/a" : c.passed ? "pass" : "FAIL", num(c.value),
                             c.detail});
-    const std::int64_t total = static_cast<std::int64_t>(failed.size() + passed.size());
-    if (total == 0)
+        }
+    const std::int64_t applicable = static_cast<std::int64_t>(failed.size() + passed.size()) - notApplicable;
+    const std::string applicableWord = notApplicable > 0 ? " applicable" : "";
+    const std::string apart = notApplicable > 0 ? "; " + plural(notApplicable, "check", "checks") +
+                                                      " did not apply (n/a: the run gave " +
+                                                      (notApplicable == 1 ? "it" : "them") + " nothing to check)"
+                                                : "";
+    if (applicable + notApplicable == 0)
         w.paragraph({bold("No mechanism checks are stored."), plain(" Nothing shows that the mechanism ran as designed.")});
     else if (!failed.empty())
-        w.paragraph({bold(integer(static_cast<std::int64_t>(failed.size())) + " of " + integer(total) + " checks failed"),
-                     plain(" (listed first).")});
+        w.paragraph({bold(integer(static_cast<std::int64_t>(failed.size())) + " of " + integer(applicable) + applicableWord +
+                          " checks failed"),
+                     plain(" (listed first)" + apart + ".")});
+    else if (applicable == 0)
+        w.paragraph("No check applied to " + std::string(data.runs.size() == 1 ? "this run" : "these runs") + apart + ".");
     else
-        w.paragraph("All " + integer(total) + " checks passed.");
+        w.paragraph("All " + integer(applicable) + applicableWord + " checks passed" + apart + ".");
     failed.insert(failed.end(), passed.begin(), passed.end());
     w.table({"Run", "Check", "Result", "Value", "Detail"}, failed);
 }

@@ -124,6 +124,29 @@ TEST_F(ReportMarkdown, failed_check_is_stated_first_in_the_executive_summary)
     EXPECT_NE(groupSummary.find("Verdict: scenario C"), std::string::npos) << groupSummary;
 }
 
+// A check that did not apply (stored as passed with value NaN) is listed as n/a and counted apart
+// from the passed ones, read back from the notebook.
+TEST_F(ReportMarkdown, a_check_that_did_not_apply_is_counted_apart)
+{
+    const std::string before = section(markdown(SubjectKind::Run, ids_.isolatedRun), "## Mechanism checks");
+    ASSERT_NE(before.find("All 5 checks passed."), std::string::npos) << before;
+    book_->checks().record(ids_.isolatedRun, {{"rope_rotation", true, std::numeric_limits<double>::quiet_NaN(),
+                                               "not applicable: gpt2 has no rotary position embedding"}});
+    const std::string checks = section(markdown(SubjectKind::Run, ids_.isolatedRun), "## Mechanism checks");
+    EXPECT_NE(checks.find("All 5 applicable checks passed; 1 check did not apply (n/a: the run gave it nothing to check)."),
+              std::string::npos)
+        << checks;
+    EXPECT_NE(checks.find("| rope\\_rotation | n/a | n/a | not applicable: gpt2"), std::string::npos) << checks;
+    // Next to a failure, the failures are counted among the applicable checks only.
+    const std::string failedChecks = section(markdown(SubjectKind::Run, ids_.failedRun), "## Mechanism checks");
+    book_->checks().record(ids_.failedRun, {{"sibling_attention", true, std::numeric_limits<double>::quiet_NaN(),
+                                             "not applicable: no forward fed 2 or more members of one set"}});
+    const std::string withNotApplicable = section(markdown(SubjectKind::Run, ids_.failedRun), "## Mechanism checks");
+    ASSERT_NE(failedChecks.find(" checks failed** (listed first)."), std::string::npos) << failedChecks;
+    EXPECT_NE(withNotApplicable.find(" applicable checks failed** (listed first); 1 check did not apply"), std::string::npos)
+        << withNotApplicable;
+}
+
 TEST_F(ReportMarkdown, limitations_are_computed_from_the_data)
 {
     const std::string limits = section(markdown(SubjectKind::Group, ids_.groupId), "## Limitations");
