@@ -78,9 +78,11 @@ TEST_F(StudyLoader, readsEachExperimentFromTheStores)
     EXPECT_EQ(data.exp2.families[1].family, "");
     EXPECT_EQ(report::supportedScenario(data.exp2.families[1]).scenario, "C");
     const auto group = book_->groups().find(ids_.groupId);
-    for (const auto& m : *group->comparison.metrics)
-        if (m.name == "distribution.max_abs_diff" && m.step < 0 && m.layer < 0 && m.head < 0)
+    for (const auto& m : *group->comparison.metrics) {
+        if (m.name == "distribution.max_abs_diff" && m.step < 0 && m.layer < 0 && m.head < 0) {
             EXPECT_DOUBLE_EQ(data.exp2.maxAbsDiff.mean, m.value);
+        }
+    }
     EXPECT_EQ(data.exp2.maxAbsDiff.n, 1);
 
     // Experiment 5: the widths of the stored steps (both runs: widths 1, 2, 1 and 1, 2, 2).
