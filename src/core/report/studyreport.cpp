@@ -683,7 +683,8 @@ void writeTechnicalDetails(DocumentWriter& w, const StudyReportData& d)
         rows.push_back({count(s.sweepId), s.presetId, s.role, s.mode, s.status,
                         count(s.pointsFinished) + " / " + count(s.pointsPlanned), count(s.runs), count(s.steps),
                         count(s.storedTensors), bytesText(s.storedBytes), num(s.totalMs / 1000.0),
-                        count(s.checksFailed) + " / " + count(s.checksRun)});
+                        count(s.checksFailed) + " / " + count(s.checksRun) +
+                            (s.checksNotApplicable > 0 ? " (" + count(s.checksNotApplicable) + " n/a)" : "")});
     w.table({"Sweep", "Preset", "Role", "Mode", "Status", "Points", "Runs", "Steps", "Tensors", "Bytes", "Run time (s)",
              "Checks failed"},
             rows);

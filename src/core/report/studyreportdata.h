@@ -49,7 +49,9 @@ struct StudySweepSummary {
     std::string status;     // the sweep's status
     std::int64_t pointsPlanned = 0, pointsFinished = 0;
     std::int64_t runs = 0, runsFinished = 0, steps = 0;
-    std::int64_t checksRun = 0, checksFailed = 0;
+    // Checks that applied (checksRun) and failed; a check the run gave nothing to check (passed
+    // vacuously, "not applicable") is counted in checksNotApplicable only.
+    std::int64_t checksRun = 0, checksFailed = 0, checksNotApplicable = 0;
     std::int64_t storedTensors = 0, storedBytes = 0;
     double totalMs = 0.0;   // sum of the runs' total_ms
     std::vector<std::string> failedCheckNames; // distinct names, sorted

@@ -496,12 +496,17 @@ StudySweepSummary sweepSummary(const LoadedSweep& s)
     std::set<std::string> failed;
     for (const auto& r : s.runs) {
         out.steps += static_cast<std::int64_t>(r.steps.size());
-        out.checksRun += static_cast<std::int64_t>(r.checks.size());
-        for (const auto& c : r.checks)
+        for (const auto& c : r.checks) {
+            if (c.notApplicable()) {
+                ++out.checksNotApplicable;
+                continue;
+            }
+            ++out.checksRun;
             if (!c.passed) {
                 ++out.checksFailed;
                 failed.insert(c.name);
             }
+        }
         out.storedTensors += static_cast<std::int64_t>(r.tensors.size());
         for (const auto& t : r.tensors)
             out.storedBytes += t.byteSize;

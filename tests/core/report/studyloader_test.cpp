@@ -4,6 +4,8 @@
 // checks, groups, models) and that the same notebook gives the same report.
 #include <gtest/gtest.h>
 
+#include <limits>
+
 #include <nlohmann/json.hpp>
 
 #include "core/common/errors.h"
@@ -103,6 +105,24 @@ TEST_F(StudyLoader, readsEachExperimentFromTheStores)
 
     // The same notebook, the same report.
     EXPECT_EQ(report::buildStudyMarkdown(data), report::buildStudyMarkdown(report::loadStudyReportData(*book_, studyId_)));
+}
+
+// A check that did not apply is not counted among the checks that ran: the table says "(1 n/a)".
+TEST_F(StudyLoader, aCheckThatDidNotApplyIsCountedApart)
+{
+    const report::StudyReportData before = report::loadStudyReportData(*book_, studyId_);
+    ASSERT_EQ(before.sweeps[1].checksNotApplicable, 0);
+    book_->checks().record(ids_.isolatedRun, {{"sibling_attention", true, std::numeric_limits<double>::quiet_NaN(),
+                                               "not applicable: no forward fed 2 or more members of one set"}});
+    const report::StudyReportData data = report::loadStudyReportData(*book_, studyId_);
+    for (std::size_t s = 0; s < data.sweeps.size(); ++s) { // both sweeps hold the run
+        EXPECT_EQ(data.sweeps[s].checksRun, before.sweeps[s].checksRun) << "sweep " << s;
+        EXPECT_EQ(data.sweeps[s].checksNotApplicable, 1) << "sweep " << s;
+        EXPECT_EQ(data.sweeps[s].checksFailed, 0) << "sweep " << s;
+    }
+    const std::string markdown = report::buildStudyMarkdown(data);
+    EXPECT_NE(markdown.find("| 0 / " + std::to_string(before.sweeps[1].checksRun) + " (1 n/a) |"), std::string::npos)
+        << markdown;
 }
 
 TEST_F(StudyLoader, anUnknownStudyIsRefusedByName)
