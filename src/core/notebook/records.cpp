@@ -1,5 +1,6 @@
 #include "core/notebook/records.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstring>
@@ -77,10 +78,24 @@ bool StudySweep::operator==(const StudySweep& o) const
     return sweepId == o.sweepId && presetId == o.presetId && role == o.role && position == o.position;
 }
 
+namespace {
+
+// Two stored numbers are the same record when equal or both NaN (a NaN is stored as NULL and read
+// back as NaN: a record read twice must equal itself).
+bool sameValue(double a, double b) { return a == b || (std::isnan(a) && std::isnan(b)); }
+
+bool sameValues(const std::vector<double>& a, const std::vector<double>& b)
+{
+    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), sameValue);
+}
+
+} // namespace
+
 bool StepRecord::operator==(const StepRecord& o) const
 {
     return step == o.step && logicalPosition == o.logicalPosition && physicalSlots == o.physicalSlots &&
-           tokenIds == o.tokenIds && tokens == o.tokens && probabilities == o.probabilities && elapsedMs == o.elapsedMs;
+           tokenIds == o.tokenIds && tokens == o.tokens && sameValues(probabilities, o.probabilities) &&
+           elapsedMs == o.elapsedMs;
 }
 
 bool CheckRecord::notApplicable() const
@@ -90,12 +105,12 @@ bool CheckRecord::notApplicable() const
 
 bool CheckRecord::operator==(const CheckRecord& o) const
 {
-    return name == o.name && passed == o.passed && value == o.value && detail == o.detail;
+    return name == o.name && passed == o.passed && sameValue(value, o.value) && detail == o.detail;
 }
 
 bool MetricRecord::operator==(const MetricRecord& o) const
 {
-    return name == o.name && value == o.value && step == o.step && layer == o.layer && head == o.head;
+    return name == o.name && sameValue(value, o.value) && step == o.step && layer == o.layer && head == o.head;
 }
 
 std::size_t TensorBlob::elementSize(const std::string& dtype)

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -143,9 +144,14 @@ inline std::int64_t writeFullRun(Notebook& notebook, const std::string& prompt, 
                                                       : std::vector<TensorBlob>{});
     std::vector<float> logits = {1.0f, -2.5f, 3.140625f, 0.0f, 65504.0f, -0.0078125f};
     notebook.tensors().add(id, {TensorBlob::fromF32AsBF16("logits", 2, {2, 3}, logits)});
+    // A check that did not apply and an undefined metric: their NaN values travel too.
+    const double nan = std::numeric_limits<double>::quiet_NaN();
     notebook.checks().record(id, {{"greedy-equivalence", true, 0.0, "threshold 1.1 equals greedy"},
-                               {"sibling-attention-zero", false, 0.25, "max sibling weight 0.25"}});
-    notebook.metrics().record(id, {{"entropy", 1.5, 0, std::nullopt, std::nullopt}, {"attn.mean", 0.125, 1, 2, 3}});
+                               {"sibling-attention-zero", false, 0.25, "max sibling weight 0.25"},
+                               {"rope_rotation", true, nan, "not applicable: gpt2 has no rotary position embedding"}});
+    notebook.metrics().record(id, {{"entropy", 1.5, 0, std::nullopt, std::nullopt},
+                                   {"attn.mean", 0.125, 1, 2, 3},
+                                   {"cross_parallel.ratio", nan, std::nullopt, std::nullopt, std::nullopt}});
     notebook.notes().add(id, "Parallel set at step 1 looks *odd*");
     notebook.tags().add(id, "baseline");
     notebook.tags().add(id, "cpu");
