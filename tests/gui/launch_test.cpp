@@ -15,6 +15,7 @@
 
 #include <cmath>
 #include <filesystem>
+#include <limits>
 
 #include "core/model/llamaconfig.h"
 #include "core/notebook/notebook.h"
@@ -52,6 +53,7 @@ private slots:
     void cancelRunMidWay();
     void failureShownInWords();
     void refusedRunLeavesOlderRunsAlone();
+    void statusLineCountsChecksThatDidNotApplyApart();
 
 private:
     test::GuiFixture fixture_;
@@ -384,6 +386,21 @@ void LaunchTest::refusedRunLeavesOlderRunsAlone()
     notebook::Notebook reader(path.toStdString(), notebook::OpenMode::ReadOnly);
     QCOMPARE(int(reader.runs().count()), 1); // nothing was recorded for the refused run
     QVERIFY(reader.runs().find(older)->status == notebook::RunStatus::Finished);
+}
+
+// The status line after a job: a check that did not apply (passed, value NaN, "not applicable")
+// is not called passed.
+void LaunchTest::statusLineCountsChecksThatDidNotApplyApart()
+{
+    const double nan = std::numeric_limits<double>::quiet_NaN();
+    const notebook::CheckRecord passed{"finite", true, 0.0, "0 non-finite"};
+    const notebook::CheckRecord notApplicable{"sibling_attention", true, nan,
+                                              "not applicable: no forward fed 2 or more members of one set"};
+    const notebook::CheckRecord failed{"sibling_attention", false, 0.25, "max sibling weight 0.25"};
+    QCOMPARE(MainWindow::checksOutcomeText({passed, passed}), QStringLiteral("every check passed"));
+    QCOMPARE(MainWindow::checksOutcomeText({passed, notApplicable}),
+             QStringLiteral("every applicable check passed, 1 not applicable"));
+    QCOMPARE(MainWindow::checksOutcomeText({failed, notApplicable, passed}), QStringLiteral("1 check(s) failed"));
 }
 
 QTEST_MAIN(LaunchTest)

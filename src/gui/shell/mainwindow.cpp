@@ -331,11 +331,11 @@ void MainWindow::onFinished(qint64 runOrGroupId)
     } else {
         report_->showRun(runId);
     }
-    int failed = 0;
+    std::vector<notebook::CheckRecord> checks;
     for (qint64 id : jobRunIds_)
-        for (const auto& check : context_.notebook().checks().ofRun(id))
-            failed += check.passed ? 0 : 1;
-    const QString outcome = failed == 0 ? tr("every check passed") : tr("%n check(s) failed", nullptr, failed);
+        for (auto& check : context_.notebook().checks().ofRun(id))
+            checks.push_back(std::move(check));
+    const QString outcome = checksOutcomeText(checks);
     progressLabel_->setText(group ? tr("Group %1 finished (runs %2, %3) · %4")
                                         .arg(runOrGroupId)
                                         .arg(jobRunIds_.value(0))
@@ -343,6 +343,20 @@ void MainWindow::onFinished(qint64 runOrGroupId)
                                         .arg(outcome)
                                   : tr("Run %1 finished · %2").arg(runId).arg(outcome));
     emit runFinished(runId);
+}
+
+QString MainWindow::checksOutcomeText(const std::vector<notebook::CheckRecord>& checks)
+{
+    int failed = 0, notApplicable = 0;
+    for (const auto& check : checks) {
+        failed += check.passed ? 0 : 1;
+        notApplicable += check.notApplicable() ? 1 : 0;
+    }
+    if (failed > 0)
+        return tr("%n check(s) failed", nullptr, failed);
+    if (notApplicable == 0)
+        return tr("every check passed");
+    return tr("every applicable check passed, %n not applicable", nullptr, notApplicable);
 }
 
 void MainWindow::onCancelled()

@@ -52,6 +52,10 @@ public:
     QString progressText() const;
     QString notebookSummaryText() const; // "Notebook F · N runs" at the left of the status bar
 
+    // The checks of a finished job in the status line: "every check passed", "2 checks failed", or,
+    // when some did not apply, "every applicable check passed, 1 not applicable".
+    static QString checksOutcomeText(const std::vector<notebook::CheckRecord>& checks);
+
     // Saves a PNG of every page (and the settings dialog) into `folder`; returns the files written.
     QStringList saveScreenshots(const QString& folder);
 
