@@ -194,13 +194,13 @@ void requireRopeInputs(int64_t s, int64_t d, size_t positions, int64_t frequenci
                                                 + std::to_string(frequencies) + " frequencies"));
 }
 
-// cos and sin of position * frequency for every slot: [S, D/2] float64 each, by the same
-// operators as referenceRope (so the same bits).
+// cos and sin of position * frequency for every slot: [S, D/2] float64 each (referenceRope's
+// tables, and checkRopeRotation's, so both rotate with the same bits). frequencies: [D/2] float64.
 std::pair<at::Tensor, at::Tensor> ropeCosSin(const std::vector<int64_t>& positions, const at::Tensor& frequencies)
 {
     const int64_t s = static_cast<int64_t>(positions.size());
     at::Tensor pos = at::empty({s, 1}, at::kDouble); // [S, 1]
-    double* positionData = pos.data_ptr<double>();
+    double* positionData = pos.data_ptr<double>();   // filled directly: indexing costs operators per slot
     for (int64_t i = 0; i < s; ++i)
         positionData[i] = static_cast<double>(positions[static_cast<size_t>(i)]);
     const at::Tensor angles = pos * frequencies.reshape({1, frequencies.numel()}); // [S, D/2]
@@ -244,13 +244,9 @@ at::Tensor referenceRope(const at::Tensor& x, const std::vector<int64_t>& positi
     const int64_t d = x.size(-1);
     const int64_t s = x.size(-2);
     requireRopeInputs(s, d, positions.size(), inverseFrequencies.numel());
-    at::Tensor pos = at::empty({s, 1}, at::kDouble); // [S, 1]
-    double* positionData = pos.data_ptr<double>();    // filled directly: indexing costs operators per slot
-    for (int64_t i = 0; i < s; ++i)
-        positionData[i] = static_cast<double>(positions[static_cast<size_t>(i)]);
-    const at::Tensor angles = pos * inverseFrequencies.to(at::kDouble).reshape({1, d / 2}); // [S, D/2]
-    const at::Tensor cos = at::cat({angles.cos(), angles.cos()}, -1);                        // [S, D]
-    const at::Tensor sin = at::cat({angles.sin(), angles.sin()}, -1);                        // [S, D]
+    const auto [halfCos, halfSin] = ropeCosSin(positions, inverseFrequencies.to(at::kDouble)); // [S, D/2] each
+    const at::Tensor cos = at::cat({halfCos, halfCos}, -1);                                    // [S, D]
+    const at::Tensor sin = at::cat({halfSin, halfSin}, -1);                                    // [S, D]
     const at::Tensor xd = x.to(at::kDouble);
     const at::Tensor rotated = at::cat({-xd.narrow(-1, d / 2, d / 2), xd.narrow(-1, 0, d / 2)}, -1); // rotate_half
     return xd * cos + rotated * sin;
