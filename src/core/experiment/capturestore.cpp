@@ -136,6 +136,11 @@ bool StoredRun::allChecksPassed() const
     return true;
 }
 
+bool holdsTensor(const std::vector<notebook::TensorBlob>& blobs, const std::string& name)
+{
+    return std::any_of(blobs.begin(), blobs.end(), [&](const notebook::TensorBlob& blob) { return blob.name == name; });
+}
+
 namespace {
 
 void requireDecodedConfig(const notebook::RunRecord& record, const std::string& notebookPath)

@@ -51,6 +51,8 @@ CaptureOptions captureOptionsFor(const StoredCaptureSelection& selection);
 
 // The blobs of the selected captures of `run` (CPU float32/int64 tensors become f32/i64 blobs).
 std::vector<notebook::TensorBlob> captureBlobs(const TempoRun& run, const StoredCaptureSelection& selection);
+// Whether `blobs` hold one named `name` (e.g. tensorname::kAttention).
+bool holdsTensor(const std::vector<notebook::TensorBlob>& blobs, const std::string& name);
 
 // What the analyses need of one stored run.
 struct StoredRun {

@@ -1,6 +1,5 @@
 #include "core/experiment/notebookrunsink.h"
 
-#include <algorithm>
 #include <optional>
 
 #include <nlohmann/json.hpp>
@@ -113,10 +112,9 @@ void NotebookRunSink::finished(const RunEnd& end)
     };
     // Analyses every run gets, stored before the run reads as finished (a report built on the
     // finished status finds them).
-    const bool attentionStored = std::any_of(blobs.begin(), blobs.end(), [](const notebook::TensorBlob& blob) {
-        return blob.name == tensorname::kAttention;
-    });
-    const AnalysisMetrics analyses = attentionStored ? analyseRecordedRun(storedRun(), blobs) : AnalysisMetrics{};
+    // (Without attention stored there is nothing to analyse, and the run is not rebuilt for it.)
+    const AnalysisMetrics analyses =
+        holdsTensor(blobs, tensorname::kAttention) ? analyseRecordedRun(storedRun(), blobs) : AnalysisMetrics{};
     if (!analyses.empty())
         notebook_.metrics().record(runId_, toMetricRecords(analyses));
     // The run's own verdict (inconclusive: nothing to compare with yet), decided once here; a

@@ -170,10 +170,7 @@ AnalysisMetrics analyseRecordedRun(notebook::Notebook& notebook, int64_t runId)
 
 AnalysisMetrics analyseRecordedRun(const StoredRun& run, const std::vector<notebook::TensorBlob>& storedBlobs)
 {
-    const bool attentionStored = std::any_of(storedBlobs.begin(), storedBlobs.end(), [](const notebook::TensorBlob& blob) {
-        return blob.name == tensorname::kAttention;
-    });
-    if (!attentionStored || !hasMultiMemberStep(run))
+    if (!holdsTensor(storedBlobs, tensorname::kAttention) || !hasMultiMemberStep(run))
         return {};
     return metrics(analyseCrossParallelAttention(runAttentionOfBlobs(run, storedBlobs)));
 }

@@ -16,8 +16,8 @@ public:
 
     void record(std::int64_t runId, const std::vector<MetricRecord>& metrics); // one transaction
     std::vector<MetricRecord> ofRun(std::int64_t runId) const;                 // in recording order
-    // The run's metrics whose names start with `prefix`, in recording order. Unlike ofRun, a value
-    // recorded as NaN (SQLite keeps it as NULL) reads back as NaN.
+    // The run's metrics whose names start with `prefix`, in recording order. Here as in ofRun, a
+    // value recorded as NaN (SQLite keeps it as NULL) reads back as NaN.
     std::vector<MetricRecord> withPrefix(std::int64_t runId, const std::string& prefix) const;
     // Whether the run has a metric whose name starts with `prefix` (reads no values).
     bool hasPrefix(std::int64_t runId, const std::string& prefix) const;
